@@ -1,0 +1,45 @@
+# The two commands a new user needs: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: setup run test lint typecheck pytest bench corpus clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# The CPU build of torch first: anything else pulls gigabytes of CUDA.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/qa ingest
+
+lint: setup
+	$(BIN)/ruff check qa tests tools benchmarks
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+# Regenerate the fictional sample study from tools/sample_corpus/sources (developers only).
+corpus: setup
+	$(BIN)/python tools/sample_corpus/build.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

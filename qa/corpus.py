@@ -1,0 +1,223 @@
+"""Walk the study folder: find cases and documents, read them, report what was skipped and why.
+
+Layout: ``cases/<slug>/case.toml`` plus the case's documents, and ``study/`` for documents that
+belong to the study as a whole. Discovery (cheap: names, sizes, hashes) is separate from reading
+(expensive: PDF and DOCX parsing) so that re-indexing can skip unchanged files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.casefile import default_case, parse_case_file, title_from_filename
+from qa.errors import UnreadableDocumentError
+from qa.readers import ReadResult
+from qa.records import CaseInfo, Document, DocumentKind, DocumentMeta, IngestReport, Notice, Skipped
+from qa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".md": "text", ".markdown": "text", ".txt": "text"}
+CASES_DIR = "cases"
+STUDY_DIR = "study"
+CASE_FILE = "case.toml"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found in the corpus that will be read, with everything known before reading it."""
+
+    path: Path
+    display: str  # relative to the corpus root, POSIX style
+    kind: DocumentKind
+    title: str
+    case: CaseInfo | None
+    size: int
+    sha256: str
+
+
+@dataclass
+class Discovery:
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    cases: list[CaseInfo] = field(default_factory=list)
+
+
+def _visible(path: Path) -> bool:
+    return not path.name.startswith((".", "_", "~$"))
+
+
+def _files_under(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if not _visible(path):
+            continue
+        if path.is_dir():
+            found.extend(_files_under(path))
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover(settings: Settings) -> Discovery:
+    """Find every case and document under the corpus folder without parsing documents."""
+    root = settings.corpus
+    found = Discovery()
+    if not root.is_dir():
+        found.warnings.append(Notice(str(root), "corpus folder not found"))
+        return found
+    for path in sorted(root.iterdir()):
+        if not _visible(path):
+            continue
+        if path.is_dir() and path.name == CASES_DIR:
+            for case_dir in sorted(p for p in path.iterdir() if p.is_dir() and _visible(p)):
+                _discover_case(root, case_dir, settings, found)
+            for stray in sorted(p for p in path.iterdir() if p.is_file() and _visible(p)):
+                found.skipped.append(Skipped(_rel(root, stray), "ignored: a file in cases/ must be in a case folder"))
+        elif path.is_dir() and path.name == STUDY_DIR:
+            for file in _files_under(path):
+                meta = DocumentMeta(file.name, DocumentKind.STUDIE, title_from_filename(file.name))
+                _add_file(root, file, meta, None, settings, found)
+        elif path.is_file() and path.name.lower() == "readme.md":
+            continue
+        else:
+            found.skipped.append(Skipped(_rel(root, path), "ignored: not under cases/ or study/"))
+    return found
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _discover_case(root: Path, case_dir: Path, settings: Settings, found: Discovery) -> None:
+    case_file = case_dir / CASE_FILE
+    display = _rel(root, case_file)
+    documents: dict[str, DocumentMeta] = {}
+    if case_file.is_file():
+        try:
+            source = case_file.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            source = "\x00"  # forces a TOML error below, reported with the file name
+        parsed = parse_case_file(source, case_dir.name, display)
+        case, documents = parsed.case, parsed.documents
+        for problem in parsed.problems:
+            found.warnings.append(
+                Notice(display, str(problem).removeprefix(f"{display}: ").removeprefix(f"{display}, "))
+            )
+        if parsed.malformed:
+            found.warnings.append(
+                Notice(
+                    display,
+                    "case metadata missing (malformed case.toml); documents ingested with the folder name as title",
+                )
+            )
+    else:
+        case = default_case(case_dir.name)
+        found.warnings.append(Notice(_rel(root, case_dir), "no case.toml; the folder name is used as the case title"))
+    found.cases.append(case)
+
+    files = [p for p in _files_under(case_dir) if p.name != CASE_FILE]
+    names = {p.relative_to(case_dir).as_posix() for p in files}
+    for listed in sorted(set(documents) - names):
+        found.warnings.append(Notice(display, f"lists '{listed}', which is not in the case folder"))
+    for file in files:
+        name = file.relative_to(case_dir).as_posix()
+        meta = documents.get(name) or DocumentMeta(name, DocumentKind.OVERIG, title_from_filename(name))
+        _add_file(root, file, meta, case, settings, found)
+
+
+def _add_file(
+    root: Path, file: Path, meta: DocumentMeta, case: CaseInfo | None, settings: Settings, found: Discovery
+) -> None:
+    display = _rel(root, file)
+    suffix = file.suffix.lower()
+    if suffix not in SUPPORTED:
+        found.skipped.append(Skipped(display, f"ignored: unsupported file type '{suffix or file.name}'"))
+        return
+    size = file.stat().st_size
+    if size == 0:
+        found.skipped.append(Skipped(display, "empty file"))
+        return
+    if size > settings.max_file_bytes:
+        found.skipped.append(
+            Skipped(display, f"too large ({size / 1_048_576:.1f} MB; the limit is {settings.max_file_mb:g} MB)")
+        )
+        return
+    found.files.append(SourceFile(file, display, meta.kind, meta.title, case, size, sha256_of(file)))
+
+
+def read_source(source: SourceFile, settings: Settings) -> tuple[Document, list[str]]:
+    """Parse one discovered file. Raises UnreadableDocumentError with the reason."""
+    result = _read(source, settings)
+    if not any(block.text.strip() for block in result.blocks):
+        raise UnreadableDocumentError(source.display, "no text found in the document")
+    document = Document(
+        path=source.display,
+        kind=source.kind,
+        title=source.title,
+        case=source.case,
+        sha256=source.sha256,
+        size=source.size,
+        pages=result.pages,
+        blocks=tuple(result.blocks),
+    )
+    return document, result.warnings
+
+
+def _read(source: SourceFile, settings: Settings) -> ReadResult:
+    reader = SUPPORTED[source.path.suffix.lower()]
+    if reader == "pdf":
+        from qa.readers.pdf import read_pdf
+
+        return read_pdf(source.path, source.display, settings.min_text_chars_per_page)
+    if reader == "docx":
+        from qa.readers.docx import read_docx
+
+        return read_docx(source.path, source.display)
+    from qa.readers.plain import read_text
+
+    return read_text(source.path, source.display)
+
+
+def read_sources(
+    sources: Iterable[SourceFile],
+    settings: Settings,
+    report: IngestReport,
+    on_done: Callable[[SourceFile], None] | None = None,
+) -> None:
+    """Read each source into `report`; a file that fails is skipped with its reason, never fatal."""
+    for source in sources:
+        try:
+            document, warnings = read_source(source, settings)
+        except UnreadableDocumentError as exc:
+            report.skipped.append(Skipped(source.display, exc.reason))
+        except Exception as exc:  # one bad file must never stop the rest
+            log.exception("unexpected failure reading %s", source.display)
+            report.skipped.append(Skipped(source.display, f"unreadable ({type(exc).__name__}: {exc})"))
+        else:
+            report.documents.append(document)
+            report.warnings.extend(Notice(source.display, w.removeprefix(f"{source.display}: ")) for w in warnings)
+        if on_done is not None:
+            on_done(source)
+
+
+def ingest(settings: Settings, on_done: Callable[[SourceFile], None] | None = None) -> IngestReport:
+    """Discover and read the whole corpus."""
+    found = discover(settings)
+    report = IngestReport(skipped=list(found.skipped), warnings=list(found.warnings), cases=found.cases)
+    read_sources(found.files, settings, report, on_done)
+    report.skipped.sort(key=lambda s: s.path)
+    return report

@@ -1,0 +1,33 @@
+"""Domain errors. Every message names the file (or setting) and the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class QaError(Exception):
+    """Base class for all errors this package raises on purpose."""
+
+
+class SettingsError(QaError):
+    """A setting has a value the product cannot work with."""
+
+
+class UnreadableDocumentError(QaError):
+    """A document cannot be read; `reason` is a short, user-facing explanation."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class CaseFileError(QaError):
+    """A case.toml is malformed or holds unknown keys or values."""
+
+    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        where = f"{self.path}, line {line}" if line else self.path
+        super().__init__(f"{where}: {reason}")

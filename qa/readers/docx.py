@@ -1,0 +1,84 @@
+"""DOCX reader: paragraphs, headings (as sections) and tables (as readable rows), in document order."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from qa.errors import UnreadableDocumentError
+from qa.readers import ReadResult
+from qa.records import Block
+from qa.textclean import normalize
+
+_HEADING_STYLES = ("heading", "title", "kop", "titel")
+
+
+def _is_heading(paragraph: Any) -> bool:
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    return style.lower().startswith(_HEADING_STYLES)
+
+
+def table_rows(rows: list[list[str]]) -> list[str]:
+    """Render table rows as text: with a header row, body rows read 'Header: value; ...'."""
+    rows = [row for row in rows if any(cell for cell in row)]
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    if not body or len(set(header)) < len(header) or not all(header):
+        return [" | ".join(cell for cell in row if cell) for row in rows]
+    rendered = [" | ".join(header)]
+    for row in body:
+        pairs = [f"{name}: {value}" for name, value in zip(header, row, strict=False) if value]
+        rendered.append("; ".join(pairs))
+    return rendered
+
+
+def _cells(table: Any) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for row in table.rows:
+        texts: list[str] = []
+        seen: set[int] = set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a merged cell repeats; read it once
+                continue
+            seen.add(id(cell._tc))
+            texts.append(normalize(cell.text).replace("\n", " ").strip())
+        rows.append(texts)
+    return rows
+
+
+def read_docx(path: Path, display: str) -> ReadResult:
+    """Read a DOCX into blocks; headings start sections, each table becomes one block."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    with path.open("rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            raise UnreadableDocumentError(display, "not a DOCX (the file is not a ZIP archive)")
+    try:
+        document = docx.Document(str(path))
+        items = list(document.iter_inner_content())
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise UnreadableDocumentError(display, f"broken DOCX ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # lxml and python-docx raise many kinds on damaged files
+        raise UnreadableDocumentError(display, f"broken DOCX ({type(exc).__name__}: {exc})") from exc
+
+    blocks: list[Block] = []
+    section: str | None = None
+    for item in items:
+        if isinstance(item, Paragraph):
+            text = normalize(item.text).replace("\n", " ").strip()
+            if not text:
+                continue
+            if _is_heading(item):
+                section = text
+                blocks.append(Block(text=text, section=section, is_heading=True))
+            else:
+                blocks.append(Block(text=text, section=section))
+        elif isinstance(item, Table):
+            rows = table_rows(_cells(item))
+            if rows:
+                blocks.append(Block(text="\n".join(rows), section=section))
+    return ReadResult(blocks=blocks)

@@ -1,0 +1,114 @@
+"""Typed records that flow between the stages: ingest -> chunk -> index -> retrieve -> answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class DocumentKind(StrEnum):
+    DOCUMENTANALYSE = "documentanalyse"
+    INTERVIEW_AMBTENAAR = "interview-ambtenaar"
+    INTERVIEW_BEWONER = "interview-bewoner"
+    OVERIG = "overig"
+    STUDIE = "studie"
+
+
+#: Kinds a case.toml may name (``studie`` is reserved for documents under ``study/``).
+CASE_DOCUMENT_KINDS = frozenset(kind.value for kind in DocumentKind if kind is not DocumentKind.STUDIE)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of extracted text in document order: a paragraph, a heading, a table row group."""
+
+    text: str
+    page: int | None = None  # 1-based for PDFs, None otherwise
+    section: str | None = None  # nearest heading above (or this heading itself)
+    is_heading: bool = False
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """A case's metadata from its case.toml (or derived from the folder when that is missing)."""
+
+    case_id: str  # the folder name (slug)
+    title: str
+    municipality: str | None = None
+    year: int | None = None
+    themes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What a case.toml says about one document."""
+
+    file: str
+    kind: DocumentKind
+    title: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A readable document with its extracted text blocks and where it belongs."""
+
+    path: str  # relative to the corpus root, POSIX style: cases/<slug>/file.pdf
+    kind: DocumentKind
+    title: str
+    case: CaseInfo | None
+    sha256: str
+    size: int
+    pages: int | None
+    blocks: tuple[Block, ...]
+
+    @property
+    def text(self) -> str:
+        """The document's text; chunk offsets point into this string."""
+        return BLOCK_SEPARATOR.join(block.text for block in self.blocks)
+
+    @property
+    def words(self) -> int:
+        return sum(len(block.text.split()) for block in self.blocks)
+
+
+BLOCK_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one document: the unit that is embedded, searched and cited."""
+
+    document: str  # Document.path
+    ordinal: int  # position within the document, 0-based
+    text: str  # == document.text[start:end]
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    section: str | None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not ingested, with the reason shown to the user."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning about a file that was still ingested (or whose siblings were)."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class IngestReport:
+    """Everything a pass over the corpus found."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    cases: list[CaseInfo] = field(default_factory=list)

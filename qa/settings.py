@@ -1,0 +1,56 @@
+"""The one settings object. Built at the entry point (CLI or app) and passed down.
+
+Every field can be set with a `QA_`-prefixed environment variable (`QA_CORPUS=...`,
+`QA_CHUNK__SIZE=800`) or, for the common ones, a command-line flag.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qa.errors import SettingsError
+
+
+class ChunkSettings(BaseModel):
+    """How documents are cut into passages. Changing these means a full re-index."""
+
+    size: int = Field(900, ge=100, le=10_000, description="Target passage length in characters.")
+    overlap: int = Field(150, ge=0, le=5_000, description="Characters of the previous passage repeated.")
+    min_size: int = Field(300, ge=0, description="A passage may end at a paragraph break once it is this long.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> ChunkSettings:
+        if self.overlap >= self.size:
+            raise ValueError(f"chunk overlap ({self.overlap}) must be smaller than chunk size ({self.size})")
+        return self
+
+
+class Settings(BaseSettings):
+    """Where the study lives, where the index goes, and the limits that protect both."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", env_nested_delimiter="__", extra="ignore")
+
+    corpus: Path = Field(Path("corpus"), description="Folder holding the study (cases/ and study/).")
+    index: Path = Field(Path("index"), description="Folder where the built index is kept.")
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
+    min_text_chars_per_page: int = Field(
+        20, ge=0, description="A PDF with fewer extracted characters per page is treated as scanned."
+    )
+    chunk: ChunkSettings = ChunkSettings()
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment plus explicit overrides (flags); None means 'not given'."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise SettingsError(f"invalid settings: {problems}") from exc

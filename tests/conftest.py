@@ -1,0 +1,85 @@
+"""Tiny real documents, made fresh for each test: PDFs by fpdf2, DOCX by python-docx."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+REALDOCS = SHARED / "realdocs"
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def make_pdf(path: Path, pages: Sequence[Sequence[str]], header: str | None = None, footer: bool = True) -> Path:
+    """A born-digital PDF: each page a list of lines, with an optional running header and
+    a 'Pagina N van M' footer, like a real report."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    if FONT.exists():
+        pdf.add_font("DejaVu", "", str(FONT))
+        family = "DejaVu"
+    else:  # core font: Latin-1 only, enough for most tests
+        family = "Helvetica"
+    pdf.set_auto_page_break(False)
+    for number, lines in enumerate(pages, start=1):
+        pdf.add_page()
+        pdf.set_font(family, size=9)
+        if header:
+            pdf.set_xy(15, 10)
+            pdf.cell(0, 5, header)
+        pdf.set_font(family, size=11)
+        pdf.set_xy(15, 25)
+        for line in lines:
+            pdf.set_x(15)
+            pdf.multi_cell(180, 6, line)
+            pdf.ln(2)
+        if footer:
+            pdf.set_font(family, size=9)
+            pdf.set_xy(15, 280)
+            pdf.cell(0, 5, f"Pagina {number} van {len(pages)}")
+    pdf.output(str(path))
+    return path
+
+
+def make_docx(path: Path, parts: Sequence[tuple[str, object]]) -> Path:
+    """parts: ("heading", text) | ("para", text) | ("table", [[cells], ...])."""
+    import docx
+
+    document = docx.Document()
+    for kind, value in parts:
+        if kind == "heading":
+            document.add_heading(str(value), level=1)
+        elif kind == "para":
+            document.add_paragraph(str(value))
+        elif kind == "table":
+            rows = list(value)  # type: ignore[call-overload]
+            table = document.add_table(rows=len(rows), cols=len(rows[0]))
+            for r, row in enumerate(rows):
+                for c, cell in enumerate(row):
+                    table.cell(r, c).text = cell
+    document.save(str(path))
+    return path
+
+
+@pytest.fixture
+def pdf_factory(tmp_path: Path) -> Callable[..., Path]:
+    def build(name: str, pages: Sequence[Sequence[str]], **kwargs: object) -> Path:
+        return make_pdf(tmp_path / name, pages, **kwargs)  # type: ignore[arg-type]
+
+    return build
+
+
+@pytest.fixture
+def docx_factory(tmp_path: Path) -> Callable[..., Path]:
+    def build(name: str, parts: Sequence[tuple[str, object]]) -> Path:
+        return make_docx(tmp_path / name, parts)
+
+    return build
