@@ -31,3 +31,19 @@ class CaseFileError(QaError):
         self.reason = reason
         where = f"{self.path}, line {line}" if line else self.path
         super().__init__(f"{where}: {reason}")
+
+
+class EmbedderUnavailableError(QaError):
+    """The configured encoder is not installed; the message says which package or path provides it."""
+
+
+class IndexMismatchError(QaError):
+    """The index on disk was built with other settings or another encoder."""
+
+
+class IndexLockedError(QaError):
+    """Another `qa index` is already writing this index folder."""
+
+
+class IndexMissingError(QaError):
+    """No index has been built in the index folder yet."""
