@@ -28,6 +28,28 @@ class ChunkSettings(BaseModel):
         return self
 
 
+class IndexSettings(BaseModel):
+    """How the index is built. Encoder and chunk settings are recorded in the index manifest."""
+
+    encoder: str = Field(
+        "e5-small", description="e5-small | use-m3 | minilm | st:<sentence-transformers model name or path>"
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Passages per encoder call.")
+    hnsw_above: int = Field(
+        200_000, ge=0, description="Use HNSW instead of exact search above this many chunks."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    """How dense and lexical results are fused and diversified."""
+
+    candidates: int = Field(50, ge=1, description="Hits taken from each side before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    per_case: int = Field(2, ge=0, description="At most this many hits per case in the top k (0: no cap).")
+
+
 class Settings(BaseSettings):
     """Where the study lives, where the index goes, and the limits that protect both."""
 
@@ -40,6 +62,8 @@ class Settings(BaseSettings):
         20, ge=0, description="A PDF with fewer extracted characters per page is treated as scanned."
     )
     chunk: ChunkSettings = ChunkSettings()
+    indexing: IndexSettings = IndexSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
 
     @property
     def max_file_bytes(self) -> int:

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
+from math import ceil
 from pathlib import Path
 
 import docx
@@ -207,10 +208,13 @@ def lint_source(text: str) -> list[str]:
 # --------------------------------------------------------------------------
 
 BODY_SIZE = 11
-LINE_H = 5.4
-PARA_GAP = 2.6
+LINE_H = 4.8
+PARA_GAP = 2.2
 BULLET_INDENT = 7.0
-TABLE_SIZE = 9.5
+TABLE_SIZE = 9
+TABLE_LINE_H = 4.3
+TABLE_PADDING = 1.5
+TABLE_KEEP_TOGETHER = 110.0  # keep tables up to this height (mm) on one page
 FPDF_MARKERS_RE = re.compile(r"(\*\*|__|~~|--)")
 
 
@@ -220,7 +224,8 @@ def fpdf_markdown(text: str) -> str:
     for run, bold in split_bold(text):
         escaped = FPDF_MARKERS_RE.sub(r"\\\1", run)
         pieces.append(f"**{escaped}**" if bold else escaped)
-    return "".join(pieces)
+    # Keep "€ 38.000" on one line; pypdf extracts the no-break space as a plain space.
+    return "".join(pieces).replace("€ ", "€\u00a0")
 
 
 class ReportPDF(FPDF):
@@ -231,8 +236,8 @@ class ReportPDF(FPDF):
         self.doc_title = title
         self.add_font(FONT_FAMILY, "", str(FONT_DIR / "DejaVuSans.ttf"))
         self.add_font(FONT_FAMILY, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        self.set_margins(left=21, top=24, right=21)
-        self.set_auto_page_break(auto=True, margin=22)
+        self.set_margins(left=20, top=22, right=20)
+        self.set_auto_page_break(auto=True, margin=18)
         self.set_creation_date(FIXED_DATE)
         self.set_title(title)
         self.set_author(AUTHOR)
@@ -243,16 +248,16 @@ class ReportPDF(FPDF):
     def header(self) -> None:
         self.set_font(FONT_FAMILY, "", 8)
         self.set_text_color(110, 110, 110)
-        self.set_xy(self.l_margin, 11)
+        self.set_xy(self.l_margin, 10)
         self.cell(self.epw, 5, self._fit(HEADER_PREFIX + self.doc_title))
         self.set_draw_color(170, 170, 170)
         self.set_line_width(0.2)
-        self.line(self.l_margin, 16.5, self.w - self.r_margin, 16.5)
+        self.line(self.l_margin, 15.5, self.w - self.r_margin, 15.5)
         self.set_xy(self.l_margin, self.t_margin)
         self.set_text_color(0, 0, 0)
 
     def footer(self) -> None:
-        self.set_y(-15)
+        self.set_y(-13)
         self.set_font(FONT_FAMILY, "", 8)
         self.set_text_color(110, 110, 110)
         self.cell(self.epw, 5, f"Pagina {self.page_no()} van {{nb}}", align="C")
@@ -274,12 +279,12 @@ class ReportPDF(FPDF):
         self.ln(5)
 
     def heading(self, level: int, text: str) -> None:
-        size, room, before = (14, 32, 5) if level <= 2 else (12, 24, 3)
+        size, room, before = (13.5, 24, 4) if level <= 2 else (12, 18, 2.5)
         self.ensure_space(room)
         self.ln(before)
         self.set_font(FONT_FAMILY, "B", size)
         self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
+        self.ln(1.5)
 
     def paragraph(self, text: str) -> None:
         self.set_font(FONT_FAMILY, "", BODY_SIZE)
@@ -309,19 +314,21 @@ class ReportPDF(FPDF):
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
-            self.ln(1)
+            self.ln(0.8)
         self.ln(PARA_GAP - 1)
 
     def table_block(self, table: Table) -> None:
+        widths = self.column_widths(table)
         self.set_font(FONT_FAMILY, "", TABLE_SIZE)
-        self.ensure_space(LINE_H * 4)
+        self.ensure_space(min(self.estimate_table_height(table, widths), TABLE_KEEP_TOGETHER))
         style = FontFace(emphasis="BOLD", fill_color=(228, 232, 238))
         with self.table(
-            col_widths=column_weights(table),
+            col_widths=widths,
+            width=self.epw,
             text_align="LEFT",
-            line_height=4.8,
+            line_height=TABLE_LINE_H,
             headings_style=style,
-            padding=1.5,
+            padding=TABLE_PADDING,
             markdown=True,
         ) as pdf_table:
             for row in (table.header, *table.rows):
@@ -330,11 +337,42 @@ class ReportPDF(FPDF):
                     pdf_row.cell(fpdf_markdown(cell))
         self.ln(PARA_GAP + 1)
 
+    def text_width(self, text: str, bold: bool) -> float:
+        self.set_font(FONT_FAMILY, "B" if bold else "", TABLE_SIZE)
+        return self.get_string_width(text)
 
-def column_weights(table: Table) -> tuple[float, ...]:
-    """Relative column widths from the longest cell text, clamped."""
-    columns = zip(table.header, *table.rows, strict=False)
-    return tuple(min(max(len(cell) for cell in column), 60) + 8.0 for column in columns)
+    def column_widths(self, table: Table) -> tuple[float, ...]:
+        """Column widths in mm: no word is split, the rest shared by text length."""
+        pad = 2 * TABLE_PADDING + 1
+        columns = list(zip(table.header, *table.rows, strict=False))
+        minimum, natural = [], []
+        for header, *cells in columns:
+            texts = [(header, True)] + [(cell, False) for cell in cells]
+            words = [(word, bold) for text, bold in texts for word in text.split()] or [("", False)]
+            minimum.append(max(self.text_width(word, bold) for word, bold in words) + pad)
+            natural.append(max(self.text_width(text, bold) for text, bold in texts) + pad)
+        return share_width(self.epw, minimum, natural)
+
+    def estimate_table_height(self, table: Table, widths: tuple[float, ...]) -> float:
+        height = 0.0
+        for index, row in enumerate((table.header, *table.rows)):
+            lines = max(
+                ceil(self.text_width(cell, index == 0) / max(width - 2 * TABLE_PADDING, 1)) or 1
+                for cell, width in zip(row, widths, strict=False)
+            )
+            height += lines * TABLE_LINE_H + 2 * TABLE_PADDING
+        return height
+
+
+def share_width(total: float, minimum: list[float], natural: list[float]) -> tuple[float, ...]:
+    """Give every column its minimum, then share what is left in proportion to need."""
+    if sum(minimum) >= total:
+        return tuple(total * m / sum(minimum) for m in minimum)
+    if sum(natural) <= total:
+        return tuple(total * n / sum(natural) for n in natural)
+    spare = total - sum(minimum)
+    wants = [max(n - m, 0.0) for n, m in zip(natural, minimum, strict=True)]
+    return tuple(m + spare * w / sum(wants) for m, w in zip(minimum, wants, strict=True))
 
 
 def render_pdf(blocks: list[Block]) -> tuple[bytes, int]:

@@ -1,0 +1,311 @@
+"""`qa index`: incremental, crash-safe building of index versions.
+
+Only new and changed documents are read, chunked and embedded; unchanged documents carry their
+chunks and vectors over from the current version untouched. A new version is written beside the
+current one and switched in atomically, so a reader never sees a half-built index and a killed
+run leaves the previous version complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qa import store
+from qa.chunking import chunk_document
+from qa.corpus import SourceFile, discover, read_source
+from qa.dense import DenseIndex
+from qa.errors import UnreadableDocumentError
+from qa.layout import IndexLayout, WriterLock, publish, recover
+from qa.lexical import LexicalIndex
+from qa.records import CaseInfo, Chunk, Document, Skipped
+from qa.settings import Settings
+from qa.store import DocumentRow, StoredChunk
+
+if TYPE_CHECKING:
+    from qa.embedders import Embedder
+
+log = logging.getLogger(__name__)
+
+#: Bump when what is embedded for a chunk changes (see `indexed_text`).
+TEXT_FORMAT = 1
+
+#: progress(stage, done, total)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class IndexSummary:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+    embedded_chunks: int = 0
+    version: str | None = None
+    reason: str | None = None  # why a full rebuild happened
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def manifest_for(settings: Settings, embedder: Embedder) -> dict[str, object]:
+    """What must match for an index to be reused; see `manifest_differences`."""
+    return {
+        "schema_version": store.SCHEMA_VERSION,
+        "text_format": TEXT_FORMAT,
+        "encoder": embedder.name,
+        "encoder_version": embedder.version,
+        "dimension": embedder.dimension,
+        "chunk_size": settings.chunk.size,
+        "chunk_overlap": settings.chunk.overlap,
+        "chunk_min_size": settings.chunk.min_size,
+    }
+
+
+def manifest_differences(stored: dict[str, object], wanted: dict[str, object]) -> list[str]:
+    return [
+        f"{key}: index has {stored.get(key)!r}, settings want {value!r}"
+        for key, value in wanted.items()
+        if stored.get(key) != value
+    ]
+
+
+def indexed_text(chunk: Chunk, title: str, case: CaseInfo | None) -> str:
+    """The text that is embedded and BM25-indexed: the passage with where it comes from."""
+    where = f"{case.title} ({case.municipality})" if case and case.municipality else (case.title if case else title)
+    section = f" — {chunk.section}" if chunk.section and chunk.section not in chunk.text[:200] else ""
+    return f"{where} — {title}{section}\n{chunk.text}"
+
+
+@dataclass
+class _Previous:
+    manifest: dict[str, object]
+    documents: dict[str, DocumentRow]
+    dense: DenseIndex | None
+    connection: object | None
+
+
+def _load_previous(layout: IndexLayout) -> _Previous | None:
+    folder = layout.current_dir()
+    if folder is None:
+        return None
+    connection = store.connect_readonly(folder / "meta.sqlite")
+    return _Previous(
+        manifest=store.read_manifest(connection),
+        documents={row.path: row for row in store.read_documents(connection)},
+        dense=DenseIndex.load(folder / "dense.faiss"),
+        connection=connection,
+    )
+
+
+def build_index(
+    settings: Settings, embedder: Embedder, rebuild: bool = False, progress: Progress | None = None
+) -> IndexSummary:
+    """Bring the index up to date with the corpus; returns what changed."""
+    started = time.perf_counter()
+    layout = IndexLayout(settings.index)
+    summary = IndexSummary()
+    with WriterLock(layout):
+        for leftover in recover(layout):
+            log.info("removed leftover %s", leftover)
+        wanted = manifest_for(settings, embedder)
+        previous = _load_previous(layout)
+        if previous is not None and (rebuild or manifest_differences(previous.manifest, wanted)):
+            summary.rebuilt = True
+            summary.reason = "; ".join(manifest_differences(previous.manifest, wanted)) or "--rebuild"
+            previous = None
+        _update(settings, embedder, layout, previous, wanted, summary, progress)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _update(
+    settings: Settings,
+    embedder: Embedder,
+    layout: IndexLayout,
+    previous: _Previous | None,
+    manifest: dict[str, object],
+    summary: IndexSummary,
+    progress: Progress | None,
+) -> None:
+    found = discover(settings)
+    old_docs = previous.documents if previous else {}
+    old_connection = previous.connection if previous else None
+    rows: list[DocumentRow] = []
+    carried: list[StoredChunk] = []  # unchanged chunks, same ids
+    fresh: list[tuple[Chunk, str]] = []  # new chunks and the text to embed
+    keep_old: list[str] = []  # documents whose previous chunks stay
+
+    seen = {source.display for source in found.files}
+    skipped_at_discovery = {s.path: s.reason for s in found.skipped}
+    summary.skipped = list(found.skipped)
+
+    to_read: list[SourceFile] = []
+    for source in found.files:
+        old = old_docs.get(source.display)
+        if old is not None and old.status == store.INDEXED and old.sha256 == source.sha256:
+            summary.unchanged += 1
+            keep_old.append(source.display)
+            rows.append(_row(source, old.pages, store.INDEXED))
+        else:
+            to_read.append(source)
+
+    for done, source in enumerate(to_read, start=1):
+        old = old_docs.get(source.display)
+        was_indexed = old is not None and old.status in (store.INDEXED, store.STALE)
+        try:
+            document, _warnings = read_source(source, settings)
+        except UnreadableDocumentError as exc:
+            summary.skipped.append(Skipped(source.display, exc.reason))
+            rows.extend(_keep_or_skip(source.display, old, exc.reason, keep_old, source))
+        except Exception as exc:  # one bad file never stops the rest
+            log.exception("unexpected failure reading %s", source.display)
+            reason = f"unreadable ({type(exc).__name__}: {exc})"
+            summary.skipped.append(Skipped(source.display, reason))
+            rows.extend(_keep_or_skip(source.display, old, reason, keep_old, source))
+        else:
+            if was_indexed:
+                summary.changed += 1
+            else:
+                summary.added += 1
+            rows.append(_row(source, document.pages, store.INDEXED))
+            fresh.extend(
+                (chunk, indexed_text(chunk, document.title, document.case)) for chunk in _chunks(document, settings)
+            )
+        if progress:
+            progress("read", done, len(to_read))
+
+    for path, reason in skipped_at_discovery.items():
+        old = old_docs.get(path)
+        if old is not None and old.status in (store.INDEXED, store.STALE):
+            keep_old.append(path)
+            rows.append(_stale(old, reason))
+        else:
+            rows.append(DocumentRow(path, None, None, None, None, None, None, store.SKIPPED, reason))
+
+    gone = {p for p, row in old_docs.items() if row.status in (store.INDEXED, store.STALE)}
+    summary.removed = len(gone - seen - set(skipped_at_discovery))
+
+    if old_connection is not None:
+        carried = store.read_chunks_of(old_connection, keep_old)  # type: ignore[arg-type]
+        # metadata (case.toml) may have changed without the file changing
+    vectors_old = (
+        previous.dense.vectors(np.array([c.id for c in carried], dtype=np.int64))
+        if previous and previous.dense
+        else None
+    )
+
+    next_id = int(previous.manifest.get("next_id", 1)) if previous else 1  # type: ignore[call-overload]
+    new_chunks = [StoredChunk(next_id + i, chunk) for i, (chunk, _text) in enumerate(fresh)]
+    next_id += len(new_chunks)
+    vectors_new = _embed([text for _chunk, text in fresh], embedder, settings.indexing.batch_size, progress)
+    summary.embedded_chunks = len(fresh)
+
+    all_chunks = carried + new_chunks
+    dimension = embedder.dimension
+    vectors = np.vstack(
+        [v for v in (vectors_old, vectors_new) if v is not None and len(v)] or [np.zeros((0, dimension), np.float32)]
+    )
+    ids = np.array([c.id for c in all_chunks], dtype=np.int64)
+
+    doc_rows = {row.path: row for row in rows}
+    texts = [_text_for(c.chunk, doc_rows, found.cases) for c in all_chunks]
+
+    name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    temp = layout.temp_dir(name)
+    temp.mkdir(parents=True)
+    connection = store.create(temp / "meta.sqlite")
+    with connection:
+        store.write_manifest(
+            connection,
+            {**manifest, "next_id": next_id, "built_at": datetime.now(UTC).isoformat(), "corpus": str(settings.corpus)},
+        )
+        store.write_cases(connection, found.cases)
+        store.write_documents(connection, rows)
+        store.write_chunks(connection, all_chunks)
+    connection.close()
+    if progress:
+        progress("index", 0, 1)
+    DenseIndex.build(vectors, ids, dimension, settings.indexing.hnsw_above).save(temp / "dense.faiss")
+    LexicalIndex.build(texts, ids).save(temp / "lexical")
+    publish(layout, temp, name)
+    if progress:
+        progress("index", 1, 1)
+
+    summary.version = name
+    summary.documents = sum(1 for row in rows if row.status in (store.INDEXED, store.STALE))
+    summary.chunks = len(all_chunks)
+    summary.skipped.sort(key=lambda s: s.path)
+
+
+def _chunks(document: Document, settings: Settings) -> list[Chunk]:
+    return chunk_document(document, settings.chunk)
+
+
+def _row(source: SourceFile, pages: int | None, status: str) -> DocumentRow:
+    case_id = source.case.case_id if source.case else None
+    return DocumentRow(source.display, source.sha256, source.size, case_id, source.kind, source.title, pages, status)
+
+
+def _stale(old: DocumentRow, reason: str) -> DocumentRow:
+    return DocumentRow(
+        old.path,
+        old.sha256,
+        old.size,
+        old.case_id,
+        old.kind,
+        old.title,
+        old.pages,
+        store.STALE,
+        f"{reason}; the previously indexed version is still used",
+    )
+
+
+def _keep_or_skip(
+    path: str, old: DocumentRow | None, reason: str, keep_old: list[str], source: SourceFile
+) -> list[DocumentRow]:
+    if old is not None and old.status in (store.INDEXED, store.STALE):
+        keep_old.append(path)
+        return [_stale(old, reason)]
+    case_id = source.case.case_id if source.case else None
+    return [
+        DocumentRow(path, source.sha256, source.size, case_id, source.kind, source.title, None, store.SKIPPED, reason)
+    ]
+
+
+def _text_for(chunk: Chunk, rows: dict[str, DocumentRow], cases: list[CaseInfo]) -> str:
+    row = rows.get(chunk.document)
+    case = next((c for c in cases if row and c.case_id == row.case_id), None)
+    return indexed_text(chunk, (row.title if row else None) or chunk.document, case)
+
+
+def _embed(texts: list[str], embedder: Embedder, batch_size: int, progress: Progress | None) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        parts.append(embedder.embed_passages(texts[start : start + batch_size]))
+        if progress:
+            progress("embed", min(start + batch_size, len(texts)), len(texts))
+    return np.vstack(parts).astype(np.float32)

@@ -1,0 +1,102 @@
+"""BM25 over chunk texts with Dutch stemming and Dutch + English stop words (bm25s + PyStemmer).
+
+Pure apart from `save`/`load`, which write one folder of arrays plus a small JSON (bm25s' format).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_TOKEN = re.compile(r"\w\w+|\d")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
+
+    return frozenset(_fold(word) for word in (*STOPWORDS_DUTCH, *STOPWORDS_EN))
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("dutch")
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so 'coöperatie' and 'cooperatie' meet."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokenize(text: str) -> list[str]:
+    stop = _stopwords()
+    words = [word for word in _TOKEN.findall(_fold(text)) if word not in stop]
+    return list(_stemmer().stemWords(words))
+
+
+class LexicalIndex:
+    """BM25 scores for a fixed list of chunk ids (position i holds chunk `ids[i]`)."""
+
+    def __init__(self, retriever: Any, ids: np.ndarray) -> None:
+        self._retriever = retriever
+        self.ids = ids
+
+    @classmethod
+    def build(cls, texts: list[str], ids: np.ndarray) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        tokens = [tokenize(text) or ["\u2205"] for text in texts]  # bm25s needs a token per document
+        if texts:
+            retriever.index(tokens, show_progress=False)
+        return cls(retriever, np.asarray(ids, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every indexed chunk for the query (zeros when nothing matches)."""
+        if not len(self.ids):
+            return np.zeros(0, dtype=np.float32)
+        vocab = self._retriever.vocab_dict
+        tokens = [token for token in tokenize(query) if token in vocab]
+        if not tokens:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k chunk ids and scores with a positive score; `allowed` is a boolean mask by position."""
+        scores = self.scores(query)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        positive = np.flatnonzero(scores > 0)
+        if not len(positive):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        k = min(k, len(positive))
+        top = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return self.ids[top], scores[top]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "ids.npy", self.ids)
+        if len(self.ids):
+            self._retriever.save(str(folder / "bm25"), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        import bm25s
+
+        ids = np.load(folder / "ids.npy")
+        if not len(ids):
+            return cls(bm25s.BM25(), ids)
+        retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False, verbosity=0)
+        return cls(retriever, ids)

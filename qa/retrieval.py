@@ -1,0 +1,230 @@
+"""Hybrid search over the current index version: dense (FAISS) + lexical (BM25), fused and diversified.
+
+`Retriever` follows the index folder's CURRENT pointer: a version switched in by `qa index` is
+picked up on the next query, and a version in use is never modified.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from qa import store
+from qa.dense import DenseIndex
+from qa.errors import IndexMismatchError, IndexMissingError
+from qa.indexer import manifest_differences, manifest_for
+from qa.layout import IndexLayout
+from qa.lexical import LexicalIndex
+from qa.records import CaseInfo
+from qa.settings import RetrievalSettings, Settings
+
+if TYPE_CHECKING:
+    from qa.embedders import Embedder
+
+Mode = Literal["hybrid", "dense", "lexical"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    case: str | None = None
+    municipality: str | None = None
+    kind: str | None = None
+    year: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.case, self.municipality, self.kind, self.year))
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    chunk_id: int
+    document: str
+    kind: str | None
+    title: str | None
+    case_id: str | None
+    case_title: str | None
+    municipality: str | None
+    year: int | None
+    page: int | None
+    page_end: int | None
+    section: str | None
+    text: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "case_id": self.case_id,
+            "case_title": self.case_title,
+            "municipality": self.municipality,
+            "document": self.document,
+            "kind": self.kind,
+            "title": self.title,
+            "page": self.page,
+            "section": self.section,
+            "text": self.text,
+        }
+
+
+def reciprocal_rank_fusion(rankings: list[tuple[np.ndarray, float]], k: int) -> dict[int, float]:
+    """Sum of weight / (k + rank) over the rankings each id appears in (rank is 1-based)."""
+    fused: dict[int, float] = {}
+    for ids, weight in rankings:
+        for rank, chunk_id in enumerate(ids.tolist(), start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (k + rank)
+    return fused
+
+
+def diversify(ordered: list[int], group_of: dict[int, str], per_group: int, k: int) -> list[int]:
+    """Take ids in order, at most `per_group` per group, until k; fill up from the rest if short."""
+    if per_group <= 0:
+        return ordered[:k]
+    taken: list[int] = []
+    counts: dict[str, int] = {}
+    overflow: list[int] = []
+    for chunk_id in ordered:
+        group = group_of.get(chunk_id, "")
+        if counts.get(group, 0) < per_group:
+            counts[group] = counts.get(group, 0) + 1
+            taken.append(chunk_id)
+            if len(taken) == k:
+                return taken
+        else:
+            overflow.append(chunk_id)
+    return taken + overflow[: k - len(taken)]
+
+
+class IndexVersion:
+    """One loaded, immutable index version."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.name = folder.name
+        self.connection = store.connect_readonly(folder / "meta.sqlite")
+        self.manifest = store.read_manifest(self.connection)
+        self.dense = DenseIndex.load(folder / "dense.faiss")
+        self.lexical = LexicalIndex.load(folder / "lexical")
+        self.cases = {case.case_id: case for case in store.read_cases(self.connection)}
+        self._lock = threading.Lock()
+
+    def allowed_ids(self, filters: Filters) -> np.ndarray | None:
+        if not filters.active:
+            return None
+        with self._lock:
+            ids = store.chunk_ids_where(self.connection, filters.case, filters.municipality, filters.kind, filters.year)
+        return np.array(sorted(ids), dtype=np.int64)
+
+    def chunk_rows(self, ids: list[int]) -> dict[int, tuple]:  # type: ignore[type-arg]
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self.connection.execute(
+                "SELECT k.id, k.document, k.text, k.page_start, k.page_end, k.section, d.kind, d.title, d.case_id "
+                f"FROM chunks k JOIN documents d ON d.path = k.document WHERE k.id IN ({marks})",
+                ids,
+            ).fetchall()
+        return {row[0]: row for row in rows}
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class Retriever:
+    """Searches the current index version with one embedder; reloads when the version changes."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.layout = IndexLayout(settings.index)
+        self._version: IndexVersion | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> IndexVersion:
+        folder = self.layout.current_dir()
+        if folder is None:
+            raise IndexMissingError(f"{self.layout.root}: no index yet; build it with 'qa index'")
+        with self._lock:
+            if self._version is None or self._version.folder != folder:
+                loaded = IndexVersion(folder)
+                differences = manifest_differences(loaded.manifest, manifest_for(self.settings, self.embedder))
+                if differences:
+                    loaded.close()
+                    raise IndexMismatchError(
+                        f"{self.layout.root}: the index was built with other settings ("
+                        + "; ".join(differences)
+                        + "); run 'qa index --rebuild' to rebuild it"
+                    )
+                self._version = loaded  # the old one is left to the garbage collector: a query may hold it
+            return self._version
+
+    @property
+    def cases(self) -> dict[str, CaseInfo]:
+        return self.version().cases
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        mode: Mode = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        version = self.version()
+        filters = filters or Filters()
+        config = self.settings.retrieval
+        allowed = version.allowed_ids(filters)
+        n = max(config.candidates, k)
+        rankings: list[tuple[np.ndarray, float]] = []
+        dense_scores: dict[int, float] = {}
+        if mode in ("hybrid", "dense"):
+            vector = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
+            ids, scores = version.dense.search(vector, n, allowed)
+            rankings.append((ids, config.dense_weight))
+            dense_scores = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+        if mode in ("hybrid", "lexical"):
+            mask = None if allowed is None else np.isin(version.lexical.ids, allowed)
+            ids, _scores = version.lexical.search(query, n, mask)
+            rankings.append((ids, config.lexical_weight))
+        fused = reciprocal_rank_fusion(rankings, config.rrf_k)
+        ordered = sorted(fused, key=lambda i: (-fused[i], -dense_scores.get(i, 0.0), i))
+        return self._hits(version, ordered, fused, k, config)
+
+    def _hits(
+        self, version: IndexVersion, ordered: list[int], fused: dict[int, float], k: int, config: RetrievalSettings
+    ) -> list[Hit]:
+        pool = ordered[: max(k * 4, config.candidates)]
+        rows = version.chunk_rows(pool)
+        group = {cid: (row[8] or row[1]) for cid, row in rows.items()}
+        chosen = diversify([cid for cid in pool if cid in rows], group, config.per_case, k)
+        hits = []
+        for rank, cid in enumerate(chosen, start=1):
+            _, document, text, page, page_end, section, kind, title, case_id = rows[cid]
+            case = version.cases.get(case_id) if case_id else None
+            hits.append(
+                Hit(
+                    rank=rank,
+                    score=fused[cid],
+                    chunk_id=cid,
+                    document=document,
+                    kind=kind,
+                    title=title,
+                    case_id=case_id,
+                    case_title=case.title if case else None,
+                    municipality=case.municipality if case else None,
+                    year=case.year if case else None,
+                    page=page,
+                    page_end=page_end,
+                    section=section,
+                    text=text,
+                )
+            )
+        return hits
+
