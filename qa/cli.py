@@ -30,6 +30,22 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="read the corpus and report what was found and skipped")
     _common(ingest)
     ingest.add_argument("--strict", action="store_true", help="exit 1 when any file was skipped")
+
+    index = sub.add_parser("index", help="build or update the index (only new and changed documents)")
+    _common(index)
+    index.add_argument("--rebuild", action="store_true", help="rebuild everything from scratch")
+    index.add_argument("--encoder", help="e5-small | use-m3 | minilm | st:<model> (default: settings)")
+
+    search = sub.add_parser("search", help="search the index; without a question, read one per line from stdin")
+    _common(search)
+    search.add_argument("question", nargs="?", help="the question (omit to read questions from stdin)")
+    search.add_argument("-k", type=int, default=5, help="number of hits (default 5)")
+    search.add_argument("--case", help="only this case (its folder name)")
+    search.add_argument("--municipality", help="only cases in this municipality")
+    search.add_argument("--kind", help="only this kind of document")
+    search.add_argument("--year", type=int, help="only cases of this year")
+    search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    search.add_argument("--encoder", help="encoder the index was built with (default: settings)")
     return parser
 
 

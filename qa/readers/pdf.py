@@ -8,6 +8,7 @@ from pathlib import Path
 
 from qa.errors import UnreadableDocumentError
 from qa.readers import ReadResult
+from qa.readers.pdf_glyphs import apply_mapping, has_private_use, repair_private_use
 from qa.records import Block
 from qa.textclean import find_running_lines, join_hyphenated, normalize, strip_running_lines
 
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 
 _BULLET = re.compile(r"^\s*(?:[-•–·▪◦*]|\d{1,2}[.)])\s+")
 _NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+\S")
-_SENTENCE_END = (".", ",", ";", ":", "?", "!", ")", "”", '"')
+_SENTENCE_END = (".", ",", ";", ":", "?", "!", "”", '"')
 
 
 def looks_like_heading(line: str, previous: str | None, following: str | None = None) -> bool:
@@ -100,6 +101,9 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20) -> ReadResu
 
     if not raw_pages:
         raise UnreadableDocumentError(display, "PDF has no pages")
+    if any(has_private_use(text) for text in raw_pages):
+        glyphs = repair_private_use(reader)  # ligatures and alternates shown as U+E000–U+F8FF
+        raw_pages = [apply_mapping(text, glyphs) for text in raw_pages]
     pages = [normalize(text).split("\n") for text in raw_pages]
     total_chars = sum(len("".join(lines).replace(" ", "")) for lines in pages)
     if total_chars < min_chars_per_page * len(pages):

@@ -1,0 +1,212 @@
+"""Incremental, crash-safe indexing on tiny real corpora, with a deterministic fake encoder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import REPO, make_docx, make_pdf
+from fakes import HashEmbedder
+from qa.errors import IndexLockedError, IndexMismatchError
+from qa.indexer import build_index
+from qa.layout import IndexLayout, WriterLock
+from qa.retrieval import Filters, Retriever, diversify, reciprocal_rank_fusion
+from qa.settings import ChunkSettings, Settings
+
+
+class CountingEmbedder(HashEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.passages = 0
+
+    def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+        self.passages += len(texts)
+        return super().embed_passages(texts)
+
+
+def _case(root: Path, slug: str, municipality: str, topic: str) -> None:
+    folder = root / "cases" / slug
+    folder.mkdir(parents=True)
+    (folder / "case.toml").write_text(
+        f'title = "Casus {slug}"\nmunicipality = "{municipality}"\nyear = 2015\nthemes = ["{topic}"]\n\n'
+        '[[documents]]\nfile = "analyse.pdf"\nkind = "documentanalyse"\ntitle = "Analyse"\n',
+        encoding="utf-8",
+    )
+    make_pdf(
+        folder / "analyse.pdf",
+        [[f"Aanleiding {topic}", f"In {municipality} ging het over {topic}. " * 6], ["Resultaat", f"Het {topic} slaagde."]],
+        header=f"Fictief rapport {slug}",
+    )
+    make_docx(folder / "interview.docx", [("heading", "Wat werkte"), ("para", f"De aanpak rond {topic} werkte goed.")])
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    _case(root, "buurtbudget", "Wierdenhaven", "buurtbudget")
+    _case(root, "burgerpanel", "Brakelsteyn", "loting")
+    (root / "study").mkdir()
+    (root / "study" / "synthese.md").write_text("# Synthese\n\nRuimte voor experiment was belangrijk.\n", "utf-8")
+    return root
+
+
+def _settings(corpus: Path, tmp_path: Path, **kw: object) -> Settings:
+    return Settings(corpus=corpus, index=tmp_path / "index", **kw)  # type: ignore[arg-type]
+
+
+def test_build_then_nothing_changed_embeds_nothing(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path)
+    embedder = CountingEmbedder()
+    first = build_index(settings, embedder)
+    assert (first.added, first.changed, first.removed, first.unchanged) == (5, 0, 0, 0)
+    assert first.documents == 5 and first.chunks >= 5 and embedder.passages == first.chunks
+    second = build_index(settings, embedder)
+    assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 5)
+    assert second.embedded_chunks == 0 and embedder.passages == first.chunks
+    assert second.chunks == first.chunks
+    assert set(second.as_json()) == {"added", "changed", "removed", "unchanged", "skipped", "documents", "chunks", "seconds"}
+
+
+def test_change_add_remove_touch_only_those_documents(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path)
+    embedder = CountingEmbedder()
+    build_index(settings, embedder)
+    retriever = Retriever(settings, embedder)
+    before = {h.document: h.chunk_id for h in retriever.search("loting Brakelsteyn", k=10, mode="lexical")}
+
+    (corpus / "study" / "synthese.md").write_text("# Synthese\n\nBudget voor initiatieven hielp.\n", "utf-8")
+    (corpus / "cases" / "buurtbudget" / "interview.docx").unlink()
+    (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen digitaal platform.\n", "utf-8")
+    embedder.passages = 0
+    summary = build_index(settings, embedder)
+    assert (summary.added, summary.changed, summary.removed, summary.unchanged) == (1, 1, 1, 3)
+    assert embedder.passages == 2  # one chunk each for the changed and the new document
+
+    after = {h.document: h.chunk_id for h in retriever.search("loting Brakelsteyn", k=10, mode="lexical")}
+    assert after["cases/burgerpanel/analyse.pdf"] == before["cases/burgerpanel/analyse.pdf"]  # same ids kept
+    assert retriever.search("digitaal platform", k=1, mode="lexical")[0].document == "study/nieuw.md"
+    assert all(h.document != "cases/buurtbudget/interview.docx" for h in retriever.search("aanpak", k=10))
+
+
+def test_broken_replacement_keeps_the_indexed_version(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path)
+    build_index(settings, HashEmbedder())
+    (corpus / "cases" / "burgerpanel" / "analyse.pdf").write_bytes(b"%PDF-1.4 kapot")
+    summary = build_index(settings, HashEmbedder())
+    assert [(s.path, s.reason) for s in summary.skipped] == [("cases/burgerpanel/analyse.pdf", "truncated PDF (no end-of-file marker)")]
+    assert summary.documents == 5
+    hits = Retriever(settings, HashEmbedder()).search("loting Brakelsteyn", k=3, mode="lexical")
+    assert hits[0].document == "cases/burgerpanel/analyse.pdf" and hits[0].page == 1
+
+
+def test_search_filters_and_hit_fields(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path)
+    build_index(settings, HashEmbedder())
+    retriever = Retriever(settings, HashEmbedder())
+    hits = retriever.search("Wat werkte goed?", k=5, filters=Filters(municipality="brakelsteyn"))
+    assert hits and {h.case_id for h in hits} == {"burgerpanel"}
+    hits = retriever.search("buurtbudget", k=5, filters=Filters(kind="documentanalyse"))
+    assert {h.kind for h in hits} == {"documentanalyse"}
+    top = hits[0]
+    assert top.case_title == "Casus buurtbudget" and top.municipality == "Wierdenhaven" and top.page in (1, 2)
+    assert json.loads(json.dumps(top.as_json()))["document"] == "cases/buurtbudget/analyse.pdf"
+
+
+def test_other_settings_are_detected_and_rebuild_fixes_it(corpus: Path, tmp_path: Path) -> None:
+    build_index(_settings(corpus, tmp_path), HashEmbedder())
+    changed = _settings(corpus, tmp_path, chunk=ChunkSettings(size=500, overlap=50, min_size=100))
+    with pytest.raises(IndexMismatchError, match=r"chunk_size: index has 900, settings want 500.*qa index --rebuild"):
+        Retriever(changed, HashEmbedder()).search("budget")
+    summary = build_index(changed, HashEmbedder())
+    assert summary.rebuilt and summary.added == 5
+    assert Retriever(changed, HashEmbedder()).search("budget")
+
+
+def test_second_writer_fails_at_once(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path)
+    with WriterLock(IndexLayout(settings.index)):
+        started = time.perf_counter()
+        with pytest.raises(IndexLockedError, match="another 'qa index'"):
+            build_index(settings, HashEmbedder())
+        assert time.perf_counter() - started < 5
+
+
+def test_reader_picks_up_a_new_version_on_next_query(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path)
+    build_index(settings, HashEmbedder())
+    retriever = Retriever(settings, HashEmbedder())
+    assert not retriever.search("zeldzaamwoord", k=3, mode="lexical")
+    (corpus / "study" / "extra.md").write_text("Een zeldzaamwoord staat hier.\n", "utf-8")
+    build_index(settings, HashEmbedder())
+    assert retriever.search("zeldzaamwoord", k=1, mode="lexical")[0].document == "study/extra.md"
+
+
+KILLER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path[:0] = [{tests!r}, {repo!r}]
+    from pathlib import Path
+    from fakes import HashEmbedder
+    from qa.indexer import build_index
+    from qa.settings import Settings
+
+    class Slow(HashEmbedder):
+        def embed_passages(self, texts):
+            print("embedding", flush=True)
+            time.sleep(0.05)
+            return super().embed_passages(texts)
+
+    build_index(Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]), indexing={{"batch_size": 1}}), Slow())
+    print("done", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+def test_sigkill_at_any_moment_leaves_the_previous_version_served(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path)
+    build_index(settings, HashEmbedder())
+    for n in range(10):
+        (corpus / "study" / f"extra{n}.md").write_text(f"# Extra {n}\n\n" + "Nieuwe tekst over wijkbudget. " * 80, "utf-8")
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
+    layout = IndexLayout(settings.index)
+    original = layout.current_name()
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5):
+        process = subprocess.Popen(
+            [sys.executable, str(script), str(corpus), str(settings.index)], stdout=subprocess.PIPE, text=True
+        )
+        time.sleep(delay)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        current = layout.current_name()
+        assert current is not None
+        retriever = Retriever(settings, HashEmbedder())
+        hits = retriever.search("loting Brakelsteyn", k=3, mode="lexical")
+        assert hits and hits[0].document == "cases/burgerpanel/analyse.pdf"
+        version = retriever.version()
+        assert len(version.dense) == version.connection.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    # the next run recovers without manual steps and finishes the job
+    summary = build_index(settings, HashEmbedder())
+    assert summary.documents == 15
+    assert not list(settings.index.glob(".tmp-*"))
+    assert layout.current_name() != original
+
+
+def test_fusion_and_diversity_are_pure() -> None:
+    fused = reciprocal_rank_fusion([(np.array([1, 2, 3]), 1.0), (np.array([3, 1]), 1.0)], k=60)
+    assert max(fused, key=fused.__getitem__) == 1 and set(fused) == {1, 2, 3}
+    assert fused[3] > fused[2]
+    groups = {1: "a", 2: "a", 3: "a", 4: "b", 5: "c"}
+    assert diversify([1, 2, 3, 4, 5], groups, per_group=1, k=3) == [1, 4, 5]
+    assert diversify([1, 2, 3, 4], groups, per_group=2, k=4) == [1, 2, 4, 3]
+    assert diversify([1, 2, 3], groups, per_group=0, k=2) == [1, 2]
