@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--year", type=int, help="only cases of this year")
     search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     search.add_argument("--encoder", help="encoder the index was built with (default: settings)")
+
+    evaluate = sub.add_parser("eval", help="measure retrieval on a question set (updates the index first)")
+    _common(evaluate)
+    evaluate.add_argument("--set", dest="question_set", type=Path, default=Path("eval/questions.jsonl"))
+    evaluate.add_argument("--encoder", help="e5-small | use-m3 | minilm | st:<model> (default: settings)")
     return parser
 
 
@@ -96,6 +101,104 @@ def run_ingest(settings: Settings, as_json: bool, strict: bool) -> int:
     return 1 if strict and report.skipped else 0
 
 
+def run_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from qa.embedders import load_embedder
+    from qa.evaluation import evaluate, format_table, load_questions
+    from qa.indexer import build_index
+    from qa.retrieval import Retriever
+
+    questions = load_questions(args.question_set)
+    embedder = load_embedder(settings.indexing.encoder, settings.indexing.batch_size)
+    build_index(settings, embedder, progress=_tqdm_progress(sys.stderr.isatty()))
+    results = evaluate(Retriever(settings, embedder), questions)
+    tuned = settings.retrieval.model_dump()
+    if args.json:
+        payload = {
+            "set": str(args.question_set),
+            "encoder": embedder.name,
+            "settings": tuned,
+            "results": {mode: {lang: s.as_json() for lang, s in by.items()} for mode, by in results.items()},
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(f"{args.question_set}: {len(questions)} questions, encoder {embedder.name}")
+        print(format_table(results))
+        print("settings: " + ", ".join(f"{k}={v}" for k, v in tuned.items()))
+    return 0
+
+
+def _tqdm_progress(enabled: bool) -> Callable[[str, int, int], None] | None:
+    """A tqdm bar per stage on a terminal; nothing when output is piped or JSON."""
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+    labels = {"read": "lezen", "embed": "embedden", "index": "index"}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), leave=False)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def run_index(settings: Settings, as_json: bool, rebuild: bool) -> int:
+    from qa.embedders import load_embedder
+    from qa.indexer import build_index
+
+    embedder = load_embedder(settings.indexing.encoder, settings.indexing.batch_size)
+    progress = _tqdm_progress(not as_json and sys.stderr.isatty())
+    summary = build_index(settings, embedder, rebuild=rebuild, progress=progress)
+    if as_json:
+        print(json.dumps(summary.as_json(), ensure_ascii=False))
+        return 0
+    if summary.rebuilt:
+        print(f"Full rebuild: {summary.reason}")
+    print(
+        f"{summary.documents} documents, {summary.chunks} chunks ({summary.added} added, {summary.changed} changed, "
+        f"{summary.removed} removed, {summary.unchanged} unchanged; {summary.embedded_chunks} chunks embedded "
+        f"with {embedder.name}) in {summary.seconds:.1f} s"
+    )
+    for skipped in summary.skipped:
+        print(f"  skipped {skipped.path}: {skipped.reason}")
+    return 0
+
+
+def _print_hits(query: str, hits: list[Any]) -> None:
+    print(f"? {query}")
+    for hit in hits:
+        where = f"{hit.case_title} ({hit.municipality})" if hit.case_id else "Studie"
+        page = f", p. {hit.page}" if hit.page else ""
+        print(f"{hit.rank}. [{hit.score:.4f}] {where} — {hit.title}{page}")
+        snippet = " ".join(hit.text.split())
+        print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+
+
+def run_search(settings: Settings, args: argparse.Namespace) -> int:
+    from qa.embedders import load_embedder
+    from qa.retrieval import Filters, Retriever
+
+    retriever = Retriever(settings, load_embedder(settings.indexing.encoder, settings.indexing.batch_size))
+    filters = Filters(case=args.case, municipality=args.municipality, kind=args.kind, year=args.year)
+    questions = [args.question] if args.question else (line.strip() for line in sys.stdin)
+    for question in questions:
+        if not question:
+            continue
+        hits = retriever.search(question, k=args.k, filters=filters, mode=args.mode)
+        if args.json:
+            print(json.dumps({"query": question, "hits": [h.as_json() for h in hits]}, ensure_ascii=False), flush=True)
+        else:
+            _print_hits(question, hits)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -103,12 +206,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = load_settings(corpus=args.corpus, index=args.index)
-        if args.command == "ingest":
-            return run_ingest(settings, args.json, args.strict)
+        encoder = getattr(args, "encoder", None)
+        if encoder:
+            settings = settings.model_copy(
+                update={"indexing": settings.indexing.model_copy(update={"encoder": encoder})}
+            )
+        commands = {
+            "ingest": lambda: run_ingest(settings, args.json, args.strict),
+            "index": lambda: run_index(settings, args.json, args.rebuild),
+            "search": lambda: run_search(settings, args),
+            "eval": lambda: run_eval(settings, args),
+        }
+        return commands[args.command]()
     except QaError as exc:
         print(f"qa: {exc}", file=sys.stderr)
         return 2
-    return 2
 
 
 if __name__ == "__main__":

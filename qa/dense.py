@@ -6,6 +6,7 @@ IndexIDMap2 so vectors are found, removed and reconstructed by chunk id.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ class DenseIndex:
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dimension)
+        inner: Any
         if len(vectors) > hnsw_above:
             inner = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -56,7 +58,7 @@ class DenseIndex:
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k chunk ids and cosine scores; `allowed` restricts the search to these chunk ids."""
-        import faiss
+        faiss: Any = importlib.import_module("faiss")  # its stubs lack the search parameter classes
 
         if not len(self) or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

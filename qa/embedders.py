@@ -116,12 +116,9 @@ def choose_prompts(model_name: str, declared: dict[str, str | None] | None) -> t
 @contextmanager
 def _quiet_model_loading() -> Iterator[None]:
     """transformers draws a 'Loading weights' bar on stderr; callers show their own progress."""
-    hf_logging: Any = None
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:
-        pass
-    was_enabled = hf_logging is not None and hf_logging.is_progress_bar_enabled()
+    from transformers.utils import logging as hf_logging  # sentence-transformers depends on it
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
     if was_enabled:
         hf_logging.disable_progress_bar()
     try:
@@ -155,8 +152,8 @@ class SentenceTransformerEmbedder:
     ) -> None:
         self.name = name or f"{ST_PREFIX}{model}"
         self.batch_size = _check_batch_size(batch_size)
-        st = _require("sentence_transformers", "sentence-transformers", self.name)
         source = _resolve_st_model(model, self.name)
+        st = _require("sentence_transformers", "sentence-transformers", self.name)
         self._model = _cached_model(f"{ST_PREFIX}{source}", lambda: self._load(st, source))
         self.version = version or _package_version("sentence-transformers", st)
         dimension = self._declared_dimension()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -121,7 +121,7 @@ class IndexVersion:
             ids = store.chunk_ids_where(self.connection, filters.case, filters.municipality, filters.kind, filters.year)
         return np.array(sorted(ids), dtype=np.int64)
 
-    def chunk_rows(self, ids: list[int]) -> dict[int, tuple]:  # type: ignore[type-arg]
+    def chunk_rows(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qa.records import CaseInfo, Chunk, DocumentKind
 
@@ -137,7 +138,7 @@ def write_chunks(connection: sqlite3.Connection, chunks: Iterable[StoredChunk]) 
 _CHUNK_COLUMNS = 'id, document, ordinal, text, start, "end", page_start, page_end, section'
 
 
-def _stored(row: tuple) -> StoredChunk:  # type: ignore[type-arg]
+def _stored(row: tuple[Any, ...]) -> StoredChunk:
     cid, document, ordinal, text, start, end, page_start, page_end, section = row
     return StoredChunk(cid, Chunk(document, ordinal, text, start, end, page_start, page_end, section))
 
@@ -167,7 +168,8 @@ def chunk_ids_where(
     year: int | None = None,
 ) -> list[int]:
     """Chunk ids that pass the filters (all optional; municipality matches without case)."""
-    clauses, params = [], []  # type: ignore[var-annotated]
+    clauses: list[str] = []
+    params: list[object] = []
     if case is not None:
         clauses.append("d.case_id = ?")
         params.append(case)

@@ -55,6 +55,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -72,6 +73,8 @@ _GRID = 32  # raster cells per em for the ligature comparison
 _MIN_IOU = 0.8
 _MIN_MARGIN = 0.05
 _MAX_KNOWN = 400  # per family, bounds the ligature search
+_MAX_CODES_PER_FONT = 1024  # PUA codes examined per font (a CMap may map whole ranges)
+_TIME_BUDGET = 10.0  # seconds; past it the mapping found so far is returned
 
 Outline = tuple[Any, ...]
 Raster = dict[int, int]
@@ -285,6 +288,7 @@ class _Program:
         self._polygons: dict[int, list[list[tuple[float, float]]]] = {}
         self._rasters: dict[int, Raster] = {}
         self._reverse_cmap: dict[int, list[int]] | None = None
+        self._gsub: tuple[dict[int, list[int]], dict[int, int]] | None = None
         if kind == "cff":
             from fontTools.cffLib import CFFFontSet
 
@@ -360,8 +364,10 @@ class _Program:
             return 0
         if self.tt is not None and "hmtx" in self.tt:
             return int(self.tt["hmtx"][name][0])
-        glyph_set = self.glyph_set()
-        return int(getattr(glyph_set[name], "width", 0) or 0)
+        charstring = self.glyph_set()[name]
+        if getattr(charstring, "width", None) is None:
+            charstring.draw(_FlattenPen(self.glyph_set()))  # running the charstring sets its width
+        return int(getattr(charstring, "width", 0) or 0)
 
     def glyph_set(self) -> Any:
         if self._glyph_set is None:
@@ -385,7 +391,8 @@ class _Program:
             if target is None:
                 return []
             transformed = hasattr(component, "transform") or not hasattr(component, "x")
-            result.append((target, int(getattr(component, "x", 0)), int(getattr(component, "y", 0)), transformed))
+            x, y = int(getattr(component, "x", 0)), int(getattr(component, "y", 0))
+            result.append((target, x, y, transformed))
         return result
 
     # --- outlines
@@ -434,6 +441,12 @@ class _Program:
 
     def gsub_sources(self) -> tuple[dict[int, list[int]], dict[int, int]]:
         """(ligature gid → component gids, substituted gid → source gid) from GSUB."""
+        if self._gsub is None:
+            self._gsub = ({}, {})
+            self._gsub = self._read_gsub()
+        return self._gsub
+
+    def _read_gsub(self) -> tuple[dict[int, list[int]], dict[int, int]]:
         ligatures: dict[int, list[int]] = {}
         singles: dict[int, int] = {}
         if self.tt is None or "GSUB" not in self.tt:
@@ -469,7 +482,7 @@ class _Program:
             singles.setdefault(target, source_gid)
 
 
-class _FlattenPen(BasePen):  # type: ignore[misc]
+class _FlattenPen(BasePen):
     """Collects glyph contours as polygons; curves are approximated by a few segments."""
 
     def __init__(self, glyph_set: Any) -> None:
@@ -499,7 +512,10 @@ class _FlattenPen(BasePen):  # type: ignore[misc]
         for t in (0.25, 0.5, 0.75, 1.0):
             m = 1 - t
             self.current.append(
-                (m * m * x0 + 2 * m * t * p1[0] + t * t * p2[0], m * m * y0 + 2 * m * t * p1[1] + t * t * p2[1])
+                (
+                    m * m * x0 + 2 * m * t * p1[0] + t * t * p2[0],
+                    m * m * y0 + 2 * m * t * p1[1] + t * t * p2[1],
+                )
             )
 
     def _closePath(self) -> None:
@@ -579,6 +595,7 @@ class _FontInfo:
     cid_to_gid: bytes | None = None
     loaded: bool = False
     texts: dict[int, str] = field(default_factory=dict)  # gid → text known from this font
+    names: dict[int, str] | None = None  # /Encoding /Differences of a simple font
 
 
 def _family(font: Any) -> str:
@@ -606,7 +623,8 @@ class _Repair:
                 if to_unicode_stream is not None and hasattr(to_unicode_stream, "get_data"):
                     to_unicode = parse_to_unicode(to_unicode_stream.get_data())
                 simple = font.get("/Subtype") != "/Type0"
-                self.fonts.append(_FontInfo(key, font, _family(font), simple, to_unicode))
+                family = _family(font) or f"font {key}"
+                self.fonts.append(_FontInfo(key, font, family, simple, to_unicode))
             except Exception:
                 log.debug("skipping unreadable font %s", key, exc_info=True)
 
@@ -643,6 +661,8 @@ class _Repair:
         if program is None:
             return None
         if not info.simple:
+            if str(info.font.get("/Encoding")) not in ("/Identity-H", "/Identity-V"):
+                return None  # code → CID would need the encoding CMap
             return program.gid_for_cid(code, info.cid_to_gid)
         if program.tt is None:  # bare CFF: by glyph name
             name = _base_encoding_name(info.font, code)
@@ -662,13 +682,18 @@ class _Repair:
                     return program.gid_for_name(table.cmap[ord(text)])
             if program.real_names:
                 return program.gid_for_name(name)
+        for table in tables:  # a symbolic font that keys its (3,1) cmap by code
+            if table.isUnicode() and code in table.cmap:
+                return program.gid_for_name(table.cmap[code])
         return None
 
     # --- evidence 1–3: inside one font
 
     def intrinsic_text(self, info: _FontInfo, code: int, gid: int | None) -> str | None:
         if info.simple:
-            name = _differences(info.font).get(code)
+            if info.names is None:
+                info.names = _differences(info.font)
+            name = info.names.get(code)
             text = glyph_name_to_text(name) if name else None
             if text:
                 return text
@@ -803,12 +828,15 @@ class _Repair:
     # --- driver
 
     def run(self) -> dict[str, str]:
+        deadline = time.monotonic() + _TIME_BUDGET
         pending: list[tuple[_FontInfo, int, str]] = []  # font, code, PUA char
         for info in self.fonts:
-            for code, text in info.to_unicode.items():
-                for char in text:
-                    if is_private_use(char):
-                        pending.append((info, code, char))
+            count = 0
+            for code, text in sorted(info.to_unicode.items()):
+                chars = [char for char in text if is_private_use(char)]
+                if chars and count < _MAX_CODES_PER_FONT:
+                    count += 1
+                    pending.extend((info, code, char) for char in chars)
         if not pending:
             return {}
         votes: dict[str, Counter[str]] = {}
@@ -818,12 +846,14 @@ class _Repair:
 
         unresolved: list[tuple[_FontInfo, int, str, int]] = []
         for info, code, char in pending:
+            if time.monotonic() > deadline:
+                break
             try:
                 self.load(info)
                 gid = self.gid(info, code)
-                text = self.intrinsic_text(info, code, gid)
-                if text:
-                    vote(char, text)
+                found = self.intrinsic_text(info, code, gid)
+                if found:
+                    vote(char, found)
                 elif gid:
                     unresolved.append((info, code, char, gid))
             except Exception:
@@ -836,6 +866,9 @@ class _Repair:
             still: list[tuple[_FontInfo, int, str, int]] = []
             known_by_family: dict[str, dict[Outline, tuple[str, _FontInfo, int]]] = {}
             for info, code, char, gid in unresolved:
+                if time.monotonic() > deadline:
+                    log.debug("private-use repair stopped at its time budget")
+                    break
                 try:
                     program = info.program
                     if program is None:
@@ -845,10 +878,10 @@ class _Repair:
                     known = known_by_family[info.family]
                     outline = program.outline(gid)
                     entry = known.get(outline) if outline is not None else None
-                    text = entry[0] if entry else self.ligature_text(program, gid, known)
-                    if text:
-                        vote(char, text)
-                        info.texts[gid] = text
+                    found = entry[0] if entry else self.ligature_text(program, gid, known)
+                    if found:
+                        vote(char, found)
+                        info.texts[gid] = found
                         progress = True
                     else:
                         still.append((info, code, char, gid))
