@@ -5,6 +5,8 @@ Pure apart from `save`/`load`, which write one folder of arrays plus a small JSO
 
 from __future__ import annotations
 
+import logging
+import logging
 import re
 import unicodedata
 from functools import lru_cache
@@ -53,6 +55,7 @@ class LexicalIndex:
     def build(cls, texts: list[str], ids: np.ndarray) -> LexicalIndex:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         tokens = [tokenize(text) or ["\u2205"] for text in texts]  # bm25s needs a token per document
         if texts:

@@ -13,10 +13,10 @@ character are examined (plus, when needed, the other embedded subsets of the sam
 see 4. and 5. below); every font is parsed at most once per call.
 
 For each PUA-producing code the glyph it shows is located (simple TrueType: the font's
-(3,0)/(1,0)/(3,1) ``cmap``; Type0 with a CIDFontType2: CID→GID through ``/CIDToGIDMap``,
-Identity by default; CFF: GID = CID, or the charset for CID-keyed CFF; codes of Type0
-fonts are taken as CIDs, which holds for the usual Identity-H/V encodings), and the
-following evidence is tried, most trusted first:
+(3,0)/(1,0) ``cmap`` by code, else the encoding's glyph name through the (3,1) ``cmap``;
+simple CFF: the encoding's glyph name; Type0 with Identity-H/V, where code = CID: for a
+CIDFontType2 CID→GID through ``/CIDToGIDMap``, Identity by default, for CFF GID = CID or
+the charset of a CID-keyed CFF), and the following evidence is tried, most trusted first:
 
 1. The glyph's name, when the font really carries names (``post`` table format 1/2, a
    non-CID CFF charset, or the PDF font's ``/Encoding /Differences``), converted with the
@@ -27,27 +27,30 @@ following evidence is tried, most trusted first:
 3. The font's ``GSUB``: a ligature substitution that produces the glyph (the text of
    its components, resolved recursively) or a single/alternate substitution from a
    glyph whose text is known.
-4. An identical outline in another embedded subset of the same font (same /BaseFont
+4. An identical outline in any embedded subset of the same font (same /BaseFont
    without the "ABCDEF+" subset tag) where the glyph is reached by a code whose
    ToUnicode text is not PUA. Producers often split one font into a simple-font subset
    and a Type0 subset, and subsets without names (cairo writes TrueType subsets without
    ``post``) still share exact outlines. A glyph that only occurs as the first, unshifted
    component of a composite glyph with a known text inherits that text's first base
    letter (the "f" part of a composite "fl", the dotless i of an "i").
-5. A side-by-side ligature: the glyph's advance width equals the summed advances of 2–3
-   glyphs with known text of the same font, and its rasterised shape (nonzero winding,
-   coarse grid) overlaps theirs placed one after the other by IoU ≥ 0.8, clearly better
-   than any reading with different text. This resolves "fi" drawn as one outline.
+5. A side-by-side ligature: the glyph's advance width equals (within 2% of the em) the
+   summed advances of 2–3 glyphs with known text from the same font's subsets, and its
+   rasterised shape (nonzero winding, 32 cells per em) overlaps theirs placed one after
+   the other by IoU ≥ 0.8, at least 0.05 better than any reading with different text.
+   This resolves "fi" drawn as one merged outline.
 
 Glyphs resolved in a pass become evidence for the next (the "fi" search uses an "f"
 found by 4.). When different fonts disagree about one PUA character, the reading backed
 by the most fonts wins. Every step is guarded: on a damaged font or PDF the function
-returns what it found so far (possibly an empty mapping) and never raises.
+returns what it found so far (possibly an empty mapping) and never raises. At most 1024
+PUA codes per font are examined and the whole search stops after 10 seconds.
 
 Limits: only characters are remapped, so a ToUnicode entry that is wrong but not PUA
-(e.g. an "fl" ligature glyph mapped to plain "f") is not corrected; fonts without an
-embedded TrueType/CFF program (Type1 ``/FontFile``, Type3) only get evidence 1 from
-``/Differences``.
+(e.g. an "fl" ligature glyph mapped to plain "f", or a fallback font's "missing glyph"
+box mapped to some symbol) is not corrected; Type0 fonts with encodings other than
+Identity-H/V are skipped; fonts without an embedded TrueType/CFF program (Type1
+``/FontFile``, Type3) only get evidence 1 from ``/Differences``.
 """
 
 from __future__ import annotations
@@ -542,6 +545,8 @@ def _rasterize(polygons: Iterable[tuple[list[tuple[float, float]], float]], upm:
         return {}
     low = math.floor(min(min(e[1], e[3]) for e in edges) / cell)
     high = math.ceil(max(max(e[1], e[3]) for e in edges) / cell)
+    if high - low > 8 * _GRID:  # a glyph taller than 8 em is damage, not a ligature
+        return {}
     raster: Raster = {}
     for row in range(low, high):
         yc = (row + 0.5) * cell
@@ -794,16 +799,20 @@ class _Repair:
                 if raster:
                     candidates.append((text, other, known_gid, width, raster))
         tolerance = max(2, upm // 50)
+        cell = upm / _GRID
         scores: dict[str, float] = {}
+        budget = [2000]  # shape comparisons per glyph
+        widened = {row: mask | mask << 1 | mask >> 1 for row, mask in target.items()}  # forgives rounding
 
         def extend(prefix: list[tuple[str, _Program, int, int]], used: int, depth: int) -> None:
             for text, other, known_gid, width, raster in candidates:
                 start = used
-                if depth == 0:
-                    if _overlap(raster, target) < 0.8 * _ink(raster):
-                        continue
-                elif used + width > advance + tolerance:
+                if used + width > advance + tolerance or budget[0] <= 0:
                     continue
+                placed = {row: mask << round(start / cell) for row, mask in raster.items()}
+                if _overlap(placed, widened) < 0.8 * _ink(placed):  # must lie mostly inside the glyph
+                    continue
+                budget[0] -= 1
                 sequence = [*prefix, (text, other, known_gid, start)]
                 total = start + width
                 if depth > 0 and abs(total - advance) <= tolerance:
