@@ -117,7 +117,10 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
             "set": str(args.question_set),
             "encoder": embedder.name,
             "settings": tuned,
-            "results": {mode: {lang: s.as_json() for lang, s in by.items()} for mode, by in results.items()},
+            "results": {
+                relevance: {mode: {lang: s.as_json() for lang, s in by.items()} for mode, by in modes.items()}
+                for relevance, modes in results.items()
+            },
         }
         print(json.dumps(payload, ensure_ascii=False))
     else:

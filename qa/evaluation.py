@@ -23,6 +23,8 @@ class Question:
     documents: tuple[str, ...]
     page: int | None = None
     lang: str = "?"
+    fact: str | None = None  # a string the answer must contain
+    cases: tuple[str, ...] = ()  # the cases the answer belongs to (empty: the study as a whole)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ def load_questions(path: Path) -> list[Question]:
                     documents=documents,
                     page=data.get("page"),
                     lang=data.get("lang", "?"),
+                    fact=data.get("fact"),
+                    cases=tuple(data.get("cases") or ()),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -66,16 +70,31 @@ def load_questions(path: Path) -> list[Question]:
     return questions
 
 
-def first_relevant_rank(question: Question, hits: Sequence[Hit]) -> int | None:
+def is_labelled(question: Question, hit: Hit) -> bool:
+    """Strict relevance: the hit is in the document the question was written from (and page, if given)."""
+    return hit.document in question.documents and (
+        question.page is None or (hit.page is not None and hit.page <= question.page <= (hit.page_end or hit.page))
+    )
+
+
+def is_answer_bearing(question: Question, hit: Hit) -> bool:
+    """The hit holds the answer: labelled, or it contains the key fact and belongs to the question's
+    case(s) or the study. The sample study repeats facts across a case's documents and the synthesis."""
+    if is_labelled(question, hit):
+        return True
+    if not question.fact or question.fact.lower() not in hit.text.lower():
+        return False
+    return hit.case_id is None or not question.cases or hit.case_id in question.cases
+
+
+def first_relevant_rank(question: Question, hits: Sequence[Hit], strict: bool = True) -> int | None:
     """1-based rank among distinct documents of the first relevant hit, or None."""
+    relevant = is_labelled if strict else is_answer_bearing
     seen: list[str] = []
     for hit in hits:
         if hit.document not in seen:
             seen.append(hit.document)
-        if hit.document in question.documents and (
-            question.page is None
-            or (hit.page is not None and hit.page <= question.page <= (hit.page_end or hit.page))
-        ):
+        if relevant(question, hit):
             return seen.index(hit.document) + 1
     return None
 
@@ -92,31 +111,40 @@ def score(ranks: Sequence[int | None]) -> Scores:
     return Scores(n, recall(1), recall(5), recall(10), mrr)
 
 
+#: How a hit counts as relevant: the labelled document, or any passage that holds the answer.
+RELEVANCE = ("labelled", "answer")
+
+Results = dict[str, dict[str, dict[str, Scores]]]  # relevance -> mode -> language ('all') -> scores
+
+
 def evaluate(
     retriever: Retriever, questions: Sequence[Question], modes: Sequence[Mode] = MODES, depth: int = 30
-) -> dict[str, dict[str, Scores]]:
-    """{mode: {language or 'all': Scores}}; each question is embedded once for all modes."""
-    ranks: dict[str, list[tuple[str, int | None]]] = {mode: [] for mode in modes}
+) -> Results:
+    """Scores per relevance, mode and language; each question is embedded once for all modes."""
+    ranks: dict[tuple[str, str], list[tuple[str, int | None]]] = {}
     for question in questions:
         vector = retriever.embedder.embed_queries([question.question])[0] if set(modes) - {"lexical"} else None
         for mode in modes:
             hits = retriever.search(question.question, k=depth, filters=Filters(), mode=mode, query_vector=vector)
-            ranks[mode].append((question.lang, first_relevant_rank(question, hits)))
-    results: dict[str, dict[str, Scores]] = {}
-    for mode_name, pairs in ranks.items():
-        languages = sorted({lang for lang, _ in pairs})
-        results[mode_name] = {"all": score([r for _, r in pairs])}
-        for lang in languages:
-            results[mode_name][lang] = score([r for lg, r in pairs if lg == lang])
+            for relevance in RELEVANCE:
+                rank = first_relevant_rank(question, hits, strict=relevance == "labelled")
+                ranks.setdefault((relevance, mode), []).append((question.lang, rank))
+    results: Results = {}
+    for (relevance, mode_name), pairs in ranks.items():
+        by_lang = {"all": score([r for _, r in pairs])}
+        for lang in sorted({lang for lang, _ in pairs}):
+            by_lang[lang] = score([r for lg, r in pairs if lg == lang])
+        results.setdefault(relevance, {})[mode_name] = by_lang
     return results
 
 
-def format_table(results: dict[str, dict[str, Scores]]) -> str:
-    lines = [f"{'mode':<8} {'lang':<4} {'n':>5} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6}"]
-    for mode, by_lang in results.items():
-        for lang, s in by_lang.items():
-            lines.append(
-                f"{mode:<8} {lang:<4} {s.n:>5} {s.recall_at_1:>6.3f} {s.recall_at_5:>6.3f} "
-                f"{s.recall_at_10:>6.3f} {s.mrr:>6.3f}"
-            )
+def format_table(results: Results) -> str:
+    lines = [f"{'relevant':<9} {'mode':<8} {'lang':<4} {'n':>5} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6}"]
+    for relevance, by_mode in results.items():
+        for mode, by_lang in by_mode.items():
+            for lang, s in by_lang.items():
+                lines.append(
+                    f"{relevance:<9} {mode:<8} {lang:<4} {s.n:>5} {s.recall_at_1:>6.3f} {s.recall_at_5:>6.3f} "
+                    f"{s.recall_at_10:>6.3f} {s.mrr:>6.3f}"
+                )
     return "\n".join(lines)

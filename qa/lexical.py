@@ -6,7 +6,6 @@ Pure apart from `save`/`load`, which write one folder of arrays plus a small JSO
 from __future__ import annotations
 
 import logging
-import logging
 import re
 import unicodedata
 from functools import lru_cache
@@ -22,7 +21,7 @@ _TOKEN = re.compile(r"\w\w+|\d")
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
 
-    return frozenset(_fold(word) for word in (*STOPWORDS_DUTCH, *STOPWORDS_EN))
+    return frozenset(fold_text(word) for word in (*STOPWORDS_DUTCH, *STOPWORDS_EN))
 
 
 @lru_cache(maxsize=1)
@@ -32,7 +31,7 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("dutch")
 
 
-def _fold(text: str) -> str:
+def fold_text(text: str) -> str:
     """Lower case without accents, so 'coöperatie' and 'cooperatie' meet."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -40,7 +39,7 @@ def _fold(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     stop = _stopwords()
-    words = [word for word in _TOKEN.findall(_fold(text)) if word not in stop]
+    words = [word for word in _TOKEN.findall(fold_text(text)) if word not in stop]
     return list(_stemmer().stemWords(words))
 
 

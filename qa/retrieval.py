@@ -7,7 +7,7 @@ picked up on the next query, and a version in use is never modified.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,7 +20,8 @@ from qa.indexer import manifest_differences, manifest_for
 from qa.layout import IndexLayout
 from qa.lexical import LexicalIndex
 from qa.records import CaseInfo
-from qa.settings import RetrievalSettings, Settings
+from qa.scope import named_cases
+from qa.settings import Settings
 
 if TYPE_CHECKING:
     from qa.embedders import Embedder
@@ -34,10 +35,11 @@ class Filters:
     municipality: str | None = None
     kind: str | None = None
     year: int | None = None
+    scope: tuple[str, ...] = ()  # cases named in the question; study-wide documents stay in
 
     @property
     def active(self) -> bool:
-        return any(v is not None for v in (self.case, self.municipality, self.kind, self.year))
+        return bool(self.scope) or any(v is not None for v in (self.case, self.municipality, self.kind, self.year))
 
 
 @dataclass(frozen=True)
@@ -176,9 +178,16 @@ class Retriever:
         filters: Filters | None = None,
         mode: Mode = "hybrid",
         query_vector: np.ndarray | None = None,
+        auto_scope: bool = True,
     ) -> list[Hit]:
+        """Top-k hits. With `auto_scope`, a question that names a case or municipality (and has no
+        explicit case or municipality filter) is searched within those cases and the study."""
         version = self.version()
         filters = filters or Filters()
+        if auto_scope and filters.case is None and filters.municipality is None and not filters.scope:
+            named = named_cases(query, version.cases.values())
+            if named:
+                filters = replace(filters, scope=named)
         config = self.settings.retrieval
         allowed = version.allowed_ids(filters)
         n = max(config.candidates, k)
@@ -195,15 +204,17 @@ class Retriever:
             rankings.append((ids, config.lexical_weight))
         fused = reciprocal_rank_fusion(rankings, config.rrf_k)
         ordered = sorted(fused, key=lambda i: (-fused[i], -dense_scores.get(i, 0.0), i))
-        return self._hits(version, ordered, fused, k, config)
+        # Diversity across cases only makes sense when the search spans several cases.
+        single_case = filters.case is not None or len(filters.scope) == 1
+        return self._hits(version, ordered, fused, k, 0 if single_case else config.per_case)
 
     def _hits(
-        self, version: IndexVersion, ordered: list[int], fused: dict[int, float], k: int, config: RetrievalSettings
+        self, version: IndexVersion, ordered: list[int], fused: dict[int, float], k: int, per_case: int
     ) -> list[Hit]:
-        pool = ordered[: max(k * 4, config.candidates)]
+        pool = ordered[: max(k * 4, self.settings.retrieval.candidates)]
         rows = version.chunk_rows(pool)
         group = {cid: (row[8] or row[1]) for cid, row in rows.items()}
-        chosen = diversify([cid for cid in pool if cid in rows], group, config.per_case, k)
+        chosen = diversify([cid for cid in pool if cid in rows], group, per_case, k)
         hits = []
         for rank, cid in enumerate(chosen, start=1):
             _, document, text, page, page_end, section, kind, title, case_id = rows[cid]
@@ -227,4 +238,3 @@ class Retriever:
                 )
             )
         return hits
-

@@ -166,10 +166,17 @@ def chunk_ids_where(
     municipality: str | None = None,
     kind: str | None = None,
     year: int | None = None,
+    scope: tuple[str, ...] = (),
 ) -> list[int]:
-    """Chunk ids that pass the filters (all optional; municipality matches without case)."""
+    """Chunk ids that pass the filters (all optional; municipality matches without case).
+
+    `scope` keeps the chunks of these cases plus the study-wide documents.
+    """
     clauses: list[str] = []
     params: list[object] = []
+    if scope:
+        clauses.append(f"(d.case_id IN ({','.join('?' * len(scope))}) OR d.case_id IS NULL)")
+        params.extend(scope)
     if case is not None:
         clauses.append("d.case_id = ?")
         params.append(case)
