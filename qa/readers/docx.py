@@ -8,15 +8,22 @@ from typing import Any
 
 from qa.errors import UnreadableDocumentError
 from qa.readers import ReadResult
+from qa.readers.sections import SectionTracker
 from qa.records import Block
 from qa.textclean import normalize
 
 _HEADING_STYLES = ("heading", "title", "kop", "titel")
 
 
-def _is_heading(paragraph: Any) -> bool:
-    style = (paragraph.style.name if paragraph.style is not None else "") or ""
-    return style.lower().startswith(_HEADING_STYLES)
+def heading_level(paragraph: Any) -> int | None:
+    """0 for a title, N for 'Heading N' (or Dutch 'Kop N'), None for body text."""
+    style = ((paragraph.style.name if paragraph.style is not None else "") or "").lower()
+    if not style.startswith(_HEADING_STYLES):
+        return None
+    if style.startswith(("title", "titel")):
+        return 0
+    digits = "".join(ch for ch in style if ch.isdigit())
+    return int(digits) if digits else 1
 
 
 def table_rows(rows: list[list[str]]) -> list[str]:
@@ -67,13 +74,15 @@ def read_docx(path: Path, display: str) -> ReadResult:
 
     blocks: list[Block] = []
     section: str | None = None
+    tracker = SectionTracker()
     for item in items:
         if isinstance(item, Paragraph):
             text = normalize(item.text).replace("\n", " ").strip()
             if not text:
                 continue
-            if _is_heading(item):
-                section = text
+            level = heading_level(item)
+            if level is not None:
+                section = tracker.open(level, text) or text
                 blocks.append(Block(text=text, section=section, is_heading=True))
             else:
                 blocks.append(Block(text=text, section=section))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from qa.errors import UnreadableDocumentError
 from qa.readers import ReadResult
 from qa.readers.pdf_glyphs import apply_mapping, has_private_use, repair_private_use
+from qa.readers.sections import SectionTracker
 from qa.records import Block
 from qa.textclean import find_running_lines, join_hyphenated, normalize, strip_running_lines
 
@@ -37,8 +39,60 @@ def looks_short(line: str) -> bool:
     return len(line.split()) <= 9 and not line.endswith(_SENTENCE_END)
 
 
-def lines_to_blocks(lines: list[str], page: int, section: str | None) -> tuple[list[Block], str | None]:
-    """Group one page's cleaned lines into heading and paragraph blocks."""
+HEADING_SCALE = 1.05  # a line set in a font this much larger than the body text is a heading
+
+
+def _text_runs(page: Any) -> list[tuple[float, float, str]]:
+    """(baseline y, effective font size, text) of every text run on a page, in content order."""
+    runs: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: Any, font_size: float) -> None:
+        if text.strip():
+            scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
+            runs.append((round(tm[5] * cm[3] + cm[5], 1), float(font_size) * scale, text))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def heading_lines(pages_runs: list[list[tuple[float, float, str]]]) -> list[dict[str, float]]:
+    """Per page, the normalised text (and font size) of lines set larger than the body text.
+
+    Empty everywhere when the document uses one size throughout (then headings are guessed
+    from the shape of the lines instead).
+    """
+    weight: dict[float, int] = {}
+    for runs in pages_runs:
+        for _, size, text in runs:
+            weight[round(size, 1)] = weight.get(round(size, 1), 0) + len(text.strip())
+    if not weight:
+        return [{} for _ in pages_runs]
+    body = max(weight, key=lambda size: weight[size])
+    result: list[dict[str, float]] = []
+    for runs in pages_runs:
+        lines: dict[float, list[tuple[float, str]]] = {}
+        for y, size, text in runs:
+            lines.setdefault(y, []).append((size, text))
+        large: dict[str, float] = {}
+        for parts in lines.values():
+            sizes = [size for size, text in parts if text.strip()]
+            if min(sizes) >= body * HEADING_SCALE:
+                large[normalize("".join(text for _, text in parts)).replace("\n", " ").strip()] = round(min(sizes), 1)
+        result.append(large)
+    return result
+
+
+def lines_to_blocks(
+    lines: list[str],
+    page: int,
+    section: str | None,
+    headings: dict[str, float] | None = None,
+    tracker: SectionTracker | None = None,
+) -> tuple[list[Block], str | None]:
+    """Group one page's cleaned lines into heading and paragraph blocks.
+
+    `headings` are the lines the font marks as headings; without them, headings are guessed.
+    """
     blocks: list[Block] = []
     paragraph: list[str] = []
 
@@ -49,11 +103,25 @@ def lines_to_blocks(lines: list[str], page: int, section: str | None) -> tuple[l
             paragraph.clear()
 
     previous: str | None = None
+    previous_size: float | None = None  # font size of the heading just emitted, if the last block is one
     for index, line in enumerate(lines):
         following = lines[index + 1] if index + 1 < len(lines) else None
+        if headings is not None and line in headings and len(line) <= 120:
+            flush()
+            tracker = tracker or SectionTracker()
+            if blocks and blocks[-1].is_heading and previous_size == headings[line]:
+                section = tracker.extend(line)  # one heading wrapped over two lines
+                text = f"{blocks[-1].text} {line}"
+                blocks[-1] = Block(text=text, page=page, section=section or text, is_heading=True)
+            else:
+                section = tracker.open(-headings[line], line) or line
+                blocks.append(Block(text=line, page=page, section=section, is_heading=True))
+            previous_size, previous = headings[line], line
+            continue
+        previous_size = None
         if not line:
             flush()
-        elif looks_like_heading(line, previous, following):
+        elif headings is None and looks_like_heading(line, previous, following):
             flush()
             section = line
             blocks.append(Block(text=line, page=page, section=section, is_heading=True))
@@ -91,6 +159,11 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20) -> ReadResu
             except (FileNotDecryptedError, NotImplementedError) as exc:
                 raise UnreadableDocumentError(display, f"encrypted PDF; it cannot be opened ({exc})") from exc
         raw_pages = [page.extract_text() or "" for page in reader.pages]
+        try:
+            by_font = heading_lines([_text_runs(page) for page in reader.pages])
+        except Exception:  # font sizes are a refinement; without them headings are guessed
+            log.debug("no font sizes for %s", display, exc_info=True)
+            by_font = [{} for _ in raw_pages]
     except UnreadableDocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
@@ -110,11 +183,14 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20) -> ReadResu
         raise UnreadableDocumentError(display, "scanned, no text layer; OCR is not supported")
 
     running = find_running_lines(pages)
+    use_font = any(by_font)
+    tracker = SectionTracker()
     blocks: list[Block] = []
     section: str | None = None
     for number, lines in enumerate(pages, start=1):
         cleaned = strip_running_lines(lines, running)
-        page_blocks, section = lines_to_blocks(cleaned, number, section)
+        headings = by_font[number - 1] if use_font else None
+        page_blocks, section = lines_to_blocks(cleaned, number, section, headings, tracker)
         blocks.extend(page_blocks)
         if not page_blocks:
             warnings.append(f"page {number} has no text")

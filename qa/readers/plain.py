@@ -7,6 +7,7 @@ from pathlib import Path
 
 from qa.errors import UnreadableDocumentError
 from qa.readers import ReadResult
+from qa.readers.sections import SectionTracker
 from qa.records import Block
 from qa.textclean import normalize
 
@@ -45,13 +46,15 @@ def markdown_blocks(text: str) -> list[Block]:
             paragraph.clear()
 
     in_table = False
+    tracker = SectionTracker()
     for raw_line in normalize(text).split("\n"):
         line = _MD_EMPHASIS.sub(r"\2", raw_line)
         heading = _MD_HEADING.match(line)
         if heading:
             flush()
-            section = heading.group(2)
-            blocks.append(Block(text=section, section=section, is_heading=True))
+            title = heading.group(2)
+            section = tracker.open(len(heading.group(1)), title) or title
+            blocks.append(Block(text=title, section=section, is_heading=True))
         elif not line:
             flush()
             in_table = False
