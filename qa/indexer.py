@@ -22,6 +22,7 @@ from qa import store
 from qa.chunking import chunk_document
 from qa.corpus import SourceFile, discover, read_source
 from qa.dense import DenseIndex
+from qa.embedcache import EmbeddingCache, text_key
 from qa.errors import UnreadableDocumentError
 from qa.layout import IndexLayout, WriterLock, publish, recover
 from qa.lexical import LexicalIndex
@@ -219,8 +220,14 @@ def _update(
     next_id = int(previous.manifest.get("next_id", 1)) if previous else 1  # type: ignore[call-overload]
     new_chunks = [StoredChunk(next_id + i, chunk) for i, (chunk, _text) in enumerate(fresh)]
     next_id += len(new_chunks)
-    vectors_new = _embed([text for _chunk, text in fresh], embedder, settings.indexing.batch_size, progress)
-    summary.embedded_chunks = len(fresh)
+    cache = EmbeddingCache(layout.root / "embeddings.sqlite", embedder.name, embedder.version, embedder.dimension)
+    try:
+        vectors_new, summary.embedded_chunks = _embed(
+            [text for _chunk, text in fresh], embedder, settings.indexing.batch_size, progress, cache
+        )
+        cache.prune(keep_at_least=len(carried) + len(fresh))
+    finally:
+        cache.close()
 
     all_chunks = carried + new_chunks
     dimension = embedder.dimension
@@ -300,12 +307,22 @@ def _text_for(chunk: Chunk, rows: dict[str, DocumentRow], cases: list[CaseInfo])
     return indexed_text(chunk, (row.title if row else None) or chunk.document, case)
 
 
-def _embed(texts: list[str], embedder: Embedder, batch_size: int, progress: Progress | None) -> np.ndarray:
-    if not texts:
-        return np.zeros((0, embedder.dimension), dtype=np.float32)
-    parts = []
-    for start in range(0, len(texts), batch_size):
-        parts.append(embedder.embed_passages(texts[start : start + batch_size]))
+def _embed(
+    texts: list[str], embedder: Embedder, batch_size: int, progress: Progress | None, cache: EmbeddingCache
+) -> tuple[np.ndarray, int]:
+    """Vectors for `texts`, from the cache where possible; returns them and the number embedded."""
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    keys = [text_key(text) for text in texts]
+    cached = cache.get(sorted(set(keys)))
+    missing = [i for i, key in enumerate(keys) if key not in cached]
+    for i, key in enumerate(keys):
+        if key in cached:
+            vectors[i] = cached[key]
+    for start in range(0, len(missing), batch_size):
+        batch = missing[start : start + batch_size]
+        embedded = embedder.embed_passages([texts[i] for i in batch])
+        vectors[batch] = embedded
+        cache.put([keys[i] for i in batch], embedded)  # committed per batch: a killed run keeps its work
         if progress:
-            progress("embed", min(start + batch_size, len(texts)), len(texts))
-    return np.vstack(parts).astype(np.float32)
+            progress("embed", min(start + batch_size, len(missing)), len(missing))
+    return vectors, len(missing)

@@ -195,9 +195,10 @@ def test_sigkill_at_any_moment_leaves_the_previous_version_served(corpus: Path, 
         assert hits and hits[0].document == "cases/burgerpanel/analyse.pdf"
         version = retriever.version()
         assert len(version.dense) == version.connection.execute("SELECT count(*) FROM chunks").fetchone()[0]
-    # the next run recovers without manual steps and finishes the job
+    # the next run recovers without manual steps, finishes the job and reuses what was embedded
     summary = build_index(settings, HashEmbedder())
     assert summary.documents == 15
+    assert summary.embedded_chunks < summary.added * 2  # the killed runs' batches were kept
     assert not list(settings.index.glob(".tmp-*"))
     assert layout.current_name() != original
 
@@ -210,3 +211,14 @@ def test_fusion_and_diversity_are_pure() -> None:
     assert diversify([1, 2, 3, 4, 5], groups, per_group=1, k=3) == [1, 4, 5]
     assert diversify([1, 2, 3, 4], groups, per_group=2, k=4) == [1, 2, 4, 3]
     assert diversify([1, 2, 3], groups, per_group=0, k=2) == [1, 2]
+
+
+def test_rebuild_reuses_cached_embeddings(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path)
+    embedder = CountingEmbedder()
+    first = build_index(settings, embedder)
+    rebuilt = build_index(settings, embedder, rebuild=True)
+    assert rebuilt.rebuilt and rebuilt.added == 5
+    assert rebuilt.embedded_chunks == 0 and embedder.passages == first.chunks  # nothing embedded twice
+    hits = Retriever(settings, embedder).search("loting Brakelsteyn", k=1)
+    assert hits[0].document == "cases/burgerpanel/analyse.pdf"
