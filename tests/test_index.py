@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPO, make_docx, make_pdf
 from fakes import HashEmbedder
+
 from qa.errors import IndexLockedError, IndexMismatchError
 from qa.indexer import build_index
 from qa.layout import IndexLayout, WriterLock
@@ -43,7 +43,10 @@ def _case(root: Path, slug: str, municipality: str, topic: str) -> None:
     )
     make_pdf(
         folder / "analyse.pdf",
-        [[f"Aanleiding {topic}", f"In {municipality} ging het over {topic}. " * 6], ["Resultaat", f"Het {topic} slaagde."]],
+        [
+            [f"Aanleiding {topic}", f"In {municipality} ging het over {topic}. " * 6],
+            ["Resultaat", f"Het {topic} slaagde."],
+        ],
         header=f"Fictief rapport {slug}",
     )
     make_docx(folder / "interview.docx", [("heading", "Wat werkte"), ("para", f"De aanpak rond {topic} werkte goed.")])
@@ -73,7 +76,16 @@ def test_build_then_nothing_changed_embeds_nothing(corpus: Path, tmp_path: Path)
     assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 5)
     assert second.embedded_chunks == 0 and embedder.passages == first.chunks
     assert second.chunks == first.chunks
-    assert set(second.as_json()) == {"added", "changed", "removed", "unchanged", "skipped", "documents", "chunks", "seconds"}
+    assert set(second.as_json()) == {
+        "added",
+        "changed",
+        "removed",
+        "unchanged",
+        "skipped",
+        "documents",
+        "chunks",
+        "seconds",
+    }
 
 
 def test_change_add_remove_touch_only_those_documents(corpus: Path, tmp_path: Path) -> None:
@@ -102,7 +114,9 @@ def test_broken_replacement_keeps_the_indexed_version(corpus: Path, tmp_path: Pa
     build_index(settings, HashEmbedder())
     (corpus / "cases" / "burgerpanel" / "analyse.pdf").write_bytes(b"%PDF-1.4 kapot")
     summary = build_index(settings, HashEmbedder())
-    assert [(s.path, s.reason) for s in summary.skipped] == [("cases/burgerpanel/analyse.pdf", "truncated PDF (no end-of-file marker)")]
+    assert [(s.path, s.reason) for s in summary.skipped] == [
+        ("cases/burgerpanel/analyse.pdf", "truncated PDF (no end-of-file marker)")
+    ]
     assert summary.documents == 5
     hits = Retriever(settings, HashEmbedder()).search("loting Brakelsteyn", k=3, mode="lexical")
     assert hits[0].document == "cases/burgerpanel/analyse.pdf" and hits[0].page == 1
@@ -176,7 +190,9 @@ def test_sigkill_at_any_moment_leaves_the_previous_version_served(corpus: Path, 
     settings = _settings(corpus, tmp_path)
     build_index(settings, HashEmbedder())
     for n in range(10):
-        (corpus / "study" / f"extra{n}.md").write_text(f"# Extra {n}\n\n" + "Nieuwe tekst over wijkbudget. " * 80, "utf-8")
+        (corpus / "study" / f"extra{n}.md").write_text(
+            f"# Extra {n}\n\n" + "Nieuwe tekst over wijkbudget. " * 80, "utf-8"
+        )
     script = tmp_path / "killer.py"
     script.write_text(KILLER.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
     layout = IndexLayout(settings.index)

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REALDOCS
+
 from qa.corpus import ingest
 from qa.records import IngestReport
 from qa.settings import Settings
