@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     search.add_argument("--encoder", help="encoder the index was built with (default: settings)")
 
+    ask = sub.add_parser("ask", help="answer a question with cited sources; without one, read questions from stdin")
+    _common(ask)
+    ask.add_argument("question", nargs="?", help="the question (omit to read one per line from stdin)")
+    ask.add_argument("--case", help="only this case (its folder name)")
+    ask.add_argument("--municipality", help="only cases in this municipality")
+    ask.add_argument("--kind", help="only this kind of document")
+    ask.add_argument("--encoder", help="encoder the index was built with (default: settings)")
+
     evaluate = sub.add_parser("eval", help="measure retrieval on a question set (updates the index first)")
     _common(evaluate)
     evaluate.add_argument("--set", dest="question_set", type=Path, default=Path("eval/questions.jsonl"))
@@ -99,6 +107,31 @@ def run_ingest(settings: Settings, as_json: bool, strict: bool) -> int:
     else:
         _print_ingest(report, len(chunks), seconds)
     return 1 if strict and report.skipped else 0
+
+
+def run_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from qa.retrieval import Filters
+    from qa.service import Vraagbaak
+
+    service = Vraagbaak(settings)
+    filters = Filters(case=args.case, municipality=args.municipality, kind=args.kind)
+    from_stdin = not args.question
+    questions = (line.strip() for line in sys.stdin) if from_stdin else iter([args.question])
+    for question in questions:
+        if not question:
+            continue
+        answer = service.ask(question, filters)
+        if args.json or from_stdin:
+            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+        else:
+            print(answer.text)
+            if answer.citations:
+                print()
+                for c in answer.citations:
+                    where = f"{c.case_title} ({c.municipality})" if c.case_id else "Studie"
+                    page = f", p. {c.page}" if c.page else ""
+                    print(f"[{c.n}] {where} — {c.title} [{c.kind}]{page}: {c.document}")
+    return 0
 
 
 def run_eval(settings: Settings, args: argparse.Namespace) -> int:
@@ -219,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "index": lambda: run_index(settings, args.json, args.rebuild),
             "search": lambda: run_search(settings, args),
             "eval": lambda: run_eval(settings, args),
+            "ask": lambda: run_ask(settings, args),
         }
         return commands[args.command]()
     except QaError as exc:

@@ -112,3 +112,67 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
     cases: list[CaseInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One source of an answer: the passage, and the sentence(s) quoted from it."""
+
+    n: int  # the marker [n] in the answer text
+    chunk_id: int
+    case_id: str | None
+    case_title: str | None
+    municipality: str | None
+    document: str  # relative to the corpus root
+    kind: str | None
+    title: str | None
+    page: int | None  # 1-based for PDFs, None otherwise
+    section: str | None
+    text: str  # the whole passage
+    quote: str  # the sentence(s) quoted in the answer, verbatim from `text`
+    start: int = 0  # the passage's offsets in the document text
+    end: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "case_id": self.case_id,
+            "case_title": self.case_title,
+            "municipality": self.municipality,
+            "document": self.document,
+            "kind": self.kind,
+            "title": self.title,
+            "page": self.page,
+            "text": self.text,
+            "quote": self.quote,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the user sees: Markdown text with markers [n], and the sources they point to."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    language: str = "nl"
+    suggestions: tuple[str, ...] = ()  # nearby topics the study does cover, offered on abstention
+    scope: tuple[str, ...] = ()  # case ids the question was restricted to
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.as_json() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier turn of the conversation."""
+
+    role: str  # "user" | "assistant"
+    content: str
+    scope: tuple[str, ...] = ()  # for assistant turns: the cases its answer cited

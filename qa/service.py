@@ -1,0 +1,172 @@
+"""The one facade the CLI and the web app call: ask, search, browse cases and documents, re-index.
+
+It owns the settings, the encoder and the retriever; everything deeper is reached through it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa import store
+from qa.errors import QaError
+from qa.indexer import IndexSummary, Progress, build_index
+from qa.records import Answer, Block, CaseInfo, Turn
+from qa.retrieval import Filters, Hit, Retriever
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.embedders import Embedder
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    path: str  # relative to the corpus root
+    kind: str | None
+    title: str | None
+    case_id: str | None
+    pages: int | None
+    status: str  # indexed | skipped | stale
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class CaseFinding:
+    """A success factor or point of attention as the study states it, with where it stands."""
+
+    text: str
+    document: str
+    page: int | None
+    section: str
+
+
+@dataclass(frozen=True)
+class CaseOverview:
+    case: CaseInfo
+    documents: tuple[DocumentInfo, ...]
+    success_factors: tuple[CaseFinding, ...]
+    points_of_attention: tuple[CaseFinding, ...]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """What is needed to show a document: the file (for PDFs) or its text blocks (for the rest)."""
+
+    path: str
+    file: Path
+    kind: str | None
+    title: str | None
+    pages: int | None
+    blocks: tuple[Block, ...]
+
+
+class Vraagbaak:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._retriever: Retriever | None = None
+        self._lock = threading.Lock()
+        self._index_lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                from qa.embedders import load_embedder
+
+                self._embedder = load_embedder(self.settings.indexing.encoder, self.settings.indexing.batch_size)
+            return self._embedder
+
+    @property
+    def retriever(self) -> Retriever:
+        embedder = self.embedder
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = Retriever(self.settings, embedder)
+            return self._retriever
+
+    # ------------------------------------------------------------------ questions
+    def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
+        from qa.answer import compose_answer
+
+        return compose_answer(self.retriever, question, filters or Filters(), history, self.settings)
+
+    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        return self.retriever.search(question, k=k, filters=filters)
+
+    # ------------------------------------------------------------------ browsing
+    def has_index(self) -> bool:
+        return self.retriever.layout.current_dir() is not None
+
+    def cases(self) -> list[CaseInfo]:
+        return sorted(self.retriever.cases.values(), key=lambda c: (c.municipality or "", c.title))
+
+    def documents(self) -> list[DocumentInfo]:
+        version = self.retriever.version()
+        with version._lock:
+            rows = store.read_documents(version.connection)
+        return [
+            DocumentInfo(r.path, r.kind.value if r.kind else None, r.title, r.case_id, r.pages, r.status, r.reason)
+            for r in rows
+        ]
+
+    def case_overviews(self) -> list[CaseOverview]:
+        """Each case with its documents and the findings the study's synthesis states for it."""
+        version = self.retriever.version()
+        documents = self.documents()
+        with version._lock:
+            rows = version.connection.execute(
+                "SELECT k.text, k.document, k.page_start, k.section FROM chunks k "
+                "JOIN documents d ON d.path = k.document WHERE d.case_id IS NULL AND k.section IS NOT NULL "
+                "ORDER BY k.document, k.ordinal"
+            ).fetchall()
+        overviews = []
+        for case in self.cases():
+            found: dict[str, list[CaseFinding]] = {"succes": [], "aandacht": []}
+            for text, document, page, section in rows:
+                head, _, leaf = section.rpartition(" › ")
+                if case.title.lower() not in head.lower():
+                    continue
+                key = "succes" if "succes" in leaf.lower() else "aandacht" if "aandacht" in leaf.lower() else None
+                if key is None:
+                    continue
+                for line in text.split("\n\n"):
+                    line = line.strip()
+                    if line and line != leaf and line not in {f.text for f in found[key]}:
+                        found[key].append(CaseFinding(line.lstrip("•- ").strip(), document, page, section))
+            overviews.append(
+                CaseOverview(
+                    case=case,
+                    documents=tuple(d for d in documents if d.case_id == case.case_id),
+                    success_factors=tuple(found["succes"]),
+                    points_of_attention=tuple(found["aandacht"]),
+                )
+            )
+        return overviews
+
+    def document_view(self, path: str) -> DocumentView:
+        """A document of the index, read from the corpus; only files inside the corpus are served."""
+        from qa.corpus import discover, read_source
+
+        root = self.settings.corpus.resolve()
+        file = (root / path).resolve()
+        if root not in file.parents or not file.is_file():
+            raise QaError(f"{path}: not a document of this corpus")
+        known = {d.path: d for d in self.documents()}
+        if path not in known:
+            raise QaError(f"{path}: not in the index")
+        source = next((s for s in discover(self.settings).files if s.display == path), None)
+        if source is None:
+            raise QaError(f"{path}: no longer in the corpus")
+        document, _ = read_source(source, self.settings)
+        info = known[path]
+        return DocumentView(path, file, info.kind, info.title, document.pages, document.blocks)
+
+    # ------------------------------------------------------------------ maintenance
+    def reindex(self, progress: Progress | None = None, rebuild: bool = False) -> IndexSummary:
+        """Update the index; the running retriever keeps answering from the old version until the switch."""
+        with self._index_lock:
+            return build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
