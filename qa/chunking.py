@@ -89,6 +89,22 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
+MIN_SENTENCE = 25  # shorter units (headings, labels, table cells) are not quoted or embedded alone
+
+
+def quotable_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences of a passage that can stand alone as a quote: long enough, not a bare heading line."""
+    spans = []
+    for a, b in split_sentences(text):
+        sentence = text[a:b]
+        if len(sentence) < MIN_SENTENCE:
+            continue
+        if len(sentence) < 80 and not sentence.rstrip("\"”')").endswith((".", "!", "?", ":", ";")):
+            continue  # a heading or a table row
+        spans.append((a, b))
+    return spans
+
+
 def document_units(document: Document) -> list[Unit]:
     units: list[Unit] = []
     offset = 0

@@ -55,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--kind", help="only this kind of document")
     ask.add_argument("--encoder", help="encoder the index was built with (default: settings)")
 
+    user = sub.add_parser("user", help="manage users of the web app")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    user_add = user_sub.add_parser("add", help="add a user (or set a new password and role); asks for the password")
+    user_add.add_argument("name", help="user name")
+    user_add.add_argument("--role", choices=["reader", "admin"], default="reader", help="reader (default) or admin")
+    user_add.add_argument("--index", type=Path, help="index folder holding users.json (default: index, or QA_INDEX)")
+    user_add.add_argument("--users-file", type=Path, help="users file (default: <index>/users.json)")
+
     evaluate = sub.add_parser("eval", help="measure retrieval on a question set (updates the index first)")
     _common(evaluate)
     evaluate.add_argument("--set", dest="question_set", type=Path, default=Path("eval/questions.jsonl"))
@@ -217,6 +225,28 @@ def _print_hits(query: str, hits: list[Any]) -> None:
         print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
 
 
+def read_password(prompt: str = "Wachtwoord: ") -> str:
+    """From the terminal without echo (asked twice), or the first line of stdin when piped."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Nogmaals: ") != first:
+        raise QaError("the passwords differ")
+    return first
+
+
+def run_user(settings: Settings, args: argparse.Namespace) -> int:
+    from qa.users import UserStore
+
+    store = UserStore(settings.users_path)
+    existed = store.add(args.name, args.role, read_password())
+    verb = "updated" if existed else "added"
+    print(f"{verb} {args.role} '{args.name}' in {store.path}")
+    return 0
+
+
 def run_search(settings: Settings, args: argparse.Namespace) -> int:
     from qa.embedders import load_embedder
     from qa.retrieval import Filters, Retriever
@@ -241,7 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
-        settings = load_settings(corpus=args.corpus, index=args.index)
+        settings = load_settings(
+            corpus=getattr(args, "corpus", None), index=args.index, users_file=getattr(args, "users_file", None)
+        )
         encoder = getattr(args, "encoder", None)
         if encoder:
             settings = settings.model_copy(
@@ -253,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "search": lambda: run_search(settings, args),
             "eval": lambda: run_eval(settings, args),
             "ask": lambda: run_ask(settings, args),
+            "user": lambda: run_user(settings, args),
         }
         return commands[args.command]()
     except QaError as exc:

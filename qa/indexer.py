@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa import store
-from qa.chunking import chunk_document
+from qa.chunking import chunk_document, quotable_spans
 from qa.corpus import SourceFile, discover, read_source
 from qa.dense import DenseIndex
 from qa.embedcache import EmbeddingCache, text_key
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when what is embedded for a chunk changes (see `indexed_text`).
-TEXT_FORMAT = 1
+TEXT_FORMAT = 2
 
 #: progress(stage, done, total)
 Progress = Callable[[str, int, int], None]
@@ -53,7 +53,7 @@ class IndexSummary:
     chunks: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
-    embedded_chunks: int = 0
+    embedded_chunks: int = 0  # texts sent to the encoder (passages and their sentences), cache misses only
     version: str | None = None
     reason: str | None = None  # why a full rebuild happened
 
@@ -81,6 +81,7 @@ def manifest_for(settings: Settings, embedder: Embedder) -> dict[str, object]:
         "chunk_size": settings.chunk.size,
         "chunk_overlap": settings.chunk.overlap,
         "chunk_min_size": settings.chunk.min_size,
+        "sentence_vectors": settings.indexing.sentence_vectors,
     }
 
 
@@ -92,11 +93,24 @@ def manifest_differences(stored: dict[str, object], wanted: dict[str, object]) -
     ]
 
 
+def source_label(title: str, case: CaseInfo | None) -> str:
+    """Where a text comes from, as a short prefix: the case (and municipality) or the document."""
+    if case is None:
+        return title
+    return f"{case.title} ({case.municipality})" if case.municipality else case.title
+
+
 def indexed_text(chunk: Chunk, title: str, case: CaseInfo | None) -> str:
     """The text that is embedded and BM25-indexed: the passage with where it comes from."""
-    where = f"{case.title} ({case.municipality})" if case and case.municipality else (case.title if case else title)
+    where = source_label(title, case)
     section = f" — {chunk.section}" if chunk.section and chunk.section not in chunk.text[:200] else ""
     return f"{where} — {title}{section}\n{chunk.text}"
+
+
+def sentence_texts(chunk: Chunk, title: str, case: CaseInfo | None) -> list[tuple[int, int, str]]:
+    """The chunk's quotable sentences (offsets into the chunk text) and the text embedded for each."""
+    where = source_label(title, case)
+    return [(a, b, f"{where} — {chunk.text[a:b]}") for a, b in quotable_spans(chunk.text)]
 
 
 @dataclass
@@ -156,6 +170,7 @@ def _update(
     rows: list[DocumentRow] = []
     carried: list[StoredChunk] = []  # unchanged chunks, same ids
     fresh: list[tuple[Chunk, str]] = []  # new chunks and the text to embed
+    fresh_sentences: list[list[tuple[int, int, str]]] = []  # per new chunk: its sentences to embed
     keep_old: list[str] = []  # documents whose previous chunks stay
 
     seen = {source.display for source in found.files}
@@ -191,9 +206,10 @@ def _update(
             else:
                 summary.added += 1
             rows.append(_row(source, document.pages, store.INDEXED))
-            fresh.extend(
-                (chunk, indexed_text(chunk, document.title, document.case)) for chunk in _chunks(document, settings)
-            )
+            for chunk in _chunks(document, settings):
+                fresh.append((chunk, indexed_text(chunk, document.title, document.case)))
+                with_sentences = settings.indexing.sentence_vectors
+                fresh_sentences.append(sentence_texts(chunk, document.title, document.case) if with_sentences else [])
         if progress:
             progress("read", done, len(to_read))
 
@@ -208,9 +224,10 @@ def _update(
     gone = {p for p, row in old_docs.items() if row.status in (store.INDEXED, store.STALE)}
     summary.removed = len(gone - seen - set(skipped_at_discovery))
 
+    carried_sentences: list[store.SentenceRow] = []
     if old_connection is not None:
         carried = store.read_chunks_of(old_connection, keep_old)  # type: ignore[arg-type]
-        # metadata (case.toml) may have changed without the file changing
+        carried_sentences = store.read_sentences(old_connection, [c.id for c in carried])  # type: ignore[arg-type]
     vectors_old = (
         previous.dense.vectors(np.array([c.id for c in carried], dtype=np.int64))
         if previous and previous.dense
@@ -221,13 +238,25 @@ def _update(
     new_chunks = [StoredChunk(next_id + i, chunk) for i, (chunk, _text) in enumerate(fresh)]
     next_id += len(new_chunks)
     cache = EmbeddingCache(layout.root / "embeddings.sqlite", embedder.name, embedder.version, embedder.dimension)
+    sentence_owner = [i for i, sentences in enumerate(fresh_sentences) for _ in sentences]
+    flat_sentences = [sentence for sentences in fresh_sentences for sentence in sentences]
     try:
-        vectors_new, summary.embedded_chunks = _embed(
-            [text for _chunk, text in fresh], embedder, settings.indexing.batch_size, progress, cache
+        embedded, embedded_count = _embed(
+            [text for _chunk, text in fresh] + [text for _a, _b, text in flat_sentences],
+            embedder,
+            settings.indexing.batch_size,
+            progress,
+            cache,
         )
-        cache.prune(keep_at_least=len(carried) + len(fresh))
+        cache.prune(keep_at_least=len(carried) + len(fresh) + len(carried_sentences) + len(flat_sentences))
     finally:
         cache.close()
+    vectors_new = embedded[: len(fresh)]
+    summary.embedded_chunks = embedded_count
+    new_sentences = [
+        store.SentenceRow(new_chunks[owner].id, a, b, embedded[len(fresh) + i].astype(np.float32).tobytes())
+        for i, (owner, (a, b, _text)) in enumerate(zip(sentence_owner, flat_sentences, strict=True))
+    ]
 
     all_chunks = carried + new_chunks
     dimension = embedder.dimension
@@ -251,6 +280,7 @@ def _update(
         store.write_cases(connection, found.cases)
         store.write_documents(connection, rows)
         store.write_chunks(connection, all_chunks)
+        store.write_sentences(connection, carried_sentences + new_sentences)
     connection.close()
     if progress:
         progress("index", 0, 1)

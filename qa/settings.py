@@ -35,6 +35,9 @@ class IndexSettings(BaseModel):
         "e5-small", description="e5-small | use-m3 | minilm | st:<sentence-transformers model name or path>"
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Passages per encoder call.")
+    sentence_vectors: bool = Field(
+        True, description="Also embed each sentence, for re-ranking passages and choosing what to quote."
+    )
     hnsw_above: int = Field(
         200_000, ge=0, description="Use HNSW instead of exact search above this many chunks."
     )
@@ -64,10 +67,22 @@ class Settings(BaseSettings):
     chunk: ChunkSettings = ChunkSettings()
     indexing: IndexSettings = IndexSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    users_file: Path | None = Field(
+        None, description="Users of the web app (names, roles, password hashes); default <index>/users.json."
+    )
+    host: str = Field("127.0.0.1", description="Address the web app binds to; other than loopback needs users.")
+    port: int = Field(7860, ge=1, le=65_535, description="Port of the web app.")
+    concurrency_limit: int = Field(
+        4, ge=1, le=64, description="Questions and admin actions the web app runs at once; the rest wait in a queue."
+    )
 
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def users_path(self) -> Path:
+        return self.users_file if self.users_file is not None else self.index / "users.json"
 
 
 def load_settings(**overrides: object) -> Settings:

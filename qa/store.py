@@ -11,7 +11,7 @@ from typing import Any
 
 from qa.records import CaseInfo, Chunk, DocumentKind
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,6 +27,10 @@ CREATE TABLE chunks (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, page_start INTEGER, page_end INTEGER, section TEXT
 );
 CREATE INDEX chunks_document ON chunks(document);
+CREATE TABLE sentences (
+    chunk_id INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX sentences_chunk ON sentences(chunk_id);
 """
 
 INDEXED = "indexed"
@@ -196,3 +200,33 @@ def chunk_ids_where(
         params,
     )
     return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """A sentence of a chunk (offsets into the chunk text) and its embedding."""
+
+    chunk_id: int
+    start: int
+    end: int
+    vector: bytes  # float32
+
+
+def write_sentences(connection: sqlite3.Connection, rows: Iterable[SentenceRow]) -> None:
+    connection.executemany(
+        "INSERT INTO sentences VALUES (?, ?, ?, ?)", [(r.chunk_id, r.start, r.end, r.vector) for r in rows]
+    )
+
+
+def read_sentences(connection: sqlite3.Connection, chunk_ids: Iterable[int]) -> list[SentenceRow]:
+    wanted = [int(i) for i in chunk_ids]
+    found: list[SentenceRow] = []
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        rows = connection.execute(
+            f'SELECT chunk_id, start, "end", vector FROM sentences WHERE chunk_id IN ({",".join("?" * len(part))}) '
+            "ORDER BY chunk_id, start",
+            part,
+        )
+        found.extend(SentenceRow(*row) for row in rows)
+    return found

@@ -27,9 +27,11 @@ class CountingEmbedder(HashEmbedder):
     def __init__(self) -> None:
         super().__init__()
         self.passages = 0
+        self.texts: list[str] = []
 
     def embed_passages(self, texts):  # type: ignore[no-untyped-def]
         self.passages += len(texts)
+        self.texts.extend(texts)
         return super().embed_passages(texts)
 
 
@@ -71,10 +73,11 @@ def test_build_then_nothing_changed_embeds_nothing(corpus: Path, tmp_path: Path)
     embedder = CountingEmbedder()
     first = build_index(settings, embedder)
     assert (first.added, first.changed, first.removed, first.unchanged) == (5, 0, 0, 0)
-    assert first.documents == 5 and first.chunks >= 5 and embedder.passages == first.chunks
+    assert first.documents == 5 and first.chunks >= 5
+    assert embedder.passages == first.embedded_chunks > first.chunks  # passages and their sentences
     second = build_index(settings, embedder)
     assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 5)
-    assert second.embedded_chunks == 0 and embedder.passages == first.chunks
+    assert second.embedded_chunks == 0 and embedder.passages == first.embedded_chunks
     assert second.chunks == first.chunks
     assert set(second.as_json()) == {
         "added",
@@ -97,11 +100,13 @@ def test_change_add_remove_touch_only_those_documents(corpus: Path, tmp_path: Pa
 
     (corpus / "study" / "synthese.md").write_text("# Synthese\n\nBudget voor initiatieven hielp.\n", "utf-8")
     (corpus / "cases" / "buurtbudget" / "interview.docx").unlink()
-    (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen digitaal platform.\n", "utf-8")
-    embedder.passages = 0
+    (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen digitaal platform trok veel reacties.\n", "utf-8")
+    embedder.passages, embedder.texts = 0, []
     summary = build_index(settings, embedder)
     assert (summary.added, summary.changed, summary.removed, summary.unchanged) == (1, 1, 1, 3)
-    assert embedder.passages == 2  # one chunk each for the changed and the new document
+    # only the changed and the new document were embedded: each one passage plus one sentence
+    assert embedder.passages == summary.embedded_chunks == 4
+    assert all("Budget voor initiatieven" in t or "digitaal platform" in t for t in embedder.texts)
 
     after = {h.document: h.chunk_id for h in retriever.search("loting Brakelsteyn", k=10, mode="lexical")}
     assert after["cases/burgerpanel/analyse.pdf"] == before["cases/burgerpanel/analyse.pdf"]  # same ids kept
@@ -214,7 +219,8 @@ def test_sigkill_at_any_moment_leaves_the_previous_version_served(corpus: Path, 
     # the next run recovers without manual steps, finishes the job and reuses what was embedded
     summary = build_index(settings, HashEmbedder())
     assert summary.documents == 15
-    assert summary.embedded_chunks < summary.added * 2  # the killed runs' batches were kept
+    fresh = build_index(_settings(corpus, tmp_path / "elsewhere"), HashEmbedder())
+    assert summary.embedded_chunks < fresh.embedded_chunks  # the killed runs' batches were kept
     assert not list(settings.index.glob(".tmp-*"))
     assert layout.current_name() != original
 
@@ -235,6 +241,6 @@ def test_rebuild_reuses_cached_embeddings(corpus: Path, tmp_path: Path) -> None:
     first = build_index(settings, embedder)
     rebuilt = build_index(settings, embedder, rebuild=True)
     assert rebuilt.rebuilt and rebuilt.added == 5
-    assert rebuilt.embedded_chunks == 0 and embedder.passages == first.chunks  # nothing embedded twice
+    assert rebuilt.embedded_chunks == 0 and embedder.passages == first.embedded_chunks  # nothing embedded twice
     hits = Retriever(settings, embedder).search("loting Brakelsteyn", k=1)
     assert hits[0].document == "cases/burgerpanel/analyse.pdf"

@@ -1,0 +1,303 @@
+"""Adding and removing documents of the corpus from the web app, safely.
+
+Uploads are checked before anything is written: allowed extension, content that matches it
+(a PDF header, a ZIP holding ``word/document.xml``, text that is UTF-8 or Windows-1252), the size
+limit, and a cleaned file name that cannot point outside its case folder. The case's
+``case.toml`` is written or updated with the case metadata and each document's kind.
+
+Nothing is deleted for good: a removed (or replaced) document moves to
+``<corpus>/_prullenbak/<timestamp>/<its path>``; folders starting with ``_`` are never ingested.
+Messages are in Dutch: they are shown to the admin as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import tomllib
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from qa.corpus import CASE_FILE, CASES_DIR
+from qa.errors import QaError
+from qa.records import CASE_DOCUMENT_KINDS
+
+ALLOWED_EXTENSIONS = (".pdf", ".docx", ".md", ".txt")
+TRASH_DIR = "_prullenbak"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UploadError(QaError):
+    """An upload or removal was refused; the message says which file and why (in Dutch)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: its name as the user gave it, where the upload is stored, what it is."""
+
+    name: str
+    source: Path
+    kind: str = "overig"
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseForm:
+    """Metadata of a new case as entered in the form."""
+
+    title: str
+    municipality: str | None = None
+    year: int | None = None
+    themes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Added:
+    case_id: str
+    files: tuple[str, ...]  # paths relative to the corpus root
+    replaced: tuple[str, ...] = ()  # earlier versions moved to the trash
+
+
+def slugify(title: str) -> str:
+    """'Buurtbudget Noorderpolder!' -> 'buurtbudget-noorderpolder'."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].strip("-")
+
+
+def clean_filename(name: str) -> str:
+    """Keep the last path part only, and of it only [A-Za-z0-9._-]; never hidden, never empty."""
+    base = re.split(r"[\\/]", name.strip())[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    base = _UNSAFE.sub("-", base)
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = re.sub(r"\.{2,}", ".", stem).strip(".-_")
+    if not stem:
+        stem = "document"
+    cleaned = f"{stem}.{suffix.lower()}" if suffix else stem
+    return cleaned[:120]
+
+
+def check_content(path: Path, extension: str, max_bytes: int, display: str) -> None:
+    """Raise UploadError unless the file's size and content fit its extension."""
+    size = path.stat().st_size
+    if size == 0:
+        raise UploadError(f"{display}: het bestand is leeg")
+    if size > max_bytes:
+        raise UploadError(
+            f"{display}: te groot ({size / 1_048_576:.1f} MB; de grens is {max_bytes / 1_048_576:g} MB)"
+        )
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+    if extension == ".pdf":
+        if b"%PDF-" not in head:
+            raise UploadError(f"{display}: dit is geen PDF (de PDF-kop ontbreekt)")
+    elif extension == ".docx":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise UploadError(f"{display}: dit is geen Word-document (geen geldig DOCX-bestand)") from exc
+        if "word/document.xml" not in names:
+            raise UploadError(f"{display}: dit is geen Word-document (word/document.xml ontbreekt)")
+    else:
+        _check_text(path.read_bytes(), display)
+
+
+def _check_text(data: bytes, display: str) -> None:
+    if data.startswith((b"%PDF-", b"PK\x03\x04")) or b"\x00" in data:
+        raise UploadError(f"{display}: dit is geen tekstbestand (binaire inhoud)")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UploadError(f"{display}: geen leesbare tekst (geen UTF-8 of Windows-1252)")
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
+    if controls > max(8, len(text) // 100):
+        raise UploadError(f"{display}: dit is geen tekstbestand (te veel stuurtekens)")
+
+
+def case_folders(corpus: Path) -> list[str]:
+    folder = corpus / CASES_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def _case_dir(corpus: Path, case_id: str) -> Path:
+    cases = (corpus / CASES_DIR).resolve()
+    folder = (cases / case_id).resolve()
+    if folder.parent != cases or case_id.startswith((".", "_")):
+        raise UploadError(f"onbekende casus '{case_id}'")
+    return folder
+
+
+def add_documents(
+    corpus: Path,
+    uploads: Sequence[Upload],
+    max_bytes: int,
+    case_id: str | None = None,
+    new_case: CaseForm | None = None,
+) -> Added:
+    """Put `uploads` into an existing case (`case_id`) or a new one (`new_case`); all or nothing."""
+    if not uploads:
+        raise UploadError("kies ten minste één bestand")
+    if (case_id is None) == (new_case is None):
+        raise UploadError("kies een bestaande casus of vul de gegevens van een nieuwe casus in")
+    if new_case is not None:
+        if not new_case.title.strip():
+            raise UploadError("een nieuwe casus heeft een titel nodig")
+        case_id = slugify(new_case.title)
+        if not case_id:
+            raise UploadError("de titel moet letters of cijfers bevatten")
+        if (corpus / CASES_DIR / case_id).exists():
+            raise UploadError(f"de casus '{case_id}' bestaat al; kies die als bestaande casus")
+    else:
+        assert case_id is not None
+        if case_id not in case_folders(corpus):
+            raise UploadError(f"onbekende casus '{case_id}'")
+    folder = _case_dir(corpus, case_id)
+
+    planned: list[tuple[Upload, str]] = []
+    for upload in uploads:
+        name = clean_filename(upload.name)
+        extension = Path(name).suffix.lower()
+        if extension not in ALLOWED_EXTENSIONS:
+            raise UploadError(
+                f"{upload.name}: bestandstype '{extension or '(geen)'}' niet toegestaan "
+                f"(toegestaan: {', '.join(ALLOWED_EXTENSIONS)})"
+            )
+        if name == CASE_FILE or any(name == other for _, other in planned):
+            raise UploadError(f"{upload.name}: dubbele of ongeldige bestandsnaam '{name}'")
+        if upload.kind not in CASE_DOCUMENT_KINDS:
+            raise UploadError(f"{upload.name}: onbekende soort '{upload.kind}'")
+        check_content(upload.source, extension, max_bytes, upload.name)
+        planned.append((upload, name))
+
+    folder.mkdir(parents=True, exist_ok=True)
+    replaced: list[str] = []
+    stamp = _timestamp()
+    for upload, name in planned:
+        target = folder / name
+        if target.exists():
+            replaced.append(_to_trash(corpus, target, stamp).relative_to(corpus).as_posix())
+        _copy_atomically(upload.source, target)
+    _update_case_file(folder / CASE_FILE, new_case, [(name, u.kind, u.title) for u, name in planned])
+    files = tuple((folder / name).relative_to(corpus.resolve()).as_posix() for _, name in planned)
+    return Added(case_id, files, tuple(replaced))
+
+
+def remove_document(corpus: Path, relative: str) -> Path:
+    """Move a document of a case to the trash and drop it from its case.toml; returns where it went."""
+    root = corpus.resolve()
+    file = (root / relative).resolve()
+    if root not in file.parents or not file.is_file():
+        raise UploadError(f"{relative}: geen document van dit corpus")
+    parts = file.relative_to(root).parts
+    if any(part.startswith((".", "_")) for part in parts) or file.name == CASE_FILE:
+        raise UploadError(f"{relative}: dit bestand kan niet worden verwijderd")
+    moved = _to_trash(root, file, _timestamp())
+    if parts[0] == CASES_DIR and len(parts) >= 3:
+        case_file = root / CASES_DIR / parts[1] / CASE_FILE
+        inside = Path(*parts[2:]).as_posix()
+        if case_file.is_file():
+            data = _read_case_file(case_file)
+            entries = [d for d in data.get("documents", []) if isinstance(d, dict) and d.get("file") != inside]
+            if len(entries) != len(data.get("documents", [])):
+                data["documents"] = entries
+                _write_text_atomically(case_file, render_case_toml(data))
+    return moved
+
+
+def _timestamp() -> str:
+    return datetime.now().strftime("%Y%m%dT%H%M%S%f")
+
+
+def _to_trash(root: Path, file: Path, stamp: str) -> Path:
+    target = root.resolve() / TRASH_DIR / stamp / file.resolve().relative_to(root.resolve())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(file), str(target))
+    return target
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    handle, temp = tempfile.mkstemp(prefix=".upload-", dir=target.parent)  # a dot: never ingested half-written
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _write_text_atomically(target: Path, text: str) -> None:
+    handle, temp = tempfile.mkstemp(prefix=".case-", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _read_case_file(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UploadError(f"{path.name} van deze casus is onleesbaar ({exc}); herstel het eerst") from exc
+
+
+def _update_case_file(path: Path, new_case: CaseForm | None, documents: list[tuple[str, str, str | None]]) -> None:
+    data: dict[str, Any] = _read_case_file(path) if path.is_file() else {}
+    if new_case is not None:
+        data["title"] = new_case.title.strip()
+        if new_case.municipality:
+            data["municipality"] = new_case.municipality.strip()
+        if new_case.year is not None:
+            data["year"] = int(new_case.year)
+        if new_case.themes:
+            data["themes"] = [t.strip() for t in new_case.themes if t.strip()]
+    entries = [d for d in data.get("documents", []) if isinstance(d, dict)]
+    for name, kind, title in documents:
+        entry: dict[str, Any] = next((d for d in entries if d.get("file") == name), {"file": name})
+        if entry not in entries:
+            entries.append(entry)
+        entry["kind"] = kind
+        if title:
+            entry["title"] = title.strip()
+    data["documents"] = entries
+    _write_text_atomically(path, render_case_toml(data))
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    # A JSON string with ensure_ascii=False is a valid TOML basic string.
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def render_case_toml(data: dict[str, Any]) -> str:
+    """case.toml text: the case keys first, then one [[documents]] table per document."""
+    lines = [f"{key} = {_toml_value(value)}" for key, value in data.items() if key != "documents"]
+    for entry in data.get("documents", []):
+        lines += ["", "[[documents]]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in entry.items()]
+    return "\n".join(lines) + "\n"
