@@ -57,7 +57,8 @@ class FeedbackStore:
             try:
                 with connection:
                     connection.execute(
-                        "INSERT INTO feedback (time, question, answer, citations, vote, user) VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO feedback (time, question, answer, citations, vote, user) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
                         (*row, 1 if up else -1, user or None),
                     )
             finally:

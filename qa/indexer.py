@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from qa.embedcache import EmbeddingCache, text_key
 from qa.errors import UnreadableDocumentError
 from qa.layout import IndexLayout, WriterLock, publish, recover
 from qa.lexical import LexicalIndex
-from qa.records import CaseInfo, Chunk, Document, Skipped
+from qa.records import BLOCK_SEPARATOR, CaseInfo, Chunk, Document, Skipped
 from qa.settings import Settings
 from qa.store import DocumentRow, StoredChunk
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when what is embedded for a chunk changes (see `indexed_text`).
-TEXT_FORMAT = 2
+TEXT_FORMAT = 3
 
 #: progress(stage, done, total)
 Progress = Callable[[str, int, int], None]
@@ -107,10 +108,19 @@ def indexed_text(chunk: Chunk, title: str, case: CaseInfo | None) -> str:
     return f"{where} — {title}{section}\n{chunk.text}"
 
 
-def sentence_texts(chunk: Chunk, title: str, case: CaseInfo | None) -> list[tuple[int, int, str]]:
-    """The chunk's quotable sentences (offsets into the chunk text) and the text embedded for each."""
-    where = source_label(title, case)
-    return [(a, b, f"{where} — {chunk.text[a:b]}") for a, b in quotable_spans(chunk.text)]
+def sentence_texts(chunk: Chunk, document: Document) -> list[tuple[int, int, int | None, str]]:
+    """The chunk's quotable sentences: offsets into the chunk text, page, and the text embedded for it."""
+    where = source_label(document.title, document.case)
+    starts: list[int] = []
+    offset = 0
+    for block in document.blocks:
+        starts.append(offset)
+        offset += len(block.text) + len(BLOCK_SEPARATOR)
+    found = []
+    for a, b in quotable_spans(chunk.text):
+        block = document.blocks[max(0, bisect_right(starts, chunk.start + a) - 1)]
+        found.append((a, b, block.page, f"{where} — {chunk.text[a:b]}"))
+    return found
 
 
 @dataclass
@@ -170,7 +180,7 @@ def _update(
     rows: list[DocumentRow] = []
     carried: list[StoredChunk] = []  # unchanged chunks, same ids
     fresh: list[tuple[Chunk, str]] = []  # new chunks and the text to embed
-    fresh_sentences: list[list[tuple[int, int, str]]] = []  # per new chunk: its sentences to embed
+    fresh_sentences: list[list[tuple[int, int, int | None, str]]] = []  # per new chunk: sentences to embed
     keep_old: list[str] = []  # documents whose previous chunks stay
 
     seen = {source.display for source in found.files}
@@ -209,7 +219,7 @@ def _update(
             for chunk in _chunks(document, settings):
                 fresh.append((chunk, indexed_text(chunk, document.title, document.case)))
                 with_sentences = settings.indexing.sentence_vectors
-                fresh_sentences.append(sentence_texts(chunk, document.title, document.case) if with_sentences else [])
+                fresh_sentences.append(sentence_texts(chunk, document) if with_sentences else [])
         if progress:
             progress("read", done, len(to_read))
 
@@ -242,7 +252,7 @@ def _update(
     flat_sentences = [sentence for sentences in fresh_sentences for sentence in sentences]
     try:
         embedded, embedded_count = _embed(
-            [text for _chunk, text in fresh] + [text for _a, _b, text in flat_sentences],
+            [text for _chunk, text in fresh] + [text for _a, _b, _page, text in flat_sentences],
             embedder,
             settings.indexing.batch_size,
             progress,
@@ -254,8 +264,8 @@ def _update(
     vectors_new = embedded[: len(fresh)]
     summary.embedded_chunks = embedded_count
     new_sentences = [
-        store.SentenceRow(new_chunks[owner].id, a, b, embedded[len(fresh) + i].astype(np.float32).tobytes())
-        for i, (owner, (a, b, _text)) in enumerate(zip(sentence_owner, flat_sentences, strict=True))
+        store.SentenceRow(new_chunks[owner].id, a, b, page, embedded[len(fresh) + i].astype(np.float32).tobytes())
+        for i, (owner, (a, b, page, _text)) in enumerate(zip(sentence_owner, flat_sentences, strict=True))
     ]
 
     all_chunks = carried + new_chunks

@@ -103,6 +103,14 @@ def diversify(ordered: list[int], group_of: dict[int, str], per_group: int, k: i
     return taken + overflow[: k - len(taken)]
 
 
+@dataclass(frozen=True)
+class Sentence:
+    start: int  # offsets into the chunk text
+    end: int
+    page: int | None
+    vector: np.ndarray
+
+
 class IndexVersion:
     """One loaded, immutable index version."""
 
@@ -134,6 +142,16 @@ class IndexVersion:
                 ids,
             ).fetchall()
         return {row[0]: row for row in rows}
+
+    def sentences(self, chunk_ids: list[int]) -> dict[int, list[Sentence]]:
+        """Per chunk: its quotable sentences (offsets into the chunk text), pages and vectors."""
+        with self._lock:
+            rows = store.read_sentences(self.connection, chunk_ids)
+        found: dict[int, list[Sentence]] = {}
+        for row in rows:
+            vector = np.frombuffer(row.vector, dtype=np.float32)
+            found.setdefault(row.chunk_id, []).append(Sentence(row.start, row.end, row.page, vector))
+        return found
 
     def close(self) -> None:
         self.connection.close()

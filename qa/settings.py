@@ -53,6 +53,21 @@ class RetrievalSettings(BaseModel):
     per_case: int = Field(2, ge=0, description="At most this many hits per case in the top k (0: no cap).")
 
 
+class AnswerSettings(BaseModel):
+    """How answers are composed from sentences; weights and thresholds tuned with `qa eval`."""
+
+    passages: int = Field(10, ge=1, description="Passages retrieved per question.")
+    lexical_weight: float = Field(0.1, ge=0, description="Weight of word overlap next to sentence similarity.")
+    section_weight: float = Field(0.02, ge=0, description="Bonus for sentences in a section matching the intent.")
+    rank_penalty: float = Field(0.002, ge=0, description="Score lost per retrieval rank of the passage.")
+    group_margin: float = Field(0.05, ge=0, description="Quotes must score within this of the best one.")
+    quote_margin: float = Field(0.02, ge=0, description="Extra quotes per case within this of the case's best.")
+    quotes_per_case: int = Field(2, ge=1, le=3)
+    max_cases: int = Field(5, ge=1)
+    abstain_below: float = Field(0.80, description="Abstain when the best sentence similarity is below this.")
+    suggest_above: float = Field(0.76, description="On abstention, offer nearby topics above this similarity.")
+
+
 class Settings(BaseSettings):
     """Where the study lives, where the index goes, and the limits that protect both."""
 
@@ -67,6 +82,7 @@ class Settings(BaseSettings):
     chunk: ChunkSettings = ChunkSettings()
     indexing: IndexSettings = IndexSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
     users_file: Path | None = Field(
         None, description="Users of the web app (names, roles, password hashes); default <index>/users.json."
     )

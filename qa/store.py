@@ -28,7 +28,7 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_document ON chunks(document);
 CREATE TABLE sentences (
-    chunk_id INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB NOT NULL
+    chunk_id INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER, vector BLOB NOT NULL
 );
 CREATE INDEX sentences_chunk ON sentences(chunk_id);
 """
@@ -209,12 +209,13 @@ class SentenceRow:
     chunk_id: int
     start: int
     end: int
+    page: int | None  # the page the sentence starts on (PDFs)
     vector: bytes  # float32
 
 
 def write_sentences(connection: sqlite3.Connection, rows: Iterable[SentenceRow]) -> None:
     connection.executemany(
-        "INSERT INTO sentences VALUES (?, ?, ?, ?)", [(r.chunk_id, r.start, r.end, r.vector) for r in rows]
+        "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)", [(r.chunk_id, r.start, r.end, r.page, r.vector) for r in rows]
     )
 
 
@@ -224,7 +225,7 @@ def read_sentences(connection: sqlite3.Connection, chunk_ids: Iterable[int]) -> 
     for start in range(0, len(wanted), 500):
         part = wanted[start : start + 500]
         rows = connection.execute(
-            f'SELECT chunk_id, start, "end", vector FROM sentences WHERE chunk_id IN ({",".join("?" * len(part))}) '
+            f'SELECT chunk_id, start, "end", page, vector FROM sentences WHERE chunk_id IN ({",".join("?" * len(part))}) '
             "ORDER BY chunk_id, start",
             part,
         )

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from qa.corpus import CASE_FILE, CASES_DIR
+from qa.corpus import CASE_FILE, CASES_DIR, STUDY_DIR
 from qa.errors import QaError
 from qa.records import CASE_DOCUMENT_KINDS
 
@@ -93,9 +93,7 @@ def check_content(path: Path, extension: str, max_bytes: int, display: str) -> N
     if size == 0:
         raise UploadError(f"{display}: het bestand is leeg")
     if size > max_bytes:
-        raise UploadError(
-            f"{display}: te groot ({size / 1_048_576:.1f} MB; de grens is {max_bytes / 1_048_576:g} MB)"
-        )
+        raise UploadError(f"{display}: te groot ({size / 1_048_576:.1f} MB; de grens is {max_bytes / 1_048_576:g} MB)")
     with path.open("rb") as handle:
         head = handle.read(1024)
     if extension == ".pdf":
@@ -134,6 +132,21 @@ def case_folders(corpus: Path) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def removable_documents(corpus: Path) -> list[str]:
+    """Documents on disk under cases/ and study/ (relative paths), whether indexed yet or not."""
+    root = corpus.resolve()
+    found: list[str] = []
+    for top in (CASES_DIR, STUDY_DIR):
+        folder = root / top
+        if not folder.is_dir():
+            continue
+        for file in sorted(folder.rglob("*")):
+            parts = file.relative_to(root).parts
+            if file.is_file() and file.name != CASE_FILE and not any(p.startswith((".", "_")) for p in parts):
+                found.append(file.relative_to(root).as_posix())
+    return found
 
 
 def _case_dir(corpus: Path, case_id: str) -> Path:

@@ -50,9 +50,7 @@ class User:
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
     salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
-    key = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=KEY_BYTES
-    )
+    key = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=KEY_BYTES)
     encode = base64.b64encode
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${encode(salt).decode()}${encode(key).decode()}"
 
@@ -129,9 +127,7 @@ class UserStore:
         return existed
 
     def _write(self, users: dict[str, User]) -> None:
-        payload = {
-            "users": {u.name: {"role": u.role.value, "password_hash": u.password_hash} for u in users.values()}
-        }
+        payload = {"users": {u.name: {"role": u.role.value, "password_hash": u.password_hash} for u in users.values()}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=".users-", dir=self.path.parent)
         try:

@@ -1,0 +1,278 @@
+"""The extractive answer composer: answers built only from the study's own sentences.
+
+Every finding in an answer is a verbatim sentence (or clause) of a cited passage; the composer
+writes only the lead and the headings. It picks sentences by dense similarity to the question
+(sentence vectors stored at index time), lexical overlap, and the section they stand in (success
+factors when the question asks what worked, points of attention when it asks what went wrong),
+and abstains when nothing in the study is close enough.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from qa.lexical import tokenize
+from qa.question import QuestionCues, read_question
+from qa.records import Answer, CaseInfo, Citation, Turn
+from qa.retrieval import Filters, Hit, Retriever, Sentence
+from qa.scope import named_cases
+from qa.settings import AnswerSettings, Settings
+
+_SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
+_POSITIVE_SECTION = re.compile(r"succes|werkte goed|wat goed|goed ging|sterk|lessen|aanraden|wat werkte", re.I)
+_NEGATIVE_SECTION = re.compile(r"aandacht|anders|lastig|mis|knelpunt|valkuil|moeilijk|kritiek|verbeter", re.I)
+_DISCLAIMER = "fictief voorbeeldmateriaal"
+_NUMBERS_EN = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    start: int  # offsets of the quote in the passage
+    end: int
+    page: int | None
+    score: float
+    similarity: float
+
+    @property
+    def quote(self) -> str:
+        return self.hit.text[self.start : self.end]
+
+    @property
+    def group(self) -> str:
+        return self.hit.case_id or ""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The question as retrieval should see it, after reading the conversation."""
+
+    query: str
+    cues: QuestionCues
+    scope: tuple[str, ...]
+    inherited: bool
+
+
+def resolve(question: str, history: Sequence[Turn], cases: Sequence[CaseInfo]) -> Resolved:
+    """Follow-ups keep to the previous answer's cases; a question without a topic inherits one."""
+    cues = read_question(question)
+    named = named_cases(question, cases)
+    previous_question = next((t.content for t in reversed(history) if t.role == "user"), None)
+    previous_scope = next((t.scope for t in reversed(history) if t.role == "assistant" and t.scope), ())
+    query, scope, inherited = question, named, False
+    if previous_question and (len(cues.content_words) < 2 or cues.other_cases) and not named:
+        query = f"{previous_question} {question}"
+        inherited = True
+    if not named and previous_scope:
+        if cues.other_cases:
+            scope = tuple(c.case_id for c in cases if c.case_id not in previous_scope)
+        elif cues.follow_up:
+            scope = previous_scope
+    if inherited:
+        previous = read_question(previous_question or "")
+        cues = replace(cues, intent=cues.intent or previous.intent, content_words=previous.content_words)
+    return Resolved(query=query, cues=cues, scope=scope, inherited=inherited)
+
+
+def _section_bonus(section: str | None, cues: QuestionCues) -> float:
+    leaf = (section or "").rsplit(" › ", 1)[-1]
+    if cues.intent == "positive":
+        return 1.0 if _POSITIVE_SECTION.search(leaf) else -0.5 if _NEGATIVE_SECTION.search(leaf) else 0.0
+    if cues.intent == "negative":
+        return 1.0 if _NEGATIVE_SECTION.search(leaf) else -0.5 if _POSITIVE_SECTION.search(leaf) else 0.0
+    return 0.0
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop a speaker label ('Wijkregisseur: ') and list bullets so the quote is the statement itself."""
+    sentence = text[start:end]
+    label = _SPEAKER.match(sentence)
+    if label and not sentence.startswith(("Interviewer", "Vraag")):
+        start += label.end()
+    while start < end and text[start] in "•-–· ":
+        start += 1
+    return start, end
+
+
+def candidates(
+    hits: Sequence[Hit],
+    sentences: dict[int, list[Sentence]],
+    query_vector: np.ndarray,
+    query_tokens: set[str],
+    cues: QuestionCues,
+    config: AnswerSettings,
+) -> list[Candidate]:
+    """Every quotable sentence of the retrieved passages, scored against the question."""
+    found: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        for item in sentences.get(hit.chunk_id, []):
+            start, end, vector = item.start, item.end, item.vector
+            sentence = hit.text[start:end]
+            if _DISCLAIMER in sentence.lower() or sentence.rstrip().endswith("?"):
+                continue  # the fictional-material notice; interviewers' questions
+            if sentence.startswith(("Interviewer:", "Vraag:")):
+                continue
+            similarity = float(np.dot(query_vector, vector))
+            tokens = set(tokenize(sentence))
+            overlap = len(tokens & query_tokens) / len(query_tokens) if query_tokens else 0.0
+            score = (
+                similarity
+                + config.lexical_weight * overlap
+                + config.section_weight * _section_bonus(hit.section, cues)
+                - config.rank_penalty * rank
+            )
+            a, b = _clause(hit.text, start, end)
+            found.append(Candidate(hit, a, b, item.page, score, similarity))
+    return sorted(found, key=lambda c: -c.score)
+
+
+def select(found: list[Candidate], config: AnswerSettings, single_case: bool) -> list[list[Candidate]]:
+    """Groups (study first, then cases by their best sentence) of one to three quotes each."""
+    if not found:
+        return []
+    best = found[0].score
+    groups: dict[str, list[Candidate]] = {}
+    used_chunks: set[int] = set()
+    for candidate in found:
+        if candidate.score < best - config.group_margin:
+            break
+        group = groups.setdefault(candidate.group, [])
+        if candidate.hit.chunk_id in used_chunks and not single_case:
+            continue
+        if len(group) >= config.quotes_per_case or (group and candidate.score < group[0].score - config.quote_margin):
+            continue
+        if any(c.hit.chunk_id == candidate.hit.chunk_id and c.start == candidate.start for c in group):
+            continue
+        group.append(candidate)
+        used_chunks.add(candidate.hit.chunk_id)
+    ordered = sorted(groups.values(), key=lambda g: (g[0].group != "", -g[0].score))
+    study = [g for g in ordered if g[0].group == ""]
+    cases = [g for g in ordered if g[0].group != ""][: config.max_cases]
+    return study[:1] + cases
+
+
+def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -> str:
+    case_groups = [g for g in groups if g[0].group]
+    k = len(case_groups)
+    if cues.language == "en":
+        if k == 1 and len(groups) == 1:
+            hit = case_groups[0][0].hit
+            return f"In the case {hit.case_title} ({hit.municipality}) the sources say (quoted in Dutch):"
+        if k == 0:
+            return "The study's synthesis addresses this (quoted in Dutch):"
+        count = _NUMBERS_EN[k] if k < len(_NUMBERS_EN) else str(k)
+        total = _NUMBERS_EN[total_cases] if total_cases < len(_NUMBERS_EN) else str(total_cases)
+        what = {
+            "positive": "mention what worked",
+            "negative": "mention points of attention",
+            None: "have passages on this question",
+        }[cues.intent]
+        return f"{count.capitalize()} of the {total} cases {what} (quoted in Dutch):"
+    if k == 1 and len(groups) == 1:
+        hit = case_groups[0][0].hit
+        return f"In de casus {hit.case_title} ({hit.municipality}) staat hierover:"
+    if k == 0:
+        return "De synthese van het onderzoek gaat hierop in:"
+    what = {
+        "positive": "noemen betrokkenen wat goed werkte",
+        "negative": "noemen betrokkenen aandachtspunten",
+        None: "gaan passages op deze vraag in",
+    }[cues.intent]
+    return f"In {k} van de {total_cases} casussen {what}:"
+
+
+def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit]) -> Answer:
+    topics: list[str] = []
+    for hit in near:
+        label = f"{hit.case_title} ({hit.municipality})" if hit.case_id else None
+        if label and label not in topics:
+            topics.append(label)
+    if cues.language == "en":
+        text = "The study does not address this question: I found no passages that answer it."
+        if topics:
+            text += " Closest topics the study does cover: " + "; ".join(topics[:3]) + "."
+    else:
+        text = "Het onderzoek gaat niet over deze vraag: ik vond geen passages die haar beantwoorden."
+        if topics:
+            text += " Wel dichtbij liggen: " + "; ".join(topics[:3]) + "."
+    return Answer(question=question, text=text, abstained=True, language=cues.language, suggestions=tuple(topics[:3]))
+
+
+def compose_answer(
+    retriever: Retriever,
+    question: str,
+    filters: Filters,
+    history: Sequence[Turn],
+    settings: Settings,
+) -> Answer:
+    config = settings.answer
+    version = retriever.version()
+    cases = list(version.cases.values())
+    resolved = resolve(question, history, cases)
+    cues = resolved.cues
+    if filters.case is None and filters.municipality is None and resolved.scope:
+        filters = replace(filters, scope=resolved.scope)
+    if filters.kind is None and cues.kind is not None:
+        filters = replace(filters, kind=cues.kind)
+    query_vector = retriever.embedder.embed_queries([resolved.query])[0]
+    hits = retriever.search(
+        resolved.query, k=config.passages, filters=filters, query_vector=query_vector, auto_scope=False
+    )
+    sentences = version.sentences([h.chunk_id for h in hits])
+    found = candidates(hits, sentences, query_vector, set(tokenize(resolved.query)), cues, config)
+    if not found or found[0].similarity < config.abstain_below:
+        return _abstain(question, cues, hits if found and found[0].similarity >= config.suggest_above else [])
+
+    single_case = filters.case is not None or len(filters.scope) == 1
+    groups = select(found, config, single_case)
+    citations: list[Citation] = []
+    numbers: dict[int, int] = {}
+    lines = [_lead(cues, groups, len(cases)), ""]
+    for group in groups:
+        hit = group[0].hit
+        heading = (
+            f"**{hit.case_title}** ({hit.municipality})"
+            if hit.case_id
+            else ("**Synthese van het onderzoek**" if cues.language == "nl" else "**The study's synthesis**")
+        )
+        lines.append(heading)
+        for candidate in sorted(group, key=lambda c: (c.hit.chunk_id, c.start)):
+            n = numbers.get(candidate.hit.chunk_id)
+            if n is None:
+                n = numbers[candidate.hit.chunk_id] = len(citations) + 1
+                citations.append(_citation(n, candidate))
+            else:  # a second quote from the same passage: the citation lists both
+                citations[n - 1] = replace(citations[n - 1], quote=f"{citations[n - 1].quote} … {candidate.quote}")
+            lines.append(f"- “{candidate.quote}” [{n}]")
+        lines.append("")
+    scope = tuple(dict.fromkeys(c.case_id for c in citations if c.case_id))
+    return Answer(
+        question=question,
+        text="\n".join(lines).strip(),
+        abstained=False,
+        citations=tuple(citations),
+        language=cues.language,
+        scope=scope,
+    )
+
+
+def _citation(n: int, candidate: Candidate) -> Citation:
+    hit = candidate.hit
+    return Citation(
+        n=n,
+        chunk_id=hit.chunk_id,
+        case_id=hit.case_id,
+        case_title=hit.case_title,
+        municipality=hit.municipality,
+        document=hit.document,
+        kind=hit.kind,
+        title=hit.title,
+        page=candidate.page if candidate.page is not None else hit.page,
+        section=hit.section,
+        text=hit.text,
+        quote=candidate.quote,
+    )

@@ -1,0 +1,1 @@
+"""The web app (Gradio): layout, handlers, rendering and serving. It calls `qa.service` only."""

@@ -1,0 +1,365 @@
+"""What the web app does on each event: ask, open a source, vote, browse cases, manage the corpus.
+
+Handlers call the `Vraagbaak` facade and the records only. Every admin handler checks the role of
+the logged-in user on the server (gr.Request.username -> role), so calling an endpoint directly
+through the API is refused just like the hidden tab. No exception reaches the user as a stack
+trace: `guarded` turns it into a short Dutch message and logs the details.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import logging
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import gradio as gr
+
+from qa import uploads
+from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError, QaError
+from qa.feedback import FeedbackStore
+from qa.records import CASE_DOCUMENT_KINDS, Answer
+from qa.retrieval import Filters
+from qa.service import CaseOverview, Vraagbaak
+from qa.users import Role, UserStore
+from qa.web import render
+from qa.web.conversation import conversation_markdown, filters_from_api, turns_from_answers, turns_from_api
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+UPLOAD_ROWS = 5
+DEFAULT_KINDS = ("documentanalyse", "interview-ambtenaar", "interview-bewoner", "overig", "overig")
+ADMIN_ONLY = "Alleen beheerders mogen dit doen."
+GENERIC = "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server."
+KNOWN = {
+    IndexMissingError: "Er is nog geen index. Een beheerder kan die maken met ‘Herindexeren’ (of `qa index`).",
+    IndexMismatchError: "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
+    IndexLockedError: "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
+}
+
+
+class AccessDenied(Exception):
+    """An action the current user's role does not allow."""
+
+
+class BadRequest(Exception):
+    """Input that cannot be used; the message (Dutch) says why."""
+
+
+def user_message(exc: BaseException) -> str:
+    for kind, message in KNOWN.items():
+        if isinstance(exc, kind):
+            return message
+    if isinstance(exc, uploads.UploadError | AccessDenied | BadRequest):
+        return str(exc)
+    return GENERIC
+
+
+def guarded(fn: F) -> F:
+    """Turn any failure into a gr.Error with a short Dutch message; log the details."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except (AccessDenied, BadRequest, uploads.UploadError) as exc:
+            log.warning("%s refused: %s", fn.__name__, exc)
+            raise gr.Error(html.escape(user_message(exc)), print_exception=False) from None
+        except Exception as exc:
+            log.exception("%s failed", fn.__name__)
+            raise gr.Error(html.escape(user_message(exc)), print_exception=False) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _username(request: gr.Request | None) -> str | None:
+    return getattr(request, "username", None) if request is not None else None
+
+
+def kind_choices(kinds: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    values = sorted(kinds if kinds is not None else CASE_DOCUMENT_KINDS)
+    return [(render.kind_label(k), k) for k in values]
+
+
+class WebApp:
+    """The handlers, bound to one service, one users file and one feedback store."""
+
+    def __init__(self, service: Vraagbaak, users: UserStore, feedback: FeedbackStore, workdir: Path | None = None):
+        self.service = service
+        self.users = users
+        self.feedback = feedback
+        self.auth_enabled = users.configured()
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="vraagbaak-"))
+
+    # ------------------------------------------------------------------ roles
+    def role(self, request: gr.Request | None) -> Role | None:
+        return self.users.role_of(_username(request)) if self.auth_enabled else None
+
+    def require_admin(self, request: gr.Request | None) -> str:
+        name = _username(request)
+        if self.role(request) is not Role.ADMIN:
+            log.warning("admin action refused for user %r", name)
+            raise AccessDenied(ADMIN_ONLY)
+        assert name is not None
+        return name
+
+    # ------------------------------------------------------------------ chat
+    @guarded
+    def respond(
+        self,
+        question: str,
+        answers: list[Answer] | None,
+        case: str | None,
+        municipality: str | None,
+        kind: str | None,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:
+        answers = list(answers or [])
+        question = (question or "").strip()
+        if not question:
+            raise BadRequest("Typ eerst een vraag.")
+        filters = Filters(case=case or None, municipality=municipality or None, kind=kind or None)
+        answer = self.service.ask(question, filters, turns_from_answers(answers))
+        answers.append(answer)
+        return (
+            render.chat_messages(answers),
+            answers,
+            render.sources_panel(answers),
+            "",
+            gr.update(value=self._conversation_file(answers), interactive=True),
+            render.VIEWER_PLACEHOLDER,
+        )
+
+    def _conversation_file(self, answers: Sequence[Answer]) -> str:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        path = self.workdir / f"gesprek-{stamp}.md"
+        path.write_text(conversation_markdown(answers), encoding="utf-8")
+        return str(path)
+
+    def clear(self) -> tuple[Any, ...]:
+        return [], [], render.sources_panel([]), gr.update(value=None, interactive=False), render.VIEWER_PLACEHOLDER
+
+    @guarded
+    def ask_api(
+        self,
+        question: str,
+        history: list[dict[str, Any]] | None = None,
+        filters: dict[str, Any] | None = None,
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> dict[str, Any]:
+        """Answer a question with cited sources. history: [{"role": "user"|"assistant", "content": "..."}];
+        filters: {"case": ..., "municipality": ..., "kind": ...}. Returns the answer and its citations."""
+        if not isinstance(question, str) or not question.strip():
+            raise BadRequest("Geef een vraag (question).")
+        try:
+            turns = turns_from_api(history)
+            chosen = filters_from_api(filters)
+        except ValueError as exc:
+            raise BadRequest(f"Ongeldige invoer: {exc}") from exc
+        return self.service.ask(question.strip(), chosen, turns).as_json()
+
+    def show_turn(self, answers: list[Answer] | None, evt: gr.SelectData) -> str:
+        index = evt.index if isinstance(evt.index, int) else evt.index[0]
+        return render.sources_panel(list(answers or []), int(index) // 2)
+
+    @guarded
+    def open_citation(self, answers: list[Answer] | None, evt: gr.EventData) -> Any:
+        data = getattr(evt, "_data", None) or {}
+        match = re.fullmatch(r"(\d+):(\d+)", str(data.get("open", "")))
+        if match is None:
+            return gr.update()
+        turn, n = int(match.group(1)), int(match.group(2))
+        answers = list(answers or [])
+        if turn >= len(answers):
+            return gr.update()
+        citation = next((c for c in answers[turn].citations if c.n == n), None)
+        if citation is None:
+            return gr.update()
+        view = self.service.document_view(citation.document)
+        return render.document_html(view, citation.page, (citation.start, citation.end), citation.quote, citation.text)
+
+    @guarded
+    def like(self, answers: list[Answer] | None, evt: gr.LikeData, request: gr.Request) -> None:
+        index = evt.index if isinstance(evt.index, int) else evt.index[0]
+        answers = list(answers or [])
+        turn = int(index) // 2
+        if evt.liked in (True, "Like"):
+            up = True
+        elif evt.liked in (False, "Dislike"):
+            up = False
+        else:
+            return
+        if 0 <= turn < len(answers):
+            self.feedback.record(answers[turn], up, user=_username(request) if self.auth_enabled else None)
+            gr.Info("Dank voor je beoordeling.")
+
+    # ------------------------------------------------------------------ filters and cases
+    def filter_choices(self) -> tuple[Any, Any, Any]:
+        try:
+            cases = self.service.cases()
+            kinds = sorted({d.kind for d in self.service.documents() if d.kind})
+        except QaError:
+            log.warning("no index to take the filter choices from", exc_info=True)
+            return gr.update(choices=[]), gr.update(choices=[]), gr.update(choices=[])
+        municipalities = sorted({c.municipality for c in cases if c.municipality})
+        case_choices = [(f"{c.title} ({c.municipality})" if c.municipality else c.title, c.case_id) for c in cases]
+        return (
+            gr.update(choices=[("Alle gemeenten", ""), *[(m, m) for m in municipalities]]),
+            gr.update(choices=[("Alle casussen", ""), *case_choices]),
+            gr.update(choices=[("Alle soorten", ""), *kind_choices(kinds)]),
+        )
+
+    def _overviews(self) -> list[CaseOverview]:
+        try:
+            return self.service.case_overviews()
+        except QaError:
+            log.warning("no index for the case overview", exc_info=True)
+            return []
+
+    def case_views(self, selected: str | None = None) -> tuple[Any, Any, Any]:
+        overviews = self._overviews()
+        choices = [(o.case.title, o.case.case_id) for o in overviews]
+        ids = [o.case.case_id for o in overviews]
+        chosen = selected if selected in ids else (ids[0] if ids else None)
+        return (
+            gr.update(value=render.case_rows(overviews)),
+            gr.update(choices=choices, value=chosen),
+            self._case_detail(overviews, chosen),
+        )
+
+    def _case_detail(self, overviews: Sequence[CaseOverview], case_id: str | None) -> str:
+        overview = next((o for o in overviews if o.case.case_id == case_id), None)
+        if overview is None:
+            return '<p class="leeg">Nog geen casussen in de index.</p>'
+        titles = {d.path: d.title or d.path for o in overviews for d in o.documents}
+        with contextlib.suppress(QaError):
+            titles.update({d.path: d.title or d.path for d in self.service.documents() if d.case_id is None})
+        return render.case_detail(overview, titles)
+
+    @guarded
+    def case_detail(self, case_id: str | None) -> str:
+        return self._case_detail(self._overviews(), case_id)
+
+    @guarded
+    def select_case_row(self, evt: gr.SelectData) -> Any:
+        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        overviews = self._overviews()
+        if not 0 <= int(index) < len(overviews):
+            return gr.update()
+        return gr.update(value=overviews[int(index)].case.case_id)
+
+    @guarded
+    def open_document(self, evt: gr.EventData) -> Any:
+        data = getattr(evt, "_data", None) or {}
+        path = str(data.get("doc", ""))
+        if not path:
+            return gr.update()
+        page = str(data.get("page", ""))
+        view = self.service.document_view(path)
+        return render.document_html(view, int(page) if page.isdigit() else None)
+
+    # ------------------------------------------------------------------ page load
+    def on_load(self, request: gr.Request) -> tuple[Any, ...]:
+        name = _username(request)
+        role = self.role(request)
+        if not self.auth_enabled:
+            who = "Lokale modus: alleen op deze computer bereikbaar, lezen zonder aanmelden."
+        else:
+            label = "beheerder" if role is Role.ADMIN else "lezer"
+            who = f"Aangemeld als **{name}** ({label}) · [Afmelden](/logout)"
+        return (who, *self.filter_choices(), *self.case_views())
+
+    def on_load_admin(self, request: gr.Request) -> tuple[Any, ...]:
+        """Show Beheer to admins only (the handlers check the role again on every action)."""
+        if self.role(request) is not Role.ADMIN:
+            return gr.update(visible=False), gr.update(), gr.update()
+        return gr.update(visible=True), *self.admin_choices()
+
+    # ------------------------------------------------------------------ admin
+    def admin_choices(self) -> tuple[Any, Any]:
+        corpus = self.service.settings.corpus
+        return (
+            gr.update(choices=uploads.case_folders(corpus)),
+            gr.update(choices=uploads.removable_documents(corpus), value=None),
+        )
+
+    @guarded
+    def upload(
+        self,
+        request: gr.Request,
+        mode: str,
+        existing_case: str | None,
+        title: str,
+        municipality: str,
+        year: float | None,
+        themes: str,
+        *rows: Any,
+    ) -> tuple[Any, ...]:
+        """rows: UPLOAD_ROWS file paths, then as many kinds, then as many document titles."""
+        admin = self.require_admin(request)
+        files, kinds, titles = rows[:UPLOAD_ROWS], rows[UPLOAD_ROWS : 2 * UPLOAD_ROWS], rows[2 * UPLOAD_ROWS :]
+        chosen = []
+        for file, kind, doc_title in zip(files, kinds, titles, strict=False):
+            if not file:
+                continue
+            path = Path(str(file))
+            chosen.append(uploads.Upload(path.name, path, kind or "overig", (doc_title or "").strip() or None))
+        settings = self.service.settings
+        if mode == "nieuw":
+            form = uploads.CaseForm(
+                title=title or "",
+                municipality=(municipality or "").strip() or None,
+                year=int(year) if year else None,
+                themes=tuple(t.strip() for t in (themes or "").split(",") if t.strip()),
+            )
+            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, new_case=form)
+        else:
+            if not existing_case:
+                raise BadRequest("Kies een bestaande casus.")
+            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, case_id=existing_case)
+        log.info("%s uploaded %s into %s", admin, ", ".join(added.files), added.case_id)
+        replaced = f" Eerdere versies staan in de prullenbak: {', '.join(added.replaced)}." if added.replaced else ""
+        message = (
+            f"{len(added.files)} bestand(en) toegevoegd aan casus ‘{added.case_id}’: {', '.join(added.files)}."
+            f"{replaced} Klik op ‘Herindexeren’ om ze doorzoekbaar te maken."
+        )
+        return (render.notice_html(message), *self.admin_choices())
+
+    @guarded
+    def reindex(self, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        admin = self.require_admin(request)
+        labels = {"read": "Documenten lezen", "embed": "Passages inbedden", "index": "Index schrijven"}
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress((done, total), desc=labels.get(stage, stage))
+
+        progress(0, desc="Corpus doorlopen")
+        log.info("%s started a re-index", admin)
+        summary = self.service.reindex(progress=report)
+        return (
+            render.index_summary_html(summary),
+            *self.filter_choices(),
+            *self.case_views(),
+            *self.admin_choices(),
+        )
+
+    @guarded
+    def remove(self, document: str | None, request: gr.Request) -> tuple[Any, ...]:
+        admin = self.require_admin(request)
+        if not document:
+            raise BadRequest("Kies een document om te verwijderen.")
+        moved = uploads.remove_document(self.service.settings.corpus, document)
+        log.info("%s moved %s to %s", admin, document, moved)
+        where = moved.relative_to(self.service.settings.corpus.resolve()).as_posix()
+        message = f"{document} is verplaatst naar {where}. De volgende herindexering laat het weg."
+        return (render.notice_html(message), *self.admin_choices())

@@ -1,0 +1,199 @@
+"""Starting the web app: local mode or logins, the queue, what may be served, and nothing fetched.
+
+- Without users the app runs in local mode: loopback only, reading open, Beheer disabled.
+  Binding to any other address without users is refused (`SettingsError`).
+- Only the corpus folder is an allowed path, and of it only documents; Gradio's fetch-a-URL
+  feature of ``/gradio_api/file=`` is switched off, so the server makes no outbound connections.
+- The page loads nothing from elsewhere: system fonts, no CDN, and a Content-Security-Policy that
+  keeps the browser on this origin.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import gradio as gr
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from qa.corpus import SUPPORTED
+from qa.errors import SettingsError
+from qa.feedback import FeedbackStore
+from qa.service import Vraagbaak
+from qa.settings import Settings
+from qa.users import UserStore
+from qa.web.handlers import WebApp
+from qa.web.layout import build_blocks
+
+log = logging.getLogger(__name__)
+
+SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
+MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; "
+    "object-src 'self'; media-src 'self' blob:; worker-src 'self' blob:; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
+_PROTOCOL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)
+
+CSS = """
+#kop h1 { margin-bottom: 0; }
+#wie { font-size: 0.9em; opacity: 0.85; }
+.bronnen h3 { margin: 0 0 0.5em; font-size: 1.05em; }
+.bronnen.leeg, .doc-leeg, .leeg { opacity: 0.7; font-style: italic; }
+.bron-kaart { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.6em 0.8em;
+  margin-bottom: 0.7em; background: var(--background-fill-secondary); scroll-margin: 80px; }
+.bron-kaart.uitgelicht { outline: 3px solid var(--color-accent); transition: outline 0.3s; }
+.bron-n { font-weight: 700; color: var(--color-accent); }
+.bron-meta { font-size: 0.88em; opacity: 0.85; }
+.bron-passage { margin: 0.5em 0; padding-left: 0.7em; border-left: 3px solid var(--border-color-accent);
+  font-size: 0.92em; white-space: pre-wrap; max-height: 16em; overflow: auto; }
+.bron-kaart mark, .doc-view mark { background: #fde68a; color: inherit; padding: 0 1px; }
+.bron-open, .doc-open { cursor: pointer; border: 1px solid var(--border-color-primary); border-radius: 6px;
+  padding: 0.15em 0.6em; background: var(--button-secondary-background-fill); font-size: 0.88em; }
+a.bron-marker { font-weight: 600; text-decoration: none; }
+.doc-kop { margin-bottom: 0.5em; }
+.pdf-frame { width: 100%; height: 640px; border: 1px solid var(--border-color-primary); border-radius: 6px; }
+.doc-tekst { max-height: 560px; overflow: auto; border: 1px solid var(--border-color-primary); border-radius: 6px;
+  padding: 0.5em 1em; white-space: pre-wrap; }
+.doc-tekst .passage { background: #fef9c3; outline: 2px solid #facc15; border-radius: 4px; }
+.melding.ok { color: #166534; } .melding.fout { color: #991b1b; }
+.casus h4 { margin-bottom: 0.2em; }
+"""
+
+# Markers [n] in an answer jump to their card; a card of an earlier answer appears after the
+# chat's select event has switched the panel to that answer.
+HEAD = """
+<script>
+document.addEventListener('click', function (event) {
+  var link = event.target.closest ? event.target.closest('a.bron-marker, a[href*="#bron-"]') : null;
+  if (!link) { return; }
+  event.preventDefault();
+  var id = (link.getAttribute('href') || '').split('#')[1];
+  var tries = 0;
+  (function show() {
+    var card = document.getElementById(id);
+    if (card) {
+      card.scrollIntoView({behavior: 'smooth', block: 'center'});
+      card.classList.remove('uitgelicht'); void card.offsetWidth; card.classList.add('uitgelicht');
+    } else if (tries++ < 30) { setTimeout(show, 100); }
+  })();
+}, true);
+</script>
+"""
+
+
+class LocalFilesOnly:
+    """ASGI middleware: ``/file=`` serves local files only (never fetches a URL), and of the corpus
+    only its documents; every response carries the CSP and nosniff headers."""
+
+    def __init__(self, app: ASGIApp, corpus: Path) -> None:
+        self.app = app
+        self.corpus = corpus.resolve()
+
+    def refused(self, path: str) -> bool:
+        target = unquote(path.split("/file=", 1)[1]) if "/file=" in path else None
+        if target is None:
+            return False
+        if _PROTOCOL.match(target.strip()):
+            return True
+        try:
+            resolved = Path(target).resolve()
+        except (OSError, ValueError):
+            return True
+        inside = resolved == self.corpus or self.corpus in resolved.parents
+        if inside:
+            parts = resolved.relative_to(self.corpus).parts
+            return resolved.suffix.lower() not in SUPPORTED or any(p.startswith((".", "_")) for p in parts)
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.refused(scope.get("path", "")):
+            log.warning("refused file request %s", scope.get("path"))
+            await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"Niet toegestaan."})
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"no-referrer"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_app(settings: Settings, service: Vraagbaak | None = None) -> tuple[gr.Blocks, WebApp]:
+    users = UserStore(settings.users_path)
+    if not users.configured() and not is_loopback(settings.host):
+        raise SettingsError(
+            f"refusing to listen on {settings.host}: no users are configured ({settings.users_path}). "
+            "Without users the app only runs on 127.0.0.1; add one with 'qa user add NAME --role admin'."
+        )
+    service = service or Vraagbaak(settings)
+    app = WebApp(service, users, FeedbackStore(settings.index / "feedback.sqlite"))
+    demo = build_blocks(app)
+    demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=256)
+    return demo, app
+
+
+def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
+    corpus = settings.corpus.resolve()
+    return {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "auth": app.users.verify if app.auth_enabled else None,
+        "auth_message": "Meld je aan met je gebruikersnaam en wachtwoord.",
+        "allowed_paths": [str(corpus)],
+        "max_file_size": settings.max_file_bytes,
+        "show_error": False,
+        "ssr_mode": False,
+        "pwa": False,
+        "mcp_server": False,
+        "enable_monitoring": False,
+        "footer_links": ["api", "settings"],
+        "theme": gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS),
+        "css": CSS,
+        "head": HEAD,
+        "app_kwargs": {"middleware": [Middleware(LocalFilesOnly, corpus=corpus)]},
+    }
+
+
+def serve(settings: Settings, block: bool = True, service: Vraagbaak | None = None) -> tuple[gr.Blocks, str]:
+    """Start the app; with block=False return at once (tests), with the local URL."""
+    demo, app = build_app(settings, service)
+    try:  # load the encoder and the index now, not on the first question
+        if app.service.has_index():
+            app.service.cases()
+        else:
+            log.warning("no index in %s yet: build it with 'qa index' or from Beheer", settings.index)
+    except Exception:
+        log.warning("the index could not be loaded; questions will fail until it is rebuilt", exc_info=True)
+    mode = "met aanmelden" if app.auth_enabled else "lokale modus (geen gebruikers)"
+    log.info("Vraagbaak op http://%s:%s, %s", settings.host, settings.port, mode)
+    _, url, _ = demo.launch(prevent_thread_lock=not block, quiet=not block, **launch_options(settings, app))
+    return demo, str(url)
