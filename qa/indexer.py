@@ -247,7 +247,9 @@ def _update(
     next_id = int(previous.manifest.get("next_id", 1)) if previous else 1  # type: ignore[call-overload]
     new_chunks = [StoredChunk(next_id + i, chunk) for i, (chunk, _text) in enumerate(fresh)]
     next_id += len(new_chunks)
-    cache = EmbeddingCache(layout.root / "embeddings.sqlite", embedder.name, embedder.version, embedder.dimension)
+    cache_file = settings.indexing.cache_file or layout.root / "embeddings.sqlite"
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(cache_file, embedder.name, embedder.version, embedder.dimension)
     sentence_owner = [i for i, sentences in enumerate(fresh_sentences) for _ in sentences]
     flat_sentences = [sentence for sentences in fresh_sentences for sentence in sentences]
     try:

@@ -38,6 +38,9 @@ class IndexSettings(BaseModel):
     sentence_vectors: bool = Field(
         True, description="Also embed each sentence, for re-ranking passages and choosing what to quote."
     )
+    cache_file: Path | None = Field(
+        None, description="Embedding cache (SQLite); default: embeddings.sqlite in the index folder."
+    )
     hnsw_above: int = Field(
         200_000, ge=0, description="Use HNSW instead of exact search above this many chunks."
     )

@@ -83,3 +83,28 @@ def docx_factory(tmp_path: Path) -> Callable[..., Path]:
         return make_docx(tmp_path / name, parts)
 
     return build
+
+
+# One real index of the sample study per test session, with the default (real) encoder.
+# Its embeddings are cached across sessions by content hash, so a second run on the same
+# machine embeds nothing; a fresh machine pays the full price once (several minutes on 2 cores).
+TEST_EMBEDDING_CACHE = Path.home() / ".cache" / "vraagbaak-tests" / "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session")
+def sample_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from qa.settings import Settings
+
+    index = tmp_path_factory.mktemp("sample-index")
+    return Settings(corpus=REPO / "corpus", index=index, indexing={"cache_file": TEST_EMBEDDING_CACHE})
+
+
+@pytest.fixture(scope="session")
+def sample_service(sample_settings):  # type: ignore[no-untyped-def]
+    """A Vraagbaak over the sample study with a freshly built index (real encoder)."""
+    from qa.service import Vraagbaak
+
+    service = Vraagbaak(sample_settings)
+    summary = service.reindex()
+    assert summary.documents >= 25 and not summary.skipped
+    return service
