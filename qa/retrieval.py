@@ -128,7 +128,9 @@ class IndexVersion:
         if not filters.active:
             return None
         with self._lock:
-            ids = store.chunk_ids_where(self.connection, filters.case, filters.municipality, filters.kind, filters.year)
+            ids = store.chunk_ids_where(
+                self.connection, filters.case, filters.municipality, filters.kind, filters.year, filters.scope
+            )
         return np.array(sorted(ids), dtype=np.int64)
 
     def chunk_rows(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:

@@ -1,0 +1,177 @@
+"""The composer's rules, on a tiny real corpus with the deterministic fake encoder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import make_pdf
+from fakes import HashEmbedder
+
+from qa.answer import resolve
+from qa.indexer import build_index
+from qa.question import detect_language, read_question
+from qa.records import Answer, CaseInfo, Turn
+from qa.retrieval import Filters
+from qa.service import Vraagbaak
+from qa.settings import AnswerSettings, Settings
+
+CASES = [
+    CaseInfo("buurtbudget", "Buurtbudget Noorderpolder", "Wierdenhaven", 2015),
+    CaseInfo("fonds", "Initiatievenfonds Wierdenhaven", "Wierdenhaven", 2014),
+    CaseInfo("panel", "Burgerpanel Brakelsteyn", "Brakelsteyn", 2015),
+]
+
+
+def check_integrity(answer: Answer) -> None:
+    """Every quote verbatim in its passage; every marker resolves; every source is cited; numbered by first use."""
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert set(markers) == set(numbers)
+    first_use = list(dict.fromkeys(markers))
+    assert first_use == sorted(first_use)
+    for citation in answer.citations:
+        for part in citation.quote.split(" … "):
+            assert part in citation.text, (part, citation.text)
+            assert part in answer.text
+
+
+def _case(root: Path, slug: str, title: str, municipality: str, good: str, bad: str) -> None:
+    folder = root / "cases" / slug
+    folder.mkdir(parents=True)
+    (folder / "case.toml").write_text(
+        f'title = "{title}"\nmunicipality = "{municipality}"\nyear = 2015\n\n'
+        '[[documents]]\nfile = "analyse.pdf"\nkind = "documentanalyse"\ntitle = "Documentanalyse"\n\n'
+        '[[documents]]\nfile = "bewoner.md"\nkind = "interview-bewoner"\ntitle = "Interview bewoner"\n',
+        encoding="utf-8",
+    )
+    make_pdf(
+        folder / "analyse.pdf",
+        [
+            ["Aanleiding", f"De gemeente {municipality} begon in 2015 met {title.lower()} voor bewoners."],
+            ["Succesfactoren", good, "Aandachtspunten", bad],
+        ],
+        header=f"Fictief rapport {title}",
+    )
+    (folder / "bewoner.md").write_text(
+        f"# Interview bewoner\n\n## Ervaring\n\nBewoner: Ik vond {title.lower()} een goed idee voor de buurt.\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Vraagbaak:
+    root = tmp_path / "corpus"
+    _case(
+        root,
+        "buurtbudget",
+        "Buurtbudget Noorderpolder",
+        "Wierdenhaven",
+        "De buurtjury door loting werkte goed en werd als eerlijk ervaren.",
+        "Het tellen van papieren stemmen duurde drie weken.",
+    )
+    _case(
+        root,
+        "panel",
+        "Burgerpanel Brakelsteyn",
+        "Brakelsteyn",
+        "De onafhankelijke voorzitter werkte goed voor het vertrouwen van het panel.",
+        "Jongeren onder de 25 waren ondervertegenwoordigd in het panel.",
+    )
+    (root / "study").mkdir()
+    (root / "study" / "synthese.md").write_text(
+        "# Synthese\n\n## Overkoepelende succesfactoren\n\nRuimte voor experiment werkte goed in meerdere gemeenten.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(
+        corpus=root,
+        index=tmp_path / "index",
+        answer=AnswerSettings(abstain_below=0.2, suggest_above=0.1, group_margin=0.5),
+    )
+    build_index(settings, HashEmbedder())
+    return Vraagbaak(settings, HashEmbedder())
+
+
+def test_answer_quotes_verbatim_and_cites_every_source(service: Vraagbaak) -> None:
+    answer = service.ask("Wat werkte goed bij de buurtjury en het panel?")
+    assert not answer.abstained and answer.citations
+    check_integrity(answer)
+    assert answer.text.startswith("In ")
+    assert "**Buurtbudget Noorderpolder** (Wierdenhaven)" in answer.text
+    assert any("loting werkte goed" in c.quote for c in answer.citations)
+    pdf = next(c for c in answer.citations if c.document.endswith("analyse.pdf"))
+    assert pdf.page == 2 and pdf.kind == "documentanalyse"
+    assert answer.as_json()["citations"][0]["n"] == 1
+
+
+def test_named_municipality_restricts_the_answer(service: Vraagbaak) -> None:
+    answer = service.ask("Wat ging er mis in Brakelsteyn?")
+    check_integrity(answer)
+    assert {c.case_id for c in answer.citations} <= {"panel", None}
+    assert any("Jongeren" in c.quote for c in answer.citations)
+
+
+def test_kind_of_source_from_the_question(service: Vraagbaak) -> None:
+    answer = service.ask("Wat zeiden bewoners in Wierdenhaven over het idee voor de buurt?")
+    check_integrity(answer)
+    assert answer.citations and {c.kind for c in answer.citations} == {"interview-bewoner"}
+    assert {c.case_id for c in answer.citations} == {"buurtbudget"}
+
+
+def test_follow_up_stays_with_the_case(service: Vraagbaak) -> None:
+    first = service.ask("Wat werkte goed in Brakelsteyn?")
+    history = [Turn("user", first.question), Turn("assistant", first.text, scope=first.scope)]
+    assert first.scope == ("panel",)
+    follow = service.ask("En wat zeiden de bewoners daar?", history=history)
+    check_integrity(follow)
+    assert {c.case_id for c in follow.citations} == {"panel"}
+    assert {c.kind for c in follow.citations} == {"interview-bewoner"}
+
+
+def test_explicit_filter_wins(service: Vraagbaak) -> None:
+    answer = service.ask("Wat werkte goed?", filters=Filters(case="buurtbudget"))
+    check_integrity(answer)
+    assert {c.case_id for c in answer.citations} == {"buurtbudget"}
+
+
+def test_abstains_plainly_in_the_question_language(tmp_path: Path, service: Vraagbaak) -> None:
+    strict = Vraagbaak(
+        service.settings.model_copy(update={"answer": AnswerSettings(abstain_below=0.99)}), HashEmbedder()
+    )
+    answer = strict.ask("How do I renew my passport?")
+    assert answer.abstained and not answer.citations and "[" not in answer.text
+    assert answer.language == "en" and answer.text.startswith("The study does not address")
+
+
+def test_resolve_other_cases_inherits_topic_and_flips_scope() -> None:
+    history = [
+        Turn("user", "Wat werkte goed bij het Buurtbudget Noorderpolder?"),
+        Turn("assistant", "…", scope=("buurtbudget",)),
+    ]
+    resolved = resolve("and in the other cases?", history, CASES)
+    assert resolved.inherited and "Noorderpolder" in resolved.query
+    assert resolved.scope == ("fonds", "panel")
+    assert resolved.cues.intent == "positive"
+    same = resolve("En wat zeiden de bewoners daar?", history, CASES)
+    assert same.scope == ("buurtbudget",) and same.cues.kind == "interview-bewoner"
+    fresh = resolve("Wat ging er mis in Brakelsteyn?", history, CASES)
+    assert fresh.scope == ("panel",) and not fresh.inherited
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "intent", "kind"),
+    [
+        ("Wat werkte goed bij bewonersinitiatieven?", "nl", "positive", None),
+        ("What worked for resident initiatives?", "en", "positive", None),
+        ("Wat zeiden bewoners in Wierdenhaven?", "nl", None, "interview-bewoner"),
+        ("What went wrong with the citizens' panel?", "en", "negative", None),
+        ("Waar moet je op letten bij digitale participatie?", "nl", "negative", None),
+        ("What did the officials say about the budget?", "en", None, "interview-ambtenaar"),
+    ],
+)
+def test_question_cues(question: str, language: str, intent: str | None, kind: str | None) -> None:
+    cues = read_question(question)
+    assert (cues.language, cues.intent, cues.kind) == (language, intent, kind)
+    assert detect_language(question) == language

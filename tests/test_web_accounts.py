@@ -1,0 +1,131 @@
+"""Users (scrypt hashes, roles), `qa user add`, feedback storage and the local-mode rules."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main as qa_main
+from qa.errors import SettingsError
+from qa.feedback import FeedbackStore
+from qa.records import Answer, Citation
+from qa.settings import Settings, load_settings
+from qa.users import Role, UserError, UserStore, hash_password, verify_password
+
+
+def test_password_hashes_are_salted_and_verified() -> None:
+    first, second = hash_password("correct horse"), hash_password("correct horse")
+    assert first != second  # a fresh salt each time
+    assert first.startswith("scrypt$")
+    assert verify_password("correct horse", first)
+    assert not verify_password("wrong horse", first)
+    assert not verify_password("correct horse", "plain$text")
+
+
+def test_user_store_roles_and_file(tmp_path: Path) -> None:
+    store = UserStore(tmp_path / "users.json")
+    assert not store.configured()
+    assert store.add("anna", "admin", "geheim-wachtwoord") is False
+    assert store.add("bob", Role.READER, "nog-een-wachtwoord") is False
+    assert store.configured()
+    assert store.role_of("anna") is Role.ADMIN
+    assert store.role_of("bob") is Role.READER
+    assert store.role_of("carol") is None and store.role_of(None) is None
+    assert store.verify("anna", "geheim-wachtwoord")
+    assert not store.verify("anna", "nog-een-wachtwoord")
+    assert not store.verify("carol", "geheim-wachtwoord")
+    text = store.path.read_text()
+    assert "geheim-wachtwoord" not in text
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert store.add("bob", "admin", "ander-wachtwoord") is True  # replaced
+    assert store.role_of("bob") is Role.ADMIN
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "password"),
+    [("../x", "admin", "lang-genoeg"), ("anna", "root", "lang-genoeg"), ("anna", "admin", "kort"), ("", "reader", "x" * 9)],
+)
+def test_user_store_refuses_bad_input(tmp_path: Path, name: str, role: str, password: str) -> None:
+    with pytest.raises(UserError):
+        UserStore(tmp_path / "users.json").add(name, role, password)
+
+
+def test_cli_user_add_reads_password_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("een-lang-wachtwoord\n"))
+    assert qa_main(["user", "add", "beheer", "--role", "admin", "--index", str(tmp_path)]) == 0
+    assert "admin 'beheer'" in capsys.readouterr().out
+    data = json.loads((tmp_path / "users.json").read_text())
+    assert data["users"]["beheer"]["role"] == "admin"
+    assert UserStore(tmp_path / "users.json").verify("beheer", "een-lang-wachtwoord")
+
+
+def test_cli_user_add_rejects_a_short_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("kort\n"))
+    assert qa_main(["user", "add", "lezer", "--index", str(tmp_path)]) == 2
+    assert not (tmp_path / "users.json").exists()
+
+
+def test_users_file_setting_defaults_to_the_index_folder(tmp_path: Path) -> None:
+    assert Settings(index=tmp_path).users_path == tmp_path / "users.json"
+    assert load_settings(index=tmp_path, users_file=tmp_path / "elders.json").users_path == tmp_path / "elders.json"
+
+
+def _answer() -> Answer:
+    citation = Citation(
+        n=1,
+        chunk_id=7,
+        case_id="buurtbudget",
+        case_title="Buurtbudget",
+        municipality="Wierdenhaven",
+        document="cases/buurtbudget/doc.pdf",
+        kind="documentanalyse",
+        title="Documentanalyse",
+        page=2,
+        section=None,
+        text="Loting werkte goed.",
+        quote="Loting werkte goed.",
+    )
+    return Answer("Wat werkte?", "Loting werkte goed. [1]", False, (citation,))
+
+
+def test_feedback_is_stored_with_question_answer_citations_and_time(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite")
+    store.record(_answer(), up=True)
+    store.record(_answer(), up=False, user="anna")
+    votes = store.votes()
+    assert [v.vote for v in votes] == [1, -1]
+    assert votes[0].user is None and votes[1].user == "anna"
+    assert votes[0].question == "Wat werkte?" and "[1]" in votes[0].answer
+    assert votes[0].citations[0]["document"] == "cases/buurtbudget/doc.pdf"
+    assert votes[0].time[:4].isdigit()
+
+
+def test_local_mode_refuses_other_hosts_without_users(tmp_path: Path) -> None:
+    from qa.web.server import build_app, is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index", host="0.0.0.0")
+    with pytest.raises(SettingsError, match="no users are configured"):
+        build_app(settings)
+
+
+def test_app_py_exits_2_for_another_host_without_users(tmp_path: Path) -> None:
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, str(repo / "app.py"), "--index", str(tmp_path), "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "qa user add" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,159 @@
+"""The HTML the app shows: document text escaped, markers linked to cards, quotes marked; the
+conversation as Turns and as Markdown; and which files the server agrees to serve."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from qa.records import Answer, Block, Citation
+from qa.service import DocumentView
+from qa.web import render
+from qa.web.conversation import (
+    conversation_markdown,
+    filters_from_api,
+    turns_from_answers,
+    turns_from_api,
+)
+from qa.web.server import LocalFilesOnly
+
+HOSTILE = (
+    "Voor <script>window.__pwned = 1</script> en <img src=x onerror=\"window.__pwned2 = 1\"> "
+    "en [klik hier](javascript:window.__pwned3=1) en <a href=\"javascript:alert(1)\">link</a>."
+)
+
+
+def citation(n: int = 1, text: str = "Eerste zin. De loting werkte goed in de wijk. Slot.", **extra: object) -> Citation:
+    values: dict[str, object] = {
+        "n": n,
+        "chunk_id": n,
+        "case_id": "buurtbudget",
+        "case_title": "Buurtbudget Noorderpolder",
+        "municipality": "Wierdenhaven",
+        "document": "cases/buurtbudget/documentanalyse.pdf",
+        "kind": "interview-bewoner",
+        "title": "Interview met een bewoner",
+        "page": 3,
+        "section": None,
+        "text": text,
+        "quote": "De loting werkte goed in de wijk.",
+    }
+    values.update(extra)
+    return Citation(**values)  # type: ignore[arg-type]
+
+
+def test_markers_link_to_their_cards_and_unknown_markers_stay_text() -> None:
+    answer = Answer("Wat werkte?", "**Buurtbudget (Wierdenhaven)**: De loting werkte goed in de wijk. [1] Zie ook [7].", False, (citation(),))
+    markdown = render.answer_markdown(answer, turn=2)
+    assert '<a class="bron-marker" href="#bron-2-1" title="Bron 1">[1]</a>' in markdown
+    assert "**Buurtbudget (Wierdenhaven)**" in markdown  # the answer's own Markdown is kept
+    assert "\\[7\\]" in markdown  # not a link, and not a Markdown link either
+    card = render.source_card(citation(), turn=2)
+    assert 'id="bron-2-1"' in card
+    assert "<mark>De loting werkte goed in de wijk.</mark>" in card
+    assert "Wierdenhaven" in card and "Interview met een bewoner" in card and "p. 3" in card
+    assert "interview met een bewoner" in card  # the kind in Dutch words
+    assert 'data-open="2:1"' in card
+
+
+def test_hostile_document_text_is_escaped_everywhere() -> None:
+    hostile = citation(text=HOSTILE, quote="<script>window.__pwned = 1</script>", title="<b>titel</b>")
+    answer = Answer("<img src=x onerror=alert(1)>?", HOSTILE + " [1]", False, (hostile,))
+    outputs = [
+        render.answer_markdown(answer, 0),
+        render.question_markdown(answer.question),
+        render.source_card(hostile, 0),
+        render.sources_panel([answer]),
+    ]
+    view = DocumentView("cases/x/doc.md", Path("/nonexistent/doc.md"), "overig", "<i>doc</i>", None, (Block(HOSTILE),))
+    outputs.append(render.document_html(view, passage=(0, 20), quote="<script>window.__pwned = 1</script>"))
+    for html in outputs:
+        assert "<script" not in html and "<img" not in html and "<b>" not in html and "<i>" not in html
+        assert not re.search(r"<a [^>]*javascript:", html)
+        assert not re.search(r"(?<!\\)\]\(javascript:", html)  # no Markdown link can form either
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in outputs[2]
+    assert "<mark>&lt;script&gt;window.__pwned = 1&lt;/script&gt;</mark>" in outputs[4]
+
+
+def test_quote_is_found_across_whitespace_and_sentences() -> None:
+    text = "Eerste zin.\nDe loting   werkte\ngoed in de wijk. Tussenzin. En het budget bleef binnen de grens."
+    assert render.highlighted(text, ["De loting werkte goed in de wijk."]).count("<mark>") == 1
+    both = render.highlighted(text, ["De loting werkte goed in de wijk. En het budget bleef binnen de grens."])
+    assert both.count("<mark>") == 2
+    assert "<mark>" not in render.highlighted(text, ["Iets anders."])
+
+
+def test_document_view_marks_the_passage_blocks() -> None:
+    blocks = (
+        Block("Kop", is_heading=True),
+        Block("Eerste alinea zonder belang."),
+        Block("De loting werkte goed in de wijk. Nog een zin."),
+        Block("Laatste alinea."),
+    )
+    start = len("Kop\n\nEerste alinea zonder belang.\n\n")
+    end = start + len(blocks[2].text)
+    view = DocumentView("cases/b/interview.docx", Path("/x/interview.docx"), "interview-bewoner", "Interview", None, blocks)
+    html = render.document_html(view, passage=(start, end), quote="De loting werkte goed in de wijk.")
+    assert html.count("doc-hit") == 1
+    assert '<p class="passage doc-hit"><mark>De loting werkte goed in de wijk.</mark> Nog een zin.</p>' in html
+    assert "<h4" in html
+    # without offsets the passage text finds its block
+    fallback = render.document_html(view, passage=(0, 0), quote="", passage_text="Laatste alinea.")
+    assert '<p class="passage doc-hit">Laatste alinea.</p>' in fallback
+
+
+def test_pdf_view_opens_the_page() -> None:
+    view = DocumentView("cases/b/documentanalyse.pdf", Path("/corpus/cases/b/documentanalyse.pdf"), "documentanalyse", "Analyse", 4, ())
+    html = render.document_html(view, page=3)
+    assert 'src="gradio_api/file=/corpus/cases/b/documentanalyse.pdf#page=3"' in html
+    assert "pagina 3" in html
+
+
+def test_turns_carry_the_cited_cases() -> None:
+    first = Answer("Wat werkte in Wierdenhaven?", "Loting [1]", False, (citation(),))
+    turns = turns_from_answers([first])
+    assert [t.role for t in turns] == ["user", "assistant"]
+    assert turns[1].scope == ("buurtbudget",) and turns[0].scope == ()
+    api = turns_from_api(
+        [{"role": "user", "content": "Vraag"}, {"role": "assistant", "content": "A [1]", "citations": [{"case_id": "x"}]}]
+    )
+    assert api[1].scope == ("x",)
+    for bad in ([{"role": "system", "content": "x"}], ["tekst"], [{"role": "user", "content": 3}]):
+        with pytest.raises(ValueError):
+            turns_from_api(bad)
+    assert filters_from_api({"municipality": "Wierdenhaven", "kind": ""}).municipality == "Wierdenhaven"
+    with pytest.raises(ValueError):
+        filters_from_api({"jaar": 2015})
+
+
+def test_conversation_markdown_has_questions_answers_and_sources() -> None:
+    answers = [
+        Answer("Wat werkte?", "De loting werkte goed in de wijk. [1]", False, (citation(),)),
+        Answer("Parkeren?", "Daar zegt het onderzoek niets over.", True),
+    ]
+    text = conversation_markdown(answers)
+    assert "## Vraag 1" in text and "## Vraag 2" in text
+    assert "[1] Buurtbudget Noorderpolder (Wierdenhaven) — Interview met een bewoner, interview met een bewoner, p. 3" in text
+    assert "> Eerste zin. De loting werkte goed in de wijk. Slot." in text
+    assert "Geciteerd: “De loting werkte goed in de wijk.”" in text
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ("/gradio_api/file=https://example.org/x.pdf", True),
+        ("/gradio_api/file=http%3A//169.254.169.254/latest", True),
+        ("/gradio_api/file=//example.org/x.pdf", True),
+        ("/gradio_api/file={corpus}/cases/a/doc.pdf", False),
+        ("/gradio_api/file={corpus}/cases/a/notes.html", True),
+        ("/gradio_api/file={corpus}/cases/a/case.toml", True),
+        ("/gradio_api/file={corpus}/_prullenbak/1/cases/a/doc.pdf", True),
+        ("/gradio_api/file={corpus}/cases/../../etc/passwd", False),  # outside: left to Gradio, which refuses it
+        ("/gradio_api/info", False),
+    ],
+)
+def test_file_route_serves_local_documents_only(tmp_path: Path, path: str, refused: bool) -> None:
+    guard = LocalFilesOnly(app=None, corpus=tmp_path)  # type: ignore[arg-type]
+    assert guard.refused(path.format(corpus=tmp_path.resolve())) is refused
