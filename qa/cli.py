@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(evaluate)
     evaluate.add_argument("--set", dest="question_set", type=Path, default=Path("eval/questions.jsonl"))
     evaluate.add_argument("--encoder", help="e5-small | use-m3 | minilm | st:<model> (default: settings)")
+    evaluate.add_argument("--offtopic", type=Path, default=Path("eval/offtopic.jsonl"), help="questions to abstain on")
+    evaluate.add_argument("--retrieval-only", action="store_true", help="skip the answer evaluation")
+    evaluate.add_argument("--failures", action="store_true", help="list the questions that failed a check")
     return parser
 
 
@@ -143,31 +146,42 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from qa.embedders import load_embedder
-    from qa.evaluation import evaluate, format_table, load_questions
-    from qa.indexer import build_index
-    from qa.retrieval import Retriever
+    from qa.evaluation import evaluate, evaluate_answers, format_answer_table, format_table, load_questions
+    from qa.service import Vraagbaak
 
     questions = load_questions(args.question_set)
-    embedder = load_embedder(settings.indexing.encoder, settings.indexing.batch_size)
-    build_index(settings, embedder, progress=_tqdm_progress(sys.stderr.isatty()))
-    results = evaluate(Retriever(settings, embedder), questions)
-    tuned = settings.retrieval.model_dump()
+    service = Vraagbaak(settings)
+    service.reindex(progress=_tqdm_progress(sys.stderr.isatty()))
+    results = evaluate(service.retriever, questions)
+    tuned = {"retrieval": settings.retrieval.model_dump(), "answer": settings.answer.model_dump()}
+    payload: dict[str, Any] = {
+        "set": str(args.question_set),
+        "encoder": service.embedder.name,
+        "settings": tuned,
+        "retrieval": {
+            relevance: {mode: {lang: s.as_json() for lang, s in by.items()} for mode, by in modes.items()}
+            for relevance, modes in results.items()
+        },
+    }
+    answers = failures = None
+    if not args.retrieval_only:
+        offtopic = load_questions(args.offtopic) if args.offtopic.is_file() else []
+        answers, failures = evaluate_answers(lambda q: service.ask(q), questions, offtopic)
+        payload["answers"] = {lang: s.as_json() for lang, s in answers.items()}
+        payload["failures"] = failures
     if args.json:
-        payload = {
-            "set": str(args.question_set),
-            "encoder": embedder.name,
-            "settings": tuned,
-            "results": {
-                relevance: {mode: {lang: s.as_json() for lang, s in by.items()} for mode, by in modes.items()}
-                for relevance, modes in results.items()
-            },
-        }
         print(json.dumps(payload, ensure_ascii=False))
-    else:
-        print(f"{args.question_set}: {len(questions)} questions, encoder {embedder.name}")
-        print(format_table(results))
-        print("settings: " + ", ".join(f"{k}={v}" for k, v in tuned.items()))
+        return 0
+    print(f"{args.question_set}: {len(questions)} questions, encoder {service.embedder.name}")
+    print(format_table(results))
+    if answers is not None:
+        print(f"\nanswers ({args.offtopic} off-topic):")
+        print(format_answer_table(answers))
+        if args.failures and failures:
+            print()
+            for failure in failures:
+                print(json.dumps(failure, ensure_ascii=False))
+    print("\nsettings: " + json.dumps(tuned))
     return 0
 
 

@@ -7,11 +7,13 @@ of which counts), optional `page` (1-based) and `lang`. Ranks are counted over d
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import QaError
+from qa.records import Answer
 from qa.retrieval import Filters, Hit, Mode, Retriever
 
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
@@ -52,7 +54,7 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             data = json.loads(line)
-            documents = tuple(data.get("documents") or [data["document"]])
+            documents = tuple(data.get("documents") or ([data["document"]] if "document" in data else []))
             if "document" in data and data["document"] not in documents:
                 documents = (data["document"], *documents)
             questions.append(
@@ -147,4 +149,119 @@ def format_table(results: Results) -> str:
                     f"{relevance:<9} {mode:<8} {lang:<4} {s.n:>5} {s.recall_at_1:>6.3f} {s.recall_at_5:>6.3f} "
                     f"{s.recall_at_10:>6.3f} {s.mrr:>6.3f}"
                 )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- answers
+
+
+def citation_problems(answer: Answer) -> list[str]:
+    """Why an answer's citations are not sound (empty when they are): every quote verbatim in its
+    passage and in the answer, every marker resolving, every source cited, numbered by first use."""
+    problems: list[str] = []
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
+    numbers = [c.n for c in answer.citations]
+    if numbers != list(range(1, len(numbers) + 1)):
+        problems.append(f"citations numbered {numbers}")
+    if set(markers) - set(numbers):
+        problems.append(f"markers without a source: {sorted(set(markers) - set(numbers))}")
+    if set(numbers) - set(markers):
+        problems.append(f"sources never cited: {sorted(set(numbers) - set(markers))}")
+    first_use = list(dict.fromkeys(markers))
+    if first_use != sorted(first_use):
+        problems.append(f"markers not numbered by first use: {first_use}")
+    for citation in answer.citations:
+        for part in citation.quote.split(" … "):
+            if part not in citation.text:
+                problems.append(f"[{citation.n}] quote not in its passage: {part[:60]!r}")
+            if part not in answer.text:
+                problems.append(f"[{citation.n}] quote not in the answer: {part[:60]!r}")
+    if answer.abstained and (answer.citations or markers):
+        problems.append("abstained but cites sources")
+    return problems
+
+
+@dataclass(frozen=True)
+class AnswerScores:
+    n: int
+    case_cited: float  # expected case (or the study, for study questions) among the citations
+    fact_present: float  # key fact in the answer text
+    integrity: float  # share of answers without citation problems
+    false_abstention: float
+    offtopic_n: int = 0
+    abstention: float = 0.0  # share of off-topic questions abstained on
+
+    def as_json(self) -> dict[str, float | int]:
+        return {
+            "n": self.n,
+            "case_cited": round(self.case_cited, 4),
+            "fact_present": round(self.fact_present, 4),
+            "integrity": round(self.integrity, 4),
+            "false_abstention": round(self.false_abstention, 4),
+            "offtopic_n": self.offtopic_n,
+            "abstention": round(self.abstention, 4),
+        }
+
+
+def evaluate_answers(
+    ask: Callable[[str], Answer], questions: Sequence[Question], offtopic: Sequence[Question]
+) -> tuple[dict[str, AnswerScores], list[dict[str, object]]]:
+    """Scores per language ('all' too) and the failures, for a function that answers a question."""
+    rows: list[tuple[str, bool, bool, bool, bool]] = []
+    failures: list[dict[str, object]] = []
+    for question in questions:
+        answer = ask(question.question)
+        cited = {c.case_id for c in answer.citations}
+        case_ok = bool(cited & set(question.cases)) if question.cases else None in cited
+        fact_ok = question.fact is not None and question.fact.lower() in answer.text.lower()
+        problems = citation_problems(answer)
+        rows.append((question.lang, case_ok, fact_ok, not problems, answer.abstained))
+        if not (case_ok and fact_ok) or problems or answer.abstained:
+            failures.append(
+                {
+                    "question": question.question,
+                    "case_ok": case_ok,
+                    "fact": question.fact,
+                    "fact_ok": fact_ok,
+                    "abstained": answer.abstained,
+                    "problems": problems,
+                    "cited": sorted(str(c) for c in cited),
+                }
+            )
+    off: list[tuple[str, bool, bool]] = []
+    for question in offtopic:
+        answer = ask(question.question)
+        off.append((question.lang, answer.abstained, not citation_problems(answer)))
+        if not answer.abstained:
+            failures.append({"question": question.question, "offtopic": True, "answer": answer.text[:200]})
+
+    def scores(lang: str | None) -> AnswerScores:
+        mine = [r for r in rows if lang is None or r[0] == lang]
+        theirs = [r for r in off if lang is None or r[0] == lang]
+        n = len(mine)
+
+        def share(values: list[bool]) -> float:
+            return sum(values) / len(values) if values else 0.0
+
+        return AnswerScores(
+            n=n,
+            case_cited=share([r[1] for r in mine]),
+            fact_present=share([r[2] for r in mine]),
+            integrity=share([r[3] for r in mine] + [r[2] for r in theirs]),
+            false_abstention=share([r[4] for r in mine]),
+            offtopic_n=len(theirs),
+            abstention=share([r[1] for r in theirs]),
+        )
+
+    languages = sorted({r[0] for r in rows} | {r[0] for r in off})
+    return {"all": scores(None), **{lang: scores(lang) for lang in languages}}, failures
+
+
+def format_answer_table(results: dict[str, AnswerScores]) -> str:
+    lines = [f"{'lang':<5} {'n':>4} {'case':>6} {'fact':>6} {'integr':>7} {'falseAb':>8} {'off n':>6} {'abstain':>8}"]
+    for lang, s in results.items():
+        lines.append(
+            f"{lang:<5} {s.n:>4} {s.case_cited:>6.3f} {s.fact_present:>6.3f} {s.integrity:>7.3f} "
+            f"{s.false_abstention:>8.3f} {s.offtopic_n:>6} {s.abstention:>8.3f}"
+        )
     return "\n".join(lines)

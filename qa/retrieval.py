@@ -21,7 +21,7 @@ from qa.layout import IndexLayout
 from qa.lexical import LexicalIndex
 from qa.records import CaseInfo
 from qa.scope import named_cases
-from qa.settings import Settings
+from qa.settings import RetrievalSettings, Settings
 
 if TYPE_CHECKING:
     from qa.embedders import Embedder
@@ -213,6 +213,7 @@ class Retriever:
         n = max(config.candidates, k)
         rankings: list[tuple[np.ndarray, float]] = []
         dense_scores: dict[int, float] = {}
+        vector: np.ndarray | None = None
         if mode in ("hybrid", "dense"):
             vector = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
             ids, scores = version.dense.search(vector, n, allowed)
@@ -224,9 +225,32 @@ class Retriever:
             rankings.append((ids, config.lexical_weight))
         fused = reciprocal_rank_fusion(rankings, config.rrf_k)
         ordered = sorted(fused, key=lambda i: (-fused[i], -dense_scores.get(i, 0.0), i))
+        if vector is not None and config.sentence_weight > 0 and ordered:
+            fused = self._rerank(version, ordered[: config.rerank_depth], fused, vector, config)
+            ordered = sorted(fused, key=lambda i: (-fused[i], i))
         # Diversity across cases only makes sense when the search spans several cases.
         single_case = filters.case is not None or len(filters.scope) == 1
         return self._hits(version, ordered, fused, k, 0 if single_case else config.per_case)
+
+    @staticmethod
+    def _rerank(
+        version: IndexVersion,
+        top: list[int],
+        fused: dict[int, float],
+        vector: np.ndarray,
+        config: RetrievalSettings,
+    ) -> dict[int, float]:
+        """Fuse the first ranking with one by each passage's best-matching sentence (stored vectors)."""
+        sentences = version.sentences(top)
+        best = {
+            cid: max((float(np.dot(vector, s.vector)) for s in sentences.get(cid, [])), default=-1.0) for cid in top
+        }
+        by_sentence = np.array(sorted(top, key=lambda cid: -best[cid]), dtype=np.int64)
+        reranked = reciprocal_rank_fusion(
+            [(np.array(top, dtype=np.int64), 1.0), (by_sentence, config.sentence_weight)], config.rrf_k
+        )
+        floor = min(reranked.values(), default=0.0)
+        return {cid: reranked.get(cid, floor * fused[cid] / max(fused.values())) for cid in fused}
 
     def _hits(
         self, version: IndexVersion, ordered: list[int], fused: dict[int, float], k: int, per_case: int

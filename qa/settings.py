@@ -54,6 +54,10 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     per_case: int = Field(2, ge=0, description="At most this many hits per case in the top k (0: no cap).")
+    sentence_weight: float = Field(
+        1.0, ge=0, description="Weight of the best-matching-sentence ranking when re-ranking (0: off)."
+    )
+    rerank_depth: int = Field(30, ge=1, description="How many fused hits are re-ranked by their sentences.")
 
 
 class AnswerSettings(BaseModel):

@@ -224,8 +224,9 @@ def read_sentences(connection: sqlite3.Connection, chunk_ids: Iterable[int]) -> 
     found: list[SentenceRow] = []
     for start in range(0, len(wanted), 500):
         part = wanted[start : start + 500]
+        marks = ",".join("?" * len(part))
         rows = connection.execute(
-            f'SELECT chunk_id, start, "end", page, vector FROM sentences WHERE chunk_id IN ({",".join("?" * len(part))}) '
+            f'SELECT chunk_id, start, "end", page, vector FROM sentences WHERE chunk_id IN ({marks}) '
             "ORDER BY chunk_id, start",
             part,
         )
