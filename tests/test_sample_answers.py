@@ -1,0 +1,58 @@
+"""The whole chain on the sample study with the real default encoder: retrieval, answers, abstention."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from qa.evaluation import citation_problems, evaluate, load_questions
+from qa.records import Turn
+
+pytestmark = pytest.mark.slow
+
+
+def test_retrieval_finds_the_answer_in_both_languages(sample_service) -> None:  # type: ignore[no-untyped-def]
+    questions = load_questions(REPO / "eval" / "questions.jsonl")
+    results = evaluate(sample_service.retriever, questions, modes=("hybrid",), depth=10)
+    for lang in ("nl", "en"):
+        scores = results["answer"]["hybrid"][lang]
+        assert scores.recall_at_5 >= 0.85, (lang, scores)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("Wat werkte goed bij bewonersinitiatieven?", "nl"), ("What worked for resident initiatives?", "en")],
+)
+def test_what_worked_for_resident_initiatives(sample_service, question: str, language: str) -> None:  # type: ignore[no-untyped-def]
+    answer = sample_service.ask(question)
+    assert not answer.abstained and answer.language == language
+    assert citation_problems(answer) == []
+    assert "initiatievenfonds-wierdenhaven" in {c.case_id for c in answer.citations}
+    lead = answer.text.splitlines()[0]
+    assert ("casussen" in lead) if language == "nl" else ("cases" in lead or "case" in lead)
+
+
+@pytest.mark.parametrize("question", ["Hoe vraag ik een nieuw paspoort aan?", "Who won the 2014 football World Cup?"])
+def test_off_topic_questions_are_declined(sample_service, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = sample_service.ask(question)
+    assert answer.abstained and not answer.citations
+
+
+def test_follow_up_keeps_to_the_case_and_the_residents(sample_service) -> None:  # type: ignore[no-untyped-def]
+    first = sample_service.ask("Wat ging er mis bij het burgerpanel in Brakelsteyn?")
+    assert not first.abstained and first.scope == ("burgerpanel-brakelsteyn",)
+    history = [Turn("user", first.question), Turn("assistant", first.text, scope=first.scope)]
+    follow = sample_service.ask("En wat zeiden de bewoners daar?", history=history)
+    assert not follow.abstained and citation_problems(follow) == []
+    assert {c.case_id for c in follow.citations} == {"burgerpanel-brakelsteyn"}
+    assert {c.kind for c in follow.citations} == {"interview-bewoner"}
+
+
+def test_a_pdf_citation_names_its_page(sample_service) -> None:  # type: ignore[no-untyped-def]
+    answer = sample_service.ask("Hoe lang duurde het tellen van de papieren stembiljetten in Noorderpolder?")
+    pdf = [c for c in answer.citations if c.document.endswith(".pdf")]
+    assert pdf and all(c.page is not None and c.page >= 1 for c in pdf)
+    assert any("drie weken" in c.quote for c in answer.citations)
+    assert Path(REPO / "corpus" / pdf[0].document).is_file()
