@@ -10,7 +10,7 @@ and abstains when nothing in the study is close enough.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -185,6 +185,14 @@ def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -
     return f"In {k} van de {total_cases} casussen {what}:"
 
 
+def abstention_bar(query: str, cues: QuestionCues, knows: Callable[[str], bool], config: AnswerSettings) -> float:
+    """The relevance a question must reach to be answered: higher when it uses words the study never does."""
+    unknown = any(not knows(token) for token in tokenize(query) if len(token) >= 4)
+    if not unknown:
+        return config.abstain_below
+    return config.abstain_unknown_en if cues.language == "en" else config.abstain_unknown_nl
+
+
 def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit]) -> Answer:
     topics: list[str] = []
     for hit in near:
@@ -224,8 +232,10 @@ def compose_answer(
     )
     sentences = version.sentences([h.chunk_id for h in hits])
     found = candidates(hits, sentences, query_vector, set(tokenize(resolved.query)), cues, config)
-    if not found or found[0].similarity < config.abstain_below:
-        return _abstain(question, cues, hits if found and found[0].similarity >= config.suggest_above else [])
+    relevance = version.relevance(query_vector, config.peak_weight)
+    bar = abstention_bar(resolved.query, cues, version.knows_word, config)
+    if not found or relevance < bar:
+        return _abstain(question, cues, hits if relevance >= bar - config.suggest_within else [])
 
     single_case = filters.case is not None or len(filters.scope) == 1
     groups = select(found, config, single_case)

@@ -64,6 +64,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def knows(self, token: str) -> bool:
+        """Whether a (stemmed) token occurs anywhere in the indexed texts."""
+        return bool(len(self.ids)) and token in self._retriever.vocab_dict
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every indexed chunk for the query (zeros when nothing matches)."""
         if not len(self.ids):

@@ -123,6 +123,7 @@ class IndexVersion:
         self.lexical = LexicalIndex.load(folder / "lexical")
         self.cases = {case.case_id: case for case in store.read_cases(self.connection)}
         self._lock = threading.Lock()
+        self._sample_vectors: np.ndarray | None = None
 
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
@@ -144,6 +145,27 @@ class IndexVersion:
                 ids,
             ).fetchall()
         return {row[0]: row for row in rows}
+
+    def relevance(self, vector: np.ndarray, peak_weight: float) -> float:
+        """How strongly the index answers to a query vector: best cosine plus how far it stands out
+        above the median cosine (over a fixed sample of at most 2,000 passages)."""
+        sample = self._sample()
+        if not len(sample):
+            return 0.0
+        sims = sample @ vector
+        top = max(float(sims.max()), float(self.dense.search(vector, 1)[1][0]) if len(self.dense) else 0.0)
+        return top + peak_weight * (top - float(np.median(sims)))
+
+    def knows_word(self, token: str) -> bool:
+        return self.lexical.knows(token)
+
+    def _sample(self) -> np.ndarray:
+        if self._sample_vectors is None:
+            with self._lock:
+                ids = [row[0] for row in self.connection.execute("SELECT id FROM chunks ORDER BY id")]
+            step = max(1, len(ids) // 2000)
+            self._sample_vectors = self.dense.vectors(np.array(ids[::step][:2000], dtype=np.int64))
+        return self._sample_vectors
 
     def sentences(self, chunk_ids: list[int]) -> dict[int, list[Sentence]]:
         """Per chunk: its quotable sentences (offsets into the chunk text), pages and vectors."""

@@ -41,9 +41,7 @@ class IndexSettings(BaseModel):
     cache_file: Path | None = Field(
         None, description="Embedding cache (SQLite); default: embeddings.sqlite in the index folder."
     )
-    hnsw_above: int = Field(
-        200_000, ge=0, description="Use HNSW instead of exact search above this many chunks."
-    )
+    hnsw_above: int = Field(200_000, ge=0, description="Use HNSW instead of exact search above this many chunks.")
 
 
 class RetrievalSettings(BaseModel):
@@ -55,7 +53,7 @@ class RetrievalSettings(BaseModel):
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     per_case: int = Field(2, ge=0, description="At most this many hits per case in the top k (0: no cap).")
     sentence_weight: float = Field(
-        1.0, ge=0, description="Weight of the best-matching-sentence ranking when re-ranking (0: off)."
+        0.0, ge=0, description="Weight of the best-matching-sentence ranking when re-ranking (0: off)."
     )
     rerank_depth: int = Field(30, ge=1, description="How many fused hits are re-ranked by their sentences.")
 
@@ -71,8 +69,14 @@ class AnswerSettings(BaseModel):
     quote_margin: float = Field(0.02, ge=0, description="Extra quotes per case within this of the case's best.")
     quotes_per_case: int = Field(2, ge=1, le=3)
     max_cases: int = Field(5, ge=1)
-    abstain_below: float = Field(0.80, description="Abstain when the best sentence similarity is below this.")
-    suggest_above: float = Field(0.76, description="On abstention, offer nearby topics above this similarity.")
+    # Abstention: relevance = best passage cosine + peak_weight * (best - median cosine over the
+    # index); a question with words the study never uses must clear the higher bar. Calibrated on
+    # eval/questions.jsonl and eval/offtopic.jsonl (see `qa eval`).
+    peak_weight: float = Field(2.0, ge=0, description="Weight of how much the best passage stands out.")
+    abstain_below: float = Field(0.80, description="Abstain when relevance is below this.")
+    abstain_unknown_nl: float = Field(0.94, description="Bar for Dutch questions with words unknown to the study.")
+    abstain_unknown_en: float = Field(0.86, description="Bar for English questions with words unknown to the study.")
+    suggest_within: float = Field(0.06, ge=0, description="On abstention, offer nearby topics this close to the bar.")
 
 
 class Settings(BaseSettings):

@@ -88,7 +88,7 @@ def service(tmp_path: Path) -> Vraagbaak:
     settings = Settings(
         corpus=root,
         index=tmp_path / "index",
-        answer=AnswerSettings(abstain_below=0.2, suggest_above=0.1, group_margin=0.5),
+        answer=AnswerSettings(abstain_below=0.0, abstain_unknown_nl=0.0, abstain_unknown_en=0.0, group_margin=0.5),
     )
     build_index(settings, HashEmbedder())
     return Vraagbaak(settings, HashEmbedder())
@@ -138,7 +138,7 @@ def test_explicit_filter_wins(service: Vraagbaak) -> None:
 
 def test_abstains_plainly_in_the_question_language(tmp_path: Path, service: Vraagbaak) -> None:
     strict = Vraagbaak(
-        service.settings.model_copy(update={"answer": AnswerSettings(abstain_below=0.99)}), HashEmbedder()
+        service.settings.model_copy(update={"answer": AnswerSettings(abstain_below=9, abstain_unknown_nl=9, abstain_unknown_en=9)}), HashEmbedder()
     )
     answer = strict.ask("How do I renew my passport?")
     assert answer.abstained and not answer.citations and "[" not in answer.text
