@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.lexical import tokenize
-from qa.question import QuestionCues, read_question
+from qa.question import NUMBER, QuestionCues, read_question
 from qa.records import Answer, CaseInfo, Citation, Turn
 from qa.retrieval import Filters, Hit, Retriever, Sentence
 from qa.scope import named_cases
@@ -109,7 +109,7 @@ def candidates(
     """Every quotable sentence of the retrieved passages, scored against the question."""
     found: list[Candidate] = []
     for rank, hit in enumerate(hits):
-        for item in sentences.get(hit.chunk_id, []):
+        for index, item in enumerate(sentences.get(hit.chunk_id, [])):
             start, end, vector = item.start, item.end, item.vector
             sentence = hit.text[start:end]
             if _DISCLAIMER in sentence.lower() or sentence.rstrip().endswith("?"):
@@ -117,17 +117,60 @@ def candidates(
             if sentence.startswith(("Interviewer:", "Vraag:")):
                 continue
             similarity = float(np.dot(query_vector, vector))
-            tokens = set(tokenize(sentence))
-            overlap = len(tokens & query_tokens) / len(query_tokens) if query_tokens else 0.0
-            score = (
-                similarity
-                + config.lexical_weight * overlap
-                + config.section_weight * _section_bonus(hit.section, cues)
-                - config.rank_penalty * rank
-            )
+            score = _score(sentence, similarity, rank, hit, query_tokens, cues, config)
             a, b = _clause(hit.text, start, end)
+            follower = _follower(hit.text, end, index, sentences.get(hit.chunk_id, []))
+            if follower is not None:
+                # The sentence after often holds the fact ("... 81 aanvragen binnen. Daarvan werden er
+                # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better.
+                f_start, f_end, f_vector = follower
+                f_score = _score(
+                    hit.text[f_start:f_end],
+                    float(np.dot(query_vector, f_vector)),
+                    rank,
+                    hit,
+                    query_tokens,
+                    cues,
+                    config,
+                )
+                joined = max(score, f_score) + config.pair_bonus
+                if joined > score:
+                    found.append(Candidate(hit, a, f_end, item.page, joined, similarity))
+                    continue
             found.append(Candidate(hit, a, b, item.page, score, similarity))
     return sorted(found, key=lambda c: -c.score)
+
+
+def _score(
+    sentence: str,
+    similarity: float,
+    rank: int,
+    hit: Hit,
+    query_tokens: set[str],
+    cues: QuestionCues,
+    config: AnswerSettings,
+) -> float:
+    tokens = set(tokenize(sentence))
+    overlap = len(tokens & query_tokens) / len(query_tokens) if query_tokens else 0.0
+    number = config.number_bonus if cues.quantity and NUMBER.search(sentence) else 0.0
+    return (
+        similarity
+        + config.lexical_weight * overlap
+        + config.section_weight * _section_bonus(hit.section, cues)
+        + number
+        - config.rank_penalty * rank
+    )
+
+
+def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tuple[int, int, np.ndarray] | None:
+    """The next quotable sentence when it follows directly in the same paragraph."""
+    if index + 1 >= len(sentences):
+        return None
+    following = sentences[index + 1]
+    between = text[end : following.start]
+    if "\n" in between or between.strip() or len(text[following.start : following.end]) > 240:
+        return None
+    return following.start, following.end, following.vector
 
 
 def select(found: list[Candidate], config: AnswerSettings, single_case: bool) -> list[list[Candidate]]:

@@ -152,6 +152,19 @@ _OTHER_CASES = re.compile(
 )
 
 
+_QUANTITY = re.compile(
+    r"\b(hoeveel|hoe lang|hoe vaak|hoe snel|hoe groot|hoe hoog|welk bedrag|welke datum|wanneer|in welk jaar|"
+    r"how many|how much|how long|how often|how fast|how large|how big|what amount|what date|when|which year|"
+    r"what share|what percentage)\b"
+)
+NUMBER = re.compile(
+    r"\d|\b(een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|vijftig|honderd|"
+    r"duizend|miljoen|helft|kwart|januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|"
+    r"november|december)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class QuestionCues:
     language: Language
@@ -160,6 +173,7 @@ class QuestionCues:
     follow_up: bool  # refers back to the conversation ("daar", "that case", "en wat ...")
     other_cases: bool  # asks about the cases not discussed so far
     content_words: tuple[str, ...]  # folded words that carry the topic
+    quantity: bool = False  # asks for an amount, a number, a date or a duration
 
 
 def words(text: str) -> list[str]:
@@ -232,4 +246,5 @@ def read_question(text: str) -> QuestionCues:
         follow_up=starts_with_and or bool(_FOLLOW_UP.search(folded)),
         other_cases=bool(_OTHER_CASES.search(folded)),
         content_words=content,
+        quantity=bool(_QUANTITY.search(folded)),
     )

@@ -65,8 +65,12 @@ class AnswerSettings(BaseModel):
     lexical_weight: float = Field(0.1, ge=0, description="Weight of word overlap next to sentence similarity.")
     section_weight: float = Field(0.02, ge=0, description="Bonus for sentences in a section matching the intent.")
     rank_penalty: float = Field(0.002, ge=0, description="Score lost per retrieval rank of the passage.")
-    group_margin: float = Field(0.05, ge=0, description="Quotes must score within this of the best one.")
+    group_margin: float = Field(0.1, ge=0, description="Quotes must score within this of the best one.")
     quote_margin: float = Field(0.02, ge=0, description="Extra quotes per case within this of the case's best.")
+    number_bonus: float = Field(
+        0.02, ge=0, description="Bonus for sentences with numbers when the question asks for one."
+    )
+    pair_bonus: float = Field(0.03, description="Bonus for quoting a sentence together with the one after it.")
     quotes_per_case: int = Field(2, ge=1, le=3)
     max_cases: int = Field(5, ge=1)
     # Abstention: relevance = best passage cosine + peak_weight * (best - median cosine over the

@@ -76,7 +76,7 @@ def clean_filename(name: str) -> str:
     """Keep the last path part only, and of it only [A-Za-z0-9._-]; never hidden, never empty."""
     base = re.split(r"[\\/]", name.strip())[-1]
     base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
-    base = _UNSAFE.sub("-", base)
+    base = re.sub(r"-{2,}", "-", _UNSAFE.sub("-", base))
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""

@@ -28,6 +28,11 @@ element.addEventListener('click', (event) => {
   const button = event.target.closest('[data-open]');
   if (button) { trigger('click', {open: button.dataset.open}); }
 });
+const showQuotes = () => element.querySelectorAll('.bron-passage').forEach((passage) => {
+  const mark = passage.querySelector('mark');
+  if (mark) { passage.scrollTop = Math.max(0, mark.offsetTop - 24); }
+});
+watch('value', () => setTimeout(showQuotes, 50));
 """
 OPEN_DOCUMENT_JS = """
 element.addEventListener('click', (event) => {
@@ -92,8 +97,12 @@ def build_blocks(app: WebApp) -> gr.Blocks:
                             municipality = gr.Dropdown(
                                 label="Gemeente", choices=[], value="", elem_id="filter-gemeente"
                             )
-                            case = gr.Dropdown(label="Casus", choices=[], value="", elem_id="filter-casus")
-                            kind = gr.Dropdown(label="Soort bron", choices=[], value="", elem_id="filter-soort")
+                            case = gr.Dropdown(
+                                label="Casus", choices=[("Alle casussen", "")], value="", elem_id="filter-casus"
+                            )
+                            kind = gr.Dropdown(
+                                label="Soort bron", choices=[("Alle soorten", "")], value="", elem_id="filter-soort"
+                            )
                         with gr.Row():
                             download = gr.DownloadButton(
                                 "Gesprek met bronnen downloaden (Markdown)",
@@ -112,6 +121,7 @@ def build_blocks(app: WebApp) -> gr.Blocks:
                     headers=["Casus", "Gemeente", "Jaar", "Thema's", "Documenten"],
                     interactive=False,
                     wrap=True,
+                    column_widths=["24%", "14%", "8%", "24%", "30%"],
                     elem_id="casus-tabel",
                 )
                 case_select = gr.Dropdown(label="Casus", choices=[], elem_id="casus-keuze")
@@ -186,7 +196,9 @@ def _admin_tab(app: WebApp) -> AdminControls | None:
             label="Waarheen?",
             elem_id="upload-modus",
         )
-        existing = gr.Dropdown(label="Bestaande casus", choices=[], visible=False, elem_id="upload-casus")
+        existing = gr.Dropdown(
+            label="Bestaande casus", choices=[], visible=False, allow_custom_value=True, elem_id="upload-casus"
+        )
         with gr.Group(visible=True) as new_case:
             with gr.Row():
                 title = gr.Textbox(label="Titel van de casus", elem_id="upload-titel")
@@ -234,7 +246,8 @@ def _admin_tab(app: WebApp) -> AdminControls | None:
             "Het document gaat naar de prullenbak in de corpusmap (`_prullenbak`); "
             "de volgende herindexering laat het weg."
         )
-        remove_choice = gr.Dropdown(label="Document", choices=[], elem_id="verwijder-keuze")
+        # Custom values: the handler checks the role first, then whether the path is a document.
+        remove_choice = gr.Dropdown(label="Document", choices=[], allow_custom_value=True, elem_id="verwijder-keuze")
         remove_button = gr.Button("Naar de prullenbak", variant="stop", elem_id="verwijder-knop")
         remove_status = gr.HTML(elem_id="verwijder-status")
 

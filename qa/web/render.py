@@ -27,6 +27,15 @@ KIND_LABELS = {
 
 VIEWER_PLACEHOLDER = '<div class="doc-leeg">Kies ‘Open het document’ bij een bron om het hier te zien.</div>'
 
+CASE_VIEWER_PLACEHOLDER = '<div class="doc-leeg">Kies ‘openen’ bij een document of ‘bron’ bij een bevinding.</div>'
+
+SHORT_KIND_LABELS = {
+    "documentanalyse": "documentanalyse",
+    "interview-ambtenaar": "interview ambtenaar",
+    "interview-bewoner": "interview bewoner",
+    "overig": "overig",
+}
+
 STATUS_LABELS = {"indexed": "geïndexeerd", "skipped": "overgeslagen", "stale": "verouderd"}
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -187,38 +196,59 @@ def document_html(
             f'<div class="doc-view pdf">{head}'
             f'<iframe class="pdf-frame" src="{esc(target)}" title="{title}, {where}"></iframe>'
             f'<p><a class="pdf-link" href="{esc(target)}" target="_blank" rel="noopener noreferrer">'
-            f"Open de PDF op {where} in een nieuw tabblad</a></p></div>"
+            f"Open de PDF op {where} in een nieuw tabblad</a></p>"
+            f"{_page_text(view, page, quote)}</div>"
         )
     hits = _passage_blocks(view.blocks, passage, passage_text or quote)
+    marked = {i: highlighted(view.blocks[i].text, [quote]) for i in hits} if quote else {}
+    # Scroll to the block holding the quote, else to where the passage starts.
+    scroll_to = min((i for i, markup in marked.items() if "<mark>" in markup), default=min(hits, default=None))
     body: list[str] = []
-    first = True
     for index, block in enumerate(view.blocks):
         classes = []
-        text = highlighted(block.text, [quote]) if index in hits and quote else esc(block.text)
+        text = marked.get(index) or esc(block.text)
         if index in hits:
             classes.append("passage")
-            if first:
-                first = False
-                classes.append("doc-hit")
+        if index == scroll_to:
+            classes.append("doc-hit")
         tag = "h4" if block.is_heading else "p"
         body.append(f'<{tag} class="{" ".join(classes)}">{text}</{tag}>')
     return f'<div class="doc-view tekst">{head}<div class="doc-tekst">{"".join(body)}</div></div>'
 
 
+def _page_text(view: DocumentView, page: int | None, quote: str) -> str:
+    """The extracted text of the cited page, the quote marked: to check a citation at a glance."""
+    blocks = [b for b in view.blocks if page is not None and b.page == page]
+    if not blocks:
+        return ""
+    body = "".join(
+        f"<{'h4' if b.is_heading else 'p'}>{highlighted(b.text, [quote]) if quote else esc(b.text)}"
+        f"</{'h4' if b.is_heading else 'p'}>"
+        for b in blocks
+    )
+    return (
+        f'<details class="pdf-tekst"><summary>Tekst van pagina {page}, met het citaat gemarkeerd</summary>'
+        f'<div class="doc-tekst">{body}</div></details>'
+    )
+
+
 def _passage_blocks(blocks: Sequence[Block], passage: tuple[int, int] | None, text: str) -> set[int]:
+    """The blocks a passage covers: by its offsets, or else by finding its opening words."""
     spans = block_spans(blocks)
     if passage and passage[1] > passage[0]:
         hit = {i for i, (start, end) in enumerate(spans) if start < passage[1] and end > passage[0]}
         if hit:
             return hit
-    # No offsets: find the blocks holding the passage's (or quote's) first words.
     words = _WORD.findall(text)
     for size in (12, 6, 3):
         probe = r"\s+".join(re.escape(w) for w in words[:size])
-        if probe:
-            found = {i for i, block in enumerate(blocks) if re.search(probe, block.text)}
-            if found:
-                return {min(found)}
+        if not probe:
+            break
+        for index, block in enumerate(blocks):
+            match = re.search(probe, block.text)
+            if match is not None:
+                start = spans[index][0] + match.start()
+                return {i for i, (s, e) in enumerate(spans) if e > start and s < start + len(text)}
     return set()
 
 
@@ -275,7 +305,7 @@ def case_rows(overviews: Sequence[CaseOverview]) -> list[list[str]]:
     rows = []
     for overview in overviews:
         case = overview.case
-        documents = ", ".join(kind_label(d.kind) for d in overview.documents)
+        documents = ", ".join(SHORT_KIND_LABELS.get(d.kind or "", d.kind or "?") for d in overview.documents)
         rows.append(
             [
                 case.title,

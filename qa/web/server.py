@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -34,11 +36,22 @@ log = logging.getLogger(__name__)
 
 SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
-CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; "
-    "object-src 'self'; media-src 'self' blob:; worker-src 'self' blob:; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'self'"
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",  # Gradio's page and its HTML templates need both
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "frame-src 'self' blob: data:",  # the browser's PDF viewer
+        "object-src 'self' blob: data:",
+        "media-src 'self' blob:",
+        "worker-src 'self' blob:",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
 )
 _PROTOCOL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)
 
@@ -53,7 +66,7 @@ CSS = """
 .bron-n { font-weight: 700; color: var(--color-accent); }
 .bron-meta { font-size: 0.88em; opacity: 0.85; }
 .bron-passage { margin: 0.5em 0; padding-left: 0.7em; border-left: 3px solid var(--border-color-accent);
-  font-size: 0.92em; white-space: pre-wrap; max-height: 16em; overflow: auto; }
+  font-size: 0.92em; white-space: pre-wrap; max-height: 16em; overflow: auto; position: relative; }
 .bron-kaart mark, .doc-view mark { background: #fde68a; color: inherit; padding: 0 1px; }
 .bron-open, .doc-open { cursor: pointer; border: 1px solid var(--border-color-primary); border-radius: 6px;
   padding: 0.15em 0.6em; background: var(--button-secondary-background-fill); font-size: 0.88em; }
@@ -62,6 +75,7 @@ a.bron-marker { font-weight: 600; text-decoration: none; }
 .pdf-frame { width: 100%; height: 640px; border: 1px solid var(--border-color-primary); border-radius: 6px; }
 .doc-tekst { max-height: 560px; overflow: auto; border: 1px solid var(--border-color-primary); border-radius: 6px;
   padding: 0.5em 1em; white-space: pre-wrap; }
+.pdf-tekst { margin-top: 0.5em; }
 .doc-tekst .passage { background: #fef9c3; outline: 2px solid #facc15; border-radius: 4px; }
 .melding.ok { color: #166534; } .melding.fout { color: #991b1b; }
 .casus h4 { margin-bottom: 0.2em; }
@@ -93,9 +107,10 @@ class LocalFilesOnly:
     """ASGI middleware: ``/file=`` serves local files only (never fetches a URL), and of the corpus
     only its documents; every response carries the CSP and nosniff headers."""
 
-    def __init__(self, app: ASGIApp, corpus: Path) -> None:
+    def __init__(self, app: ASGIApp, corpus: Path, csp: str = CSP) -> None:
         self.app = app
         self.corpus = corpus.resolve()
+        self.csp = csp
 
     def refused(self, path: str) -> bool:
         target = unquote(path.split("/file=", 1)[1]) if "/file=" in path else None
@@ -127,8 +142,8 @@ class LocalFilesOnly:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                if b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", CSP.encode()))
+                if self.csp and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", self.csp.encode()))
                 if b"x-content-type-options" not in names:
                     headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"no-referrer"))
@@ -161,12 +176,22 @@ def build_app(settings: Settings, service: Vraagbaak | None = None) -> tuple[gr.
     return demo, app
 
 
+def _threaded_auth(users: UserStore) -> Callable[[str, str], Awaitable[bool]]:
+    """Gradio awaits a coroutine auth in its event loop: scrypt (~0.1 s) runs in a thread, so a
+    burst of logins never stalls the other requests."""
+
+    async def check(username: str, password: str) -> bool:
+        return await asyncio.to_thread(users.verify, username, password)
+
+    return check
+
+
 def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
     corpus = settings.corpus.resolve()
     return {
         "server_name": settings.host,
         "server_port": settings.port,
-        "auth": app.users.verify if app.auth_enabled else None,
+        "auth": _threaded_auth(app.users) if app.auth_enabled else None,
         "auth_message": "Meld je aan met je gebruikersnaam en wachtwoord.",
         "allowed_paths": [str(corpus)],
         "max_file_size": settings.max_file_bytes,
