@@ -55,6 +55,8 @@ def run(encoders: list[str], limit: int | None) -> dict[str, object]:
                 index=Path(tmp) / f"index-{spec}",
                 chunk=ChunkSettings(size=PASSAGE_CHARS + 200, overlap=0, min_size=PASSAGE_CHARS),
                 retrieval=RetrievalSettings(per_case=0),  # themes are not cases of one study
+                # retrieval does not use sentence vectors by default (re-ranking measured worse); skip them
+                indexing={"sentence_vectors": False},
             )
             embedder = load_embedder(spec)
             started = time.perf_counter()
