@@ -188,11 +188,14 @@ def select(found: list[Candidate], config: AnswerSettings, single_case: bool) ->
             continue
         if len(group) >= config.quotes_per_case or (group and candidate.score < group[0].score - config.quote_margin):
             continue
-        if any(c.hit.chunk_id == candidate.hit.chunk_id and c.start == candidate.start for c in group):
-            continue
+        if any(
+            c.hit.chunk_id == candidate.hit.chunk_id and c.start < candidate.end and candidate.start < c.end
+            for c in group
+        ):
+            continue  # overlaps a quote already taken from this passage
         group.append(candidate)
         used_chunks.add(candidate.hit.chunk_id)
-    ordered = sorted(groups.values(), key=lambda g: (g[0].group != "", -g[0].score))
+    ordered = sorted((g for g in groups.values() if g), key=lambda g: (g[0].group != "", -g[0].score))
     study = [g for g in ordered if g[0].group == ""]
     cases = [g for g in ordered if g[0].group != ""][: config.max_cases]
     return study[:1] + cases
