@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test lint typecheck pytest bench corpus clean
+.PHONY: setup run test lint typecheck pytest bench load corpus clean
 
 setup: $(STAMP)
 
@@ -20,11 +20,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Index the sample study (only new and changed documents), then serve the app on http://127.0.0.1:7860.
 run: setup
-	$(BIN)/qa ingest
+	$(BIN)/qa index
+	$(BIN)/python app.py
 
 lint: setup
-	$(BIN)/ruff check qa tests tools benchmarks
+	$(BIN)/ruff check qa tests tools benchmarks app.py
 
 typecheck: setup
 	$(BIN)/mypy
@@ -36,6 +38,10 @@ test: lint typecheck pytest
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+# 20 users x 10 questions against the app on loopback while a re-index runs (not part of make test).
+load: setup
+	$(BIN)/python -m benchmarks.load
 
 # Regenerate the fictional sample study from tools/sample_corpus/sources (developers only).
 corpus: setup

@@ -16,7 +16,7 @@ import numpy as np
 
 from qa.chunking import chunk_document
 from qa.corpus import discover, read_source
-from qa.indexer import indexed_text
+from qa.indexer import indexed_text, sentence_texts
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -219,10 +219,10 @@ class Context:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def settings_for(self, corpus: Path, index: Path, hnsw_above: int | None = None) -> Settings:
-        indexing = self.settings.indexing
-        if hnsw_above is not None:
-            indexing = indexing.model_copy(update={"hnsw_above": hnsw_above})
+    def settings_for(self, corpus: Path, index: Path) -> Settings:
+        # The embedding cache always lives in the (temporary) index folder: a cache configured
+        # elsewhere would make builds faster than they are and receive stand-in vectors.
+        indexing = self.settings.indexing.model_copy(update={"cache_file": None})
         return self.settings.model_copy(update={"corpus": corpus, "index": index, "indexing": indexing})
 
     @property
@@ -233,13 +233,22 @@ class Context:
 # ---------------------------------------------------------------- corpus helpers
 
 
-def corpus_texts(settings: Settings) -> list[str]:
-    """Every text the indexer would embed for this corpus, in its order (see qa.indexer._update)."""
-    texts: list[str] = []
+def chunk_texts(settings: Settings) -> list[list[str]]:
+    """Per chunk of the corpus, in the indexer's order: the texts build_index embeds for it on a fresh
+    index (its indexed text, then its sentences' texts when sentence vectors are on; see qa.indexer)."""
+    with_sentences = settings.indexing.sentence_vectors
+    found: list[list[str]] = []
     for source in discover(settings).files:
         document, _warnings = read_source(source, settings)
-        texts.extend(indexed_text(chunk, document.title, document.case) for chunk in chunk_document(document, settings.chunk))
-    return texts
+        for chunk in chunk_document(document, settings.chunk):
+            sentences = [text for _a, _b, _page, text in sentence_texts(chunk, document)] if with_sentences else []
+            found.append([indexed_text(chunk, document.title, document.case), *sentences])
+    return found
+
+
+def in_indexer_order(per_chunk: Sequence[Sequence[str]]) -> list[str]:
+    """The flat list build_index sends to the encoder: all chunk texts first, then all sentence texts."""
+    return [texts[0] for texts in per_chunk] + [text for texts in per_chunk for text in texts[1:]]
 
 
 def copy_first_documents(settings: Settings, source_corpus: Path, target: Path, min_chunks: int) -> tuple[int, int]:

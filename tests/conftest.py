@@ -108,3 +108,14 @@ def sample_service(sample_settings):  # type: ignore[no-untyped-def]
     summary = service.reindex()
     assert summary.documents >= 25 and not summary.skipped
     return service
+
+
+# The web app's session fixtures (one real index of the sample study, apps on loopback ports).
+from web_fixtures import (  # noqa: E402, F401
+    app_without_index,
+    auth_app,
+    local_app,
+    private_admin_app,
+    web_service,
+    web_study,
+)

@@ -48,14 +48,21 @@ def test_user_store_roles_and_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "role", "password"),
-    [("../x", "admin", "lang-genoeg"), ("anna", "root", "lang-genoeg"), ("anna", "admin", "kort"), ("", "reader", "x" * 9)],
+    [
+        ("../x", "admin", "lang-genoeg"),
+        ("anna", "root", "lang-genoeg"),
+        ("anna", "admin", "kort"),
+        ("", "reader", "x" * 9),
+    ],
 )
 def test_user_store_refuses_bad_input(tmp_path: Path, name: str, role: str, password: str) -> None:
     with pytest.raises(UserError):
         UserStore(tmp_path / "users.json").add(name, role, password)
 
 
-def test_cli_user_add_reads_password_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_user_add_reads_password_from_stdin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("een-lang-wachtwoord\n"))
     assert qa_main(["user", "add", "beheer", "--role", "admin", "--index", str(tmp_path)]) == 0
     assert "admin 'beheer'" in capsys.readouterr().out
@@ -115,6 +122,7 @@ def test_local_mode_refuses_other_hosts_without_users(tmp_path: Path) -> None:
         build_app(settings)
 
 
+@pytest.mark.slow
 def test_app_py_exits_2_for_another_host_without_users(tmp_path: Path) -> None:
     import subprocess
 

@@ -20,12 +20,14 @@ from qa.web.conversation import (
 from qa.web.server import LocalFilesOnly
 
 HOSTILE = (
-    "Voor <script>window.__pwned = 1</script> en <img src=x onerror=\"window.__pwned2 = 1\"> "
-    "en [klik hier](javascript:window.__pwned3=1) en <a href=\"javascript:alert(1)\">link</a>."
+    'Voor <script>window.__pwned = 1</script> en <img src=x onerror="window.__pwned2 = 1"> '
+    'en [klik hier](javascript:window.__pwned3=1) en <a href="javascript:alert(1)">link</a>.'
 )
 
 
-def citation(n: int = 1, text: str = "Eerste zin. De loting werkte goed in de wijk. Slot.", **extra: object) -> Citation:
+def citation(
+    n: int = 1, text: str = "Eerste zin. De loting werkte goed in de wijk. Slot.", **extra: object
+) -> Citation:
     values: dict[str, object] = {
         "n": n,
         "chunk_id": n,
@@ -45,7 +47,12 @@ def citation(n: int = 1, text: str = "Eerste zin. De loting werkte goed in de wi
 
 
 def test_markers_link_to_their_cards_and_unknown_markers_stay_text() -> None:
-    answer = Answer("Wat werkte?", "**Buurtbudget (Wierdenhaven)**: De loting werkte goed in de wijk. [1] Zie ook [7].", False, (citation(),))
+    answer = Answer(
+        "Wat werkte?",
+        "**Buurtbudget (Wierdenhaven)**: De loting werkte goed in de wijk. [1] Zie ook [7].",
+        False,
+        (citation(),),
+    )
     markdown = render.answer_markdown(answer, turn=2)
     assert '<a class="bron-marker" href="#bron-2-1" title="Bron 1">[1]</a>' in markdown
     assert "**Buurtbudget (Wierdenhaven)**" in markdown  # the answer's own Markdown is kept
@@ -72,7 +79,8 @@ def test_hostile_document_text_is_escaped_everywhere() -> None:
     for html in outputs:
         assert "<script" not in html and "<img" not in html and "<b>" not in html and "<i>" not in html
         assert not re.search(r"<a [^>]*javascript:", html)
-        assert not re.search(r"(?<!\\)\]\(javascript:", html)  # no Markdown link can form either
+    for markdown in outputs[:2]:  # rendered as Markdown by the chat: no link can form either
+        assert not re.search(r"(?<!\\)\]\(javascript:", markdown)
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in outputs[2]
     assert "<mark>&lt;script&gt;window.__pwned = 1&lt;/script&gt;</mark>" in outputs[4]
 
@@ -94,7 +102,9 @@ def test_document_view_marks_the_passage_blocks() -> None:
     )
     start = len("Kop\n\nEerste alinea zonder belang.\n\n")
     end = start + len(blocks[2].text)
-    view = DocumentView("cases/b/interview.docx", Path("/x/interview.docx"), "interview-bewoner", "Interview", None, blocks)
+    view = DocumentView(
+        "cases/b/interview.docx", Path("/x/interview.docx"), "interview-bewoner", "Interview", None, blocks
+    )
     html = render.document_html(view, passage=(start, end), quote="De loting werkte goed in de wijk.")
     assert html.count("doc-hit") == 1
     assert '<p class="passage doc-hit"><mark>De loting werkte goed in de wijk.</mark> Nog een zin.</p>' in html
@@ -102,10 +112,17 @@ def test_document_view_marks_the_passage_blocks() -> None:
     # without offsets the passage text finds its block
     fallback = render.document_html(view, passage=(0, 0), quote="", passage_text="Laatste alinea.")
     assert '<p class="passage doc-hit">Laatste alinea.</p>' in fallback
+    # a passage over several blocks, quote in a later one: that block is the one scrolled to
+    passage_text = "Eerste alinea zonder belang.\n\nDe loting werkte goed in de wijk. Nog een zin."
+    spread = render.document_html(view, quote="De loting werkte goed in de wijk.", passage_text=passage_text)
+    assert '<p class="passage">Eerste alinea zonder belang.</p>' in spread
+    assert '<p class="passage doc-hit"><mark>De loting werkte goed in de wijk.</mark> Nog een zin.</p>' in spread
 
 
 def test_pdf_view_opens_the_page() -> None:
-    view = DocumentView("cases/b/documentanalyse.pdf", Path("/corpus/cases/b/documentanalyse.pdf"), "documentanalyse", "Analyse", 4, ())
+    view = DocumentView(
+        "cases/b/documentanalyse.pdf", Path("/corpus/cases/b/documentanalyse.pdf"), "documentanalyse", "Analyse", 4, ()
+    )
     html = render.document_html(view, page=3)
     assert 'src="gradio_api/file=/corpus/cases/b/documentanalyse.pdf#page=3"' in html
     assert "pagina 3" in html
@@ -117,7 +134,10 @@ def test_turns_carry_the_cited_cases() -> None:
     assert [t.role for t in turns] == ["user", "assistant"]
     assert turns[1].scope == ("buurtbudget",) and turns[0].scope == ()
     api = turns_from_api(
-        [{"role": "user", "content": "Vraag"}, {"role": "assistant", "content": "A [1]", "citations": [{"case_id": "x"}]}]
+        [
+            {"role": "user", "content": "Vraag"},
+            {"role": "assistant", "content": "A [1]", "citations": [{"case_id": "x"}]},
+        ]
     )
     assert api[1].scope == ("x",)
     for bad in ([{"role": "system", "content": "x"}], ["tekst"], [{"role": "user", "content": 3}]):
@@ -135,7 +155,10 @@ def test_conversation_markdown_has_questions_answers_and_sources() -> None:
     ]
     text = conversation_markdown(answers)
     assert "## Vraag 1" in text and "## Vraag 2" in text
-    assert "[1] Buurtbudget Noorderpolder (Wierdenhaven) — Interview met een bewoner, interview met een bewoner, p. 3" in text
+    assert (
+        "[1] Buurtbudget Noorderpolder (Wierdenhaven) — Interview met een bewoner, interview met een bewoner, p. 3"
+        in text
+    )
     assert "> Eerste zin. De loting werkte goed in de wijk. Slot." in text
     assert "Geciteerd: “De loting werkte goed in de wijk.”" in text
 

@@ -33,10 +33,10 @@ def turns_from_api(history: Sequence[object] | None) -> list[Turn]:
     turns: list[Turn] = []
     for item in list(history or [])[-2 * MAX_TURNS :]:
         if not isinstance(item, Mapping):
-            raise ValueError("each history item must be an object with 'role' and 'content'")
+            raise ValueError("elk item van history is een object met 'role' en 'content'")
         role, content = item.get("role"), item.get("content")
         if role not in ("user", "assistant") or not isinstance(content, str):
-            raise ValueError("history items need role 'user' or 'assistant' and text content")
+            raise ValueError("history: 'role' is 'user' of 'assistant' en 'content' is tekst")
         citations = item.get("citations") or []
         scope: tuple[str, ...] = ()
         if role == "assistant" and isinstance(citations, list):
@@ -52,7 +52,7 @@ def filters_from_api(filters: Mapping[str, object] | None) -> Filters:
         return Filters()
     unknown = set(filters) - {"case", "municipality", "kind"}
     if unknown:
-        raise ValueError(f"unknown filters: {', '.join(sorted(unknown))} (use case, municipality, kind)")
+        raise ValueError(f"onbekende filters: {', '.join(sorted(unknown))} (gebruik case, municipality, kind)")
 
     def text(key: str) -> str | None:
         value = filters.get(key)

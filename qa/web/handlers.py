@@ -14,6 +14,7 @@ import html
 import logging
 import re
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 UPLOAD_ROWS = 5
+KEEP_DOWNLOADS_SECONDS = 3600
 DEFAULT_KINDS = ("documentanalyse", "interview-ambtenaar", "interview-bewoner", "overig", "overig")
 ADMIN_ONLY = "Alleen beheerders mogen dit doen."
 GENERIC = "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server."
@@ -74,10 +76,10 @@ def guarded(fn: F) -> F:
             raise
         except (AccessDenied, BadRequest, uploads.UploadError) as exc:
             log.warning("%s refused: %s", fn.__name__, exc)
-            raise gr.Error(html.escape(user_message(exc)), print_exception=False) from None
+            raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
         except Exception as exc:
             log.exception("%s failed", fn.__name__)
-            raise gr.Error(html.escape(user_message(exc)), print_exception=False) from None
+            raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -122,7 +124,6 @@ class WebApp:
         case: str | None,
         municipality: str | None,
         kind: str | None,
-        request: gr.Request,
     ) -> tuple[Any, ...]:
         answers = list(answers or [])
         question = (question or "").strip()
@@ -144,6 +145,11 @@ class WebApp:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         path = self.workdir / f"gesprek-{stamp}.md"
         path.write_text(conversation_markdown(answers), encoding="utf-8")
+        cutoff = time.time() - KEEP_DOWNLOADS_SECONDS  # Gradio serves its own copy; ours is only the source
+        for old in self.workdir.glob("gesprek-*.md"):
+            with contextlib.suppress(OSError):
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
         return str(path)
 
     def clear(self) -> tuple[Any, ...]:
@@ -155,7 +161,6 @@ class WebApp:
         question: str,
         history: list[dict[str, Any]] | None = None,
         filters: dict[str, Any] | None = None,
-        request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """Answer a question with cited sources. history: [{"role": "user"|"assistant", "content": "..."}];
         filters: {"case": ..., "municipality": ..., "kind": ...}. Returns the answer and its citations."""
@@ -168,6 +173,7 @@ class WebApp:
             raise BadRequest(f"Ongeldige invoer: {exc}") from exc
         return self.service.ask(question.strip(), chosen, turns).as_json()
 
+    @guarded
     def show_turn(self, answers: list[Answer] | None, evt: gr.SelectData) -> str:
         index = evt.index if isinstance(evt.index, int) else evt.index[0]
         return render.sources_panel(list(answers or []), int(index) // 2)
@@ -269,6 +275,7 @@ class WebApp:
         return render.document_html(view, int(page) if page.isdigit() else None)
 
     # ------------------------------------------------------------------ page load
+    @guarded
     def on_load(self, request: gr.Request) -> tuple[Any, ...]:
         name = _username(request)
         role = self.role(request)
@@ -279,6 +286,7 @@ class WebApp:
             who = f"Aangemeld als **{name}** ({label}) · [Afmelden](/logout)"
         return (who, *self.filter_choices(), *self.case_views())
 
+    @guarded
     def on_load_admin(self, request: gr.Request) -> tuple[Any, ...]:
         """Show Beheer to admins only (the handlers check the role again on every action)."""
         if self.role(request) is not Role.ADMIN:

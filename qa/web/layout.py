@@ -66,7 +66,8 @@ class AdminControls:
 
 
 def build_blocks(app: WebApp) -> gr.Blocks:
-    with gr.Blocks(title="Vraagbaak Burgerparticipatie", analytics_enabled=False) as demo:
+    # delete_cache: Gradio's copies of uploads and downloads older than a day go, checked hourly.
+    with gr.Blocks(title="Vraagbaak Burgerparticipatie", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         gr.Markdown("# Vraagbaak Burgerparticipatie", elem_id="kop")
         who = gr.Markdown(elem_id="wie")
         answers = gr.State([])
@@ -95,7 +96,7 @@ def build_blocks(app: WebApp) -> gr.Blocks:
                         gr.Examples(EXAMPLES, inputs=question, label="Voorbeeldvragen")
                         with gr.Accordion("Filters", open=False, elem_id="filters"):
                             municipality = gr.Dropdown(
-                                label="Gemeente", choices=[], value="", elem_id="filter-gemeente"
+                                label="Gemeente", choices=[("Alle gemeenten", "")], value="", elem_id="filter-gemeente"
                             )
                             case = gr.Dropdown(
                                 label="Casus", choices=[("Alle casussen", "")], value="", elem_id="filter-casus"
@@ -127,7 +128,7 @@ def build_blocks(app: WebApp) -> gr.Blocks:
                 case_select = gr.Dropdown(label="Casus", choices=[], elem_id="casus-keuze")
                 case_detail = gr.HTML(js_on_load=OPEN_DOCUMENT_JS, elem_id="casus-detail")
                 case_viewer = gr.HTML(
-                    render.VIEWER_PLACEHOLDER, js_on_load=SCROLL_TO_PASSAGE_JS, elem_id="casus-document"
+                    render.CASE_VIEWER_PLACEHOLDER, js_on_load=SCROLL_TO_PASSAGE_JS, elem_id="casus-document"
                 )
 
             admin = _admin_tab(app)
@@ -144,7 +145,9 @@ def build_blocks(app: WebApp) -> gr.Blocks:
                 concurrency_id="vragen",
                 show_progress_on=[chatbot],
             )
-        clear.click(app.clear, None, [chatbot, answers, sources, download, viewer], api_visibility="private")
+        # Both "Nieuw gesprek" and the chat's own bin start over: the answers in the state go too.
+        for start_over in (clear.click, chatbot.clear):
+            start_over(app.clear, None, [chatbot, answers, sources, download, viewer], api_visibility="private")
         chatbot.like(app.like, [answers], None, api_visibility="private")
         chatbot.select(app.show_turn, [answers], [sources], api_visibility="private")
         sources.click(app.open_citation, [answers], [viewer], api_visibility="private")

@@ -1,0 +1,333 @@
+"""The app as people meet it: Python Playwright driving Debian's Chromium against the real service.
+
+Every request the page makes to anything but the app's own loopback address is blocked and
+recorded, and each test fails if there was one: the app loads nothing from elsewhere.
+Screenshots of each step go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+from conftest import make_docx, make_pdf
+from web_fixtures import ADMIN, ARTIFACTS, READER, SCRIPT_CASE, SCRIPT_DOCUMENT, RunningApp
+
+from qa.feedback import FeedbackStore
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ANSWER_TIMEOUT = 120_000  # ms; the first question also warms the encoder
+
+if not CHROMIUM.exists():  # pragma: no cover - .ci/run installs it
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Session:
+    """One browser context on the app: records blocked requests, takes numbered screenshots."""
+
+    def __init__(self, browser: object, app: RunningApp, name: str) -> None:
+        self.app = app
+        self.name = name
+        self.outside: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL")  # type: ignore[attr-defined]
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.step = 0
+
+    def _route(self, route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        local = urlparse(url).hostname in ("127.0.0.1", "localhost")
+        if local or not url.startswith(("http:", "https:", "ws:", "wss:")):  # data:, blob:, the PDF viewer
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            self.outside.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    def shot(self, label: str, full_page: bool = False) -> Path:
+        self.step += 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{self.name}-{self.step:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def open(self, login: tuple[str, str] | None = None) -> None:
+        self.page.goto(self.app.url + "/", wait_until="load")
+        if login is not None:
+            self.page.locator('input[data-testid="textbox"]').fill(login[0])
+            self.page.locator('input[type="password"]').fill(login[1])
+            self.shot("aanmelden")
+            self.page.locator("button").first.click()
+        self.page.get_by_placeholder("Stel een vraag").wait_for(timeout=60_000)
+        self.page.locator("#wie").get_by_text(re.compile("modus|Aangemeld")).wait_for(timeout=60_000)
+
+    def ask(self, question: str) -> object:
+        before = self.page.locator('#gesprek [data-testid="bot"]').count()
+        box = self.page.get_by_placeholder("Stel een vraag")
+        box.fill(question)
+        box.press("Enter")
+        answer = self.page.locator('#gesprek [data-testid="bot"]').nth(before)
+        answer.wait_for(timeout=ANSWER_TIMEOUT)
+        self.page.locator(f'#bronnen .bronnen[data-turn="{before}"]').wait_for(timeout=ANSWER_TIMEOUT)
+        return answer
+
+    def close(self) -> None:
+        self.context.close()
+        assert not self.outside, f"the page tried to reach other hosts: {self.outside}"
+        assert not self.errors, f"script errors on the page: {self.errors}"
+
+
+@pytest.fixture
+def session(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    sessions: list[Session] = []
+
+    def start(app: RunningApp, name: str | None = None) -> Session:
+        opened = Session(browser, app, name or request.node.name.removeprefix("test_"))
+        sessions.append(opened)
+        return opened
+
+    yield start
+    for opened in sessions:
+        opened.close()
+
+
+def _check_marker_and_card(s: Session, answer: object, turn: int) -> None:
+    marker = answer.locator("a.bron-marker").first  # type: ignore[attr-defined]
+    marker.wait_for()
+    href = marker.get_attribute("href")
+    assert href and re.fullmatch(rf"#bron-{turn}-\d+", href)
+    marker.click()
+    card = s.page.locator(href)
+    card.wait_for()
+    s.page.wait_for_function(f"document.querySelector('{href}').classList.contains('uitgelicht')")
+    assert card.locator("mark").count() >= 1  # the quoted sentence is highlighted
+    assert card.locator(".bron-meta").inner_text().strip()
+
+
+def test_ask_in_dutch_and_english(session: object, local_app: RunningApp) -> None:
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    s.shot("start")
+    answer = s.ask("Wat werkte goed bij bewonersinitiatieven?")
+    assert "[1]" in answer.inner_text()  # type: ignore[attr-defined]
+    _check_marker_and_card(s, answer, 0)
+    s.shot("antwoord-nl")
+    # Thumbs up is stored with the question, the answer and its citations (no user in local mode).
+    s.page.locator("#gesprek").get_by_role("button", name=re.compile("^(Vind ik leuk|Like)$")).last.click()
+    store = FeedbackStore(s.app.study.index / "feedback.sqlite")
+    deadline = time.time() + 30
+    while not [v for v in store.votes() if v.question == "Wat werkte goed bij bewonersinitiatieven?"]:
+        assert time.time() < deadline, "the vote was not stored"
+        time.sleep(0.2)
+    vote = next(v for v in store.votes() if v.question == "Wat werkte goed bij bewonersinitiatieven?")
+    assert vote.vote == 1 and vote.user is None and vote.citations and "[1]" in vote.answer
+    answer = s.ask("What worked for resident initiatives?")
+    text = answer.inner_text()  # type: ignore[attr-defined]
+    assert "[1]" in text
+    _check_marker_and_card(s, answer, 1)
+    s.shot("antwoord-en")
+    # The conversation downloads as Markdown with its sources.
+    with s.page.expect_download() as download:
+        s.page.locator("#download").click()
+    saved = Path(download.value.path())
+    markdown = saved.read_text(encoding="utf-8")
+    assert "## Vraag 2" in markdown and "What worked for resident initiatives?" in markdown
+    assert "### Bronnen" in markdown and "> " in markdown
+
+
+def test_open_a_pdf_source_at_its_page(session: object, local_app: RunningApp) -> None:
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    s.ask("Wat werkte goed bij bewonersinitiatieven?")
+    buttons = s.page.locator("#bronnen button.bron-open", has_text=re.compile(r"op p\. \d+"))
+    assert buttons.count() >= 1, "expected a PDF among the sources"
+    button = buttons.first
+    page_number = int(re.search(r"p\. (\d+)", button.inner_text()).group(1))  # type: ignore[union-attr]
+    quote = button.locator("xpath=..").locator("mark").first.inner_text()
+    button.click()
+    frame = s.page.locator("#document iframe.pdf-frame")
+    frame.wait_for(timeout=60_000)
+    src = frame.get_attribute("src") or ""
+    assert src.endswith(f"#page={page_number}")
+    served = s.page.request.get(s.app.url + "/" + src.split("#")[0])
+    assert served.status == 200 and served.headers["content-type"] == "application/pdf"
+    document = unquote(src.split("file=", 1)[1].split("#")[0])
+    relative = Path(document).resolve().relative_to(s.app.study.corpus.resolve()).as_posix()
+    view = s.app.service.document_view(relative)
+    page_text = " ".join(" ".join(b.text for b in view.blocks if b.page == page_number).split())
+    assert " ".join(quote.split())[:60] in page_text  # the cited page holds the quote
+    frame.scroll_into_view_if_needed()
+    time.sleep(3)  # the PDF viewer paints after it is scrolled into view
+    s.shot("pdf-in-app")
+    # The browser's own viewer at that page, as the link in the viewer opens it.
+    viewer = s.context.new_page()
+    viewer.goto(s.app.url + "/" + src, wait_until="load")
+    time.sleep(3)
+    path = ARTIFACTS / f"{s.name}-pdf-pagina-{page_number}.png"
+    viewer.screenshot(path=str(path))
+    viewer.close()
+    # The text of the cited page is there too, quote marked.
+    s.page.locator("#document details.pdf-tekst summary").click()
+    assert s.page.locator("#document details.pdf-tekst mark").count() >= 1
+
+
+def test_text_source_is_scrolled_to_the_highlighted_passage(session: object, local_app: RunningApp) -> None:
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    s.ask("Wat zeiden de bewoners over het initiatievenfonds in Wierdenhaven?")
+    buttons = s.page.locator("#bronnen button.bron-open", has_text=re.compile(r"^Open het document$"))
+    if buttons.count() == 0:
+        pytest.fail("expected a DOCX or Markdown source among the cards")
+    buttons.first.click()
+    hit = s.page.locator("#document .doc-tekst .doc-hit")
+    hit.wait_for(timeout=60_000)
+    time.sleep(0.5)
+    assert hit.locator("mark").count() >= 1
+    assert hit.is_visible()
+    box, container = hit.bounding_box(), s.page.locator("#document .doc-tekst").bounding_box()
+    assert box and container and container["y"] <= box["y"] <= container["y"] + container["height"]  # scrolled to
+    s.shot("tekst-met-passage")
+
+
+def test_script_in_a_document_is_shown_as_text(session: object, local_app: RunningApp) -> None:
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    s.page.get_by_role("tab", name="Casussen").click()
+    s.page.locator("#casus-tabel").get_by_text("Klankbordgroep Havenkwartier").click()
+    detail = s.page.locator(f'#casus-detail section[data-case="{SCRIPT_CASE}"]')
+    detail.wait_for(timeout=30_000)
+    s.shot("casus")
+    detail.locator(f'button[data-doc="{SCRIPT_DOCUMENT}"]').click()
+    view = s.page.locator("#casus-document .doc-tekst")
+    view.wait_for(timeout=30_000)
+    text = view.inner_text()
+    assert "<script>window.__vraagbaak_pwned = 'script';</script>" in text
+    assert "<img src=x onerror=\"window.__vraagbaak_pwned_img = 'img'\">" in text
+    assert "javascript:window.__vraagbaak_pwned_link" in text
+    assert s.page.locator("#casus-document .doc-view").get_by_text("Notulen met <script> en <img onerror>").count() == 1
+    assert view.locator("script, img, a").count() == 0
+    time.sleep(1)  # give an onerror handler the chance it must not get
+    flags = s.page.evaluate(
+        "[window.__vraagbaak_pwned, window.__vraagbaak_pwned_img, window.__vraagbaak_pwned_link].map(String)"
+    )
+    assert flags == ["undefined", "undefined", "undefined"]
+    s.shot("script-als-tekst")
+    # Cited in an answer, the passage is shown inert as well.
+    s.page.get_by_role("tab", name="Vraag").click()
+    s.ask("Wat besprak de klankbordgroep Havenkwartier over de vuurtorenwandeling?")
+    cards = s.page.locator("#bronnen .bron-kaart", has_text="Havenkwartier")
+    if cards.count():
+        assert cards.first.locator("script, img").count() == 0
+    assert s.page.evaluate("String(window.__vraagbaak_pwned_img)") == "undefined"
+    s.shot("script-in-bron")
+
+
+def test_reader_cannot_reach_beheer(session: object, auth_app: RunningApp) -> None:
+    s = session(auth_app)  # type: ignore[operator]
+    s.open(login=READER)
+    assert "lezer" in s.page.locator("#wie").inner_text()
+    assert s.page.get_by_role("tab", name="Vraag").is_visible()
+    time.sleep(1)  # the role check on load has run
+    assert s.page.get_by_role("tab", name="Beheer").count() == 0
+    assert s.page.get_by_role("button", name="Herindexeren").count() == 0
+    s.shot("lezer-zonder-beheer")
+
+
+def test_local_mode_shows_beheer_disabled(session: object, local_app: RunningApp) -> None:
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    s.page.get_by_role("tab", name="Beheer").click()
+    notice = s.page.locator("#beheer-uit")
+    notice.wait_for()
+    assert "qa user add" in notice.inner_text()
+    assert s.page.get_by_role("button", name="Herindexeren").count() == 0
+    s.shot("beheer-uitgeschakeld")
+
+
+def _three_files(folder: Path) -> list[Path]:
+    folder.mkdir()
+    pdf = make_pdf(
+        folder / "documentanalyse jeugdraad.pdf",
+        [
+            ["Documentanalyse Jeugdraad Zilverhaven", "De jeugdraad van Zilverhaven bestaat uit twaalf jongeren."],
+            [
+                "De jeugdraad organiseerde in 2016 een zeepkistenrace om jongeren bij de wijk te betrekken.",
+                "De zeepkistenrace trok driehonderd bezoekers en leverde veertig nieuwe ideeën op.",
+            ],
+        ],
+    )
+    docx = make_docx(
+        folder / "interview-ambtenaar.docx",
+        [
+            ("heading", "Interview met de jongerenwerker"),
+            ("para", "De jongerenwerker zei dat de zeepkistenrace goed werkte omdat jongeren zelf de regie hadden."),
+        ],
+    )
+    md = folder / "interview-bewoner.md"
+    md.write_text(
+        "# Interview met een jongere\n\nDe zeepkistenrace was het leukste wat de jeugdraad deed.\n", encoding="utf-8"
+    )
+    return [pdf, docx, md]
+
+
+def test_admin_uploads_a_case_reindexes_and_gets_it_cited(
+    session: object, private_admin_app: RunningApp, tmp_path: Path
+) -> None:
+    s = session(private_admin_app)  # type: ignore[operator]
+    s.open(login=ADMIN)
+    tab = s.page.get_by_role("tab", name="Beheer")
+    tab.wait_for(timeout=30_000)
+    tab.click()
+    s.page.locator("#upload-titel textarea, #upload-titel input").first.fill("Jeugdraad Zilverhaven")
+    s.page.locator("#upload-gemeente textarea, #upload-gemeente input").first.fill("Zilverhaven")
+    s.page.locator("#upload-jaar input").fill("2016")
+    s.page.locator("#upload-themas textarea, #upload-themas input").first.fill("jeugd, inspraak")
+    for row, file in enumerate(_three_files(tmp_path / "upload"), start=1):
+        s.page.locator(f'#upload-bestand-{row} input[type="file"]').set_input_files(str(file))
+        s.page.locator(f"#upload-bestand-{row}").get_by_text(file.name[:12]).first.wait_for(timeout=30_000)
+    s.shot("formulier", full_page=True)
+    s.page.locator("#upload-knop").click()
+    status = s.page.locator("#upload-status .melding.ok")
+    status.wait_for(timeout=60_000)
+    assert "3 bestand(en) toegevoegd aan casus ‘jeugdraad-zilverhaven’" in status.inner_text()
+    case_toml = (s.app.study.corpus / "cases" / "jeugdraad-zilverhaven" / "case.toml").read_text()
+    assert 'kind = "documentanalyse"' in case_toml and 'kind = "interview-bewoner"' in case_toml
+    s.shot("toegevoegd")
+
+    s.page.locator("#herindexeren").click()
+    summary = s.page.locator("#index-samenvatting .index-samenvatting")
+    summary.wait_for(timeout=600_000)
+    assert "3 nieuw" in summary.inner_text()
+    s.shot("herindexeerd", full_page=True)
+
+    s.page.get_by_role("tab", name="Vraag").click()
+    answer = s.ask("Wat deed de jeugdraad in Zilverhaven met de zeepkistenrace?")
+    assert "zeepkistenrace" in answer.inner_text().lower()  # type: ignore[attr-defined]
+    card = s.page.locator("#bronnen .bron-kaart", has_text="Jeugdraad Zilverhaven").first
+    card.wait_for(timeout=30_000)
+    s.shot("nieuwe-casus-geciteerd")

@@ -1,0 +1,172 @@
+"""Fixtures for the web app tests: one real index per session, apps on free loopback ports.
+
+The index is built once per test session with the real default encoder from a subset of the
+sample study (three cases and study/) plus one case whose Markdown document carries script, so
+the browser tests can check it is shown inert. Embeddings come from the tests' shared embedding
+cache (conftest.TEST_EMBEDDING_CACHE, keyed by encoder, version and text as `qa index` does).
+Tests that change the corpus get a private copy of it and of the index (`private_admin_app`); the
+rest share the session's apps.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import TEST_EMBEDDING_CACHE
+
+from qa.indexer import IndexSummary
+from qa.service import Vraagbaak
+from qa.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "corpus"
+CASES = ("initiatievenfonds-wierdenhaven", "buurtbudget-noorderpolder", "digitaal-platform-zandwijck")
+ARTIFACTS = REPO / "test-artifacts"
+
+ADMIN = ("beheerder", "beheer-wachtwoord-1")
+READER = ("lezer", "lees-wachtwoord-1")
+
+SCRIPT_CASE = "veiligheidstest-scriptdocument"
+SCRIPT_DOCUMENT = f"cases/{SCRIPT_CASE}/notulen-met-script.md"
+SCRIPT_TEXT = """# Notulen van de klankbordgroep Havenkwartier
+
+De klankbordgroep Havenkwartier besprak de vuurtorenwandeling met de bewoners.
+
+<script>window.__vraagbaak_pwned = 'script';</script>
+
+Een bewoner plakte deze afbeelding: <img src=x onerror="window.__vraagbaak_pwned_img = 'img'">
+
+Meer informatie staat op [de site van de klankbordgroep](javascript:window.__vraagbaak_pwned_link='link').
+
+De vuurtorenwandeling trok veertig deelnemers en wordt volgend jaar herhaald.
+"""
+SCRIPT_CASE_TOML = f"""title = "Klankbordgroep Havenkwartier"
+municipality = "Zoutelande-Test"
+year = 2016
+themes = ["veiligheidstest"]
+
+[[documents]]
+file = "{SCRIPT_DOCUMENT.rsplit("/", 1)[1]}"
+kind = "overig"
+title = "Notulen met <script> en <img onerror>"
+"""
+
+
+@dataclass(frozen=True)
+class Study:
+    root: Path
+    corpus: Path
+    index: Path
+    settings: Settings
+    summary: IndexSummary | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as handle:
+        handle.bind(("127.0.0.1", 0))
+        return int(handle.getsockname()[1])
+
+
+def make_corpus(target: Path) -> Path:
+    (target / "cases").mkdir(parents=True)
+    shutil.copytree(SAMPLE / "study", target / "study")
+    for case in CASES:
+        shutil.copytree(SAMPLE / "cases" / case, target / "cases" / case)
+    script_case = target / "cases" / SCRIPT_CASE
+    script_case.mkdir()
+    (script_case / "case.toml").write_text(SCRIPT_CASE_TOML, encoding="utf-8")
+    (target / SCRIPT_DOCUMENT).write_text(SCRIPT_TEXT, encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="session")
+def web_study(tmp_path_factory: pytest.TempPathFactory) -> Study:
+    root = tmp_path_factory.mktemp("web-study")
+    corpus = make_corpus(root / "corpus")
+    index = root / "index"
+    settings = Settings(
+        corpus=corpus,
+        index=index,
+        users_file=root / "geen-gebruikers.json",
+        indexing={"cache_file": TEST_EMBEDDING_CACHE},  # type: ignore[arg-type]
+    )
+    summary = Vraagbaak(settings).reindex()
+    assert summary.documents >= 12, summary.skipped
+    return Study(root, corpus, index, settings, summary)
+
+
+@pytest.fixture(scope="session")
+def web_service(web_study: Study) -> Vraagbaak:
+    """The real service over the session index; its encoder is shared by every app in the session."""
+    service = Vraagbaak(web_study.settings)
+    service.cases()  # loads the encoder and the index once
+    return service
+
+
+def private_copy(study: Study, target: Path, users_file: Path | None = None) -> Study:
+    shutil.copytree(study.corpus, target / "corpus")
+    shutil.copytree(study.index, target / "index", ignore=shutil.ignore_patterns(".lock"))
+    settings = study.settings.model_copy(
+        update={"corpus": target / "corpus", "index": target / "index", "users_file": users_file}
+    )
+    return Study(target, target / "corpus", target / "index", settings)
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    study: Study
+    service: Vraagbaak
+
+
+def _start(study: Study, service: Vraagbaak, users: dict[str, tuple[str, str]] | None) -> Iterator[RunningApp]:
+    from qa.users import UserStore
+    from qa.web.server import serve
+
+    users_file = study.root / f"users-{free_port()}.json"
+    for role, (name, password) in (users or {}).items():
+        UserStore(users_file).add(name, role, password)
+    settings = study.settings.model_copy(update={"port": free_port(), "users_file": users_file})
+    demo, url = serve(settings, block=False, service=service)
+    try:
+        yield RunningApp(url.rstrip("/"), study, service)
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="session")
+def local_app(web_study: Study, web_service: Vraagbaak) -> Iterator[RunningApp]:
+    """Local mode: no users, loopback, reading open."""
+    yield from _start(web_study, web_service, None)
+
+
+@pytest.fixture(scope="session")
+def auth_app(web_study: Study, web_service: Vraagbaak) -> Iterator[RunningApp]:
+    """With an admin and a reader; used read-only (admin actions are expected to be refused)."""
+    yield from _start(web_study, web_service, {"admin": ADMIN, "reader": READER})
+
+
+@pytest.fixture
+def app_without_index(web_study: Study, web_service: Vraagbaak, tmp_path: Path) -> Iterator[RunningApp]:
+    """Local mode over an index folder that holds no index yet."""
+    study = Study(
+        tmp_path,
+        web_study.corpus,
+        tmp_path / "index",
+        web_study.settings.model_copy(update={"index": tmp_path / "index"}),
+    )
+    service = Vraagbaak(study.settings, embedder=web_service.embedder)
+    yield from _start(study, service, None)
+
+
+@pytest.fixture
+def private_admin_app(web_study: Study, web_service: Vraagbaak, tmp_path: Path) -> Iterator[RunningApp]:
+    """An app with users over a private copy of the corpus and index, for tests that change them."""
+    study = private_copy(web_study, tmp_path)
+    service = Vraagbaak(study.settings, embedder=web_service.embedder)
+    yield from _start(study, service, {"admin": ADMIN, "reader": READER})
