@@ -153,11 +153,14 @@ def _score(
     tokens = set(tokenize(sentence))
     overlap = len(tokens & query_tokens) / len(query_tokens) if query_tokens else 0.0
     number = config.number_bonus if cues.quantity and NUMBER.search(sentence) else 0.0
+    # A document's opening lines (under its title) say who and what it is about, not what was found.
+    intro = config.intro_penalty if hit.section and hit.title and hit.section.strip() == hit.title.strip() else 0.0
     return (
         similarity
         + config.lexical_weight * overlap
         + config.section_weight * _section_bonus(hit.section, cues)
         + number
+        - intro
         - config.rank_penalty * rank
     )
 
@@ -167,6 +170,8 @@ def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tup
     if index + 1 >= len(sentences):
         return None
     following = sentences[index + 1]
+    if _DISCLAIMER in text[following.start : following.end].lower():
+        return None
     between = text[end : following.start]
     if "\n" in between or between.strip() or len(text[following.start : following.end]) > 240:
         return None
@@ -331,4 +336,6 @@ def _citation(n: int, candidate: Candidate) -> Citation:
         section=hit.section,
         text=hit.text,
         quote=candidate.quote,
+        start=hit.start,
+        end=hit.end,
     )

@@ -58,6 +58,8 @@ class Hit:
     page_end: int | None
     section: str | None
     text: str
+    start: int = 0  # the passage's offsets in the document text
+    end: int = 0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -140,7 +142,8 @@ class IndexVersion:
         marks = ",".join("?" * len(ids))
         with self._lock:
             rows = self.connection.execute(
-                "SELECT k.id, k.document, k.text, k.page_start, k.page_end, k.section, d.kind, d.title, d.case_id "
+                "SELECT k.id, k.document, k.text, k.page_start, k.page_end, k.section, d.kind, d.title, d.case_id, "
+                'k.start, k."end" '
                 f"FROM chunks k JOIN documents d ON d.path = k.document WHERE k.id IN ({marks})",
                 ids,
             ).fetchall()
@@ -283,7 +286,7 @@ class Retriever:
         chosen = diversify([cid for cid in pool if cid in rows], group, per_case, k)
         hits = []
         for rank, cid in enumerate(chosen, start=1):
-            _, document, text, page, page_end, section, kind, title, case_id = rows[cid]
+            _, document, text, page, page_end, section, kind, title, case_id, start, end = rows[cid]
             case = version.cases.get(case_id) if case_id else None
             hits.append(
                 Hit(
@@ -301,6 +304,8 @@ class Retriever:
                     page_end=page_end,
                     section=section,
                     text=text,
+                    start=start,
+                    end=end,
                 )
             )
         return hits

@@ -71,6 +71,7 @@ class AnswerSettings(BaseModel):
         0.02, ge=0, description="Bonus for sentences with numbers when the question asks for one."
     )
     pair_bonus: float = Field(0.03, description="Bonus for quoting a sentence together with the one after it.")
+    intro_penalty: float = Field(0.05, ge=0, description="Score lost by sentences in a document's opening lines.")
     quotes_per_case: int = Field(2, ge=1, le=3)
     max_cases: int = Field(5, ge=1)
     # Abstention: relevance = best passage cosine + peak_weight * (best - median cosine over the
