@@ -234,6 +234,14 @@ def _update(
     gone = {p for p, row in old_docs.items() if row.status in (store.INDEXED, store.STALE)}
     summary.removed = len(gone - seen - set(skipped_at_discovery))
 
+    if previous is not None and not fresh and not summary.removed and _same(previous, rows, found.cases):
+        # Nothing to do: keep serving the current version (no rewrite, no switch).
+        summary.version = layout.current_name()
+        summary.documents = sum(1 for row in rows if row.status in (store.INDEXED, store.STALE))
+        (summary.chunks,) = previous.connection.execute("SELECT count(*) FROM chunks").fetchone()  # type: ignore[attr-defined]
+        summary.skipped.sort(key=lambda s: s.path)
+        return
+
     carried_sentences: list[store.SentenceRow] = []
     if old_connection is not None:
         carried = store.read_chunks_of(old_connection, keep_old)  # type: ignore[arg-type]
@@ -306,6 +314,13 @@ def _update(
     summary.documents = sum(1 for row in rows if row.status in (store.INDEXED, store.STALE))
     summary.chunks = len(all_chunks)
     summary.skipped.sort(key=lambda s: s.path)
+
+
+def _same(previous: _Previous, rows: list[DocumentRow], cases: list[CaseInfo]) -> bool:
+    """Whether the documents (files, statuses, metadata) and cases are what the current version holds."""
+    if {row.path: row for row in rows} != previous.documents:
+        return False
+    return sorted(cases, key=lambda c: c.case_id) == store.read_cases(previous.connection)  # type: ignore[arg-type]
 
 
 def _chunks(document: Document, settings: Settings) -> list[Chunk]:

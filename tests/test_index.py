@@ -78,6 +78,7 @@ def test_build_then_nothing_changed_embeds_nothing(corpus: Path, tmp_path: Path)
     second = build_index(settings, embedder)
     assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 5)
     assert second.embedded_chunks == 0 and embedder.passages == first.embedded_chunks
+    assert second.version == first.version  # nothing rewritten, nothing switched
     assert second.chunks == first.chunks
     assert set(second.as_json()) == {
         "added",
