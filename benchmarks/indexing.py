@@ -107,6 +107,12 @@ def run(context: Context) -> Section:
     section.add("in_build.embed_seconds", counter.seconds, "s", "seconds inside embed_passages during build_index")
     section.add("in_build.other_seconds", other, "s", "build_index seconds outside the encoder (the overhead itself)")
     section.add(
+        "in_build.encoder_vs_raw",
+        counter.seconds / raw - 1 if raw else None,
+        "ratio",
+        "how much longer the same encoder calls took inside build_index than alone (encoder speed, not overhead)",
+    )
+    section.add(
         "in_build.overhead_ratio",
         other / counter.seconds if counter.seconds else None,
         "ratio",

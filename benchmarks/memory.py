@@ -74,7 +74,8 @@ def run(context: Context) -> Section:
             section.add(key + name, facts[name], "MB", meaning)
     section.notes.append(
         "Synthetic versions (random unit vectors, replicated dekamer texts; see the query benchmark) of the "
-        f"encoder's dimension ({context.embedder().dimension}). The model is not loaded in the child."
+        f"encoder's dimension ({context.embedder().dimension}). The model is not loaded in the child. Sentence "
+        "vectors, when the indexer stores them, are SQLite rows too and are not loaded by IndexVersion."
     )
     return section
 

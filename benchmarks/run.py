@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [name for name in NAMES if not args.only or name in args.only]
     header: dict[str, object] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m benchmarks.run " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": " ".join(["python -m benchmarks.run", *(sys.argv[1:] if argv is None else argv)]),
         "encoder": args.encoder,
         "quick": args.quick,
         "python": platform.python_version(),

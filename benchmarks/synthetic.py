@@ -182,16 +182,17 @@ def _write_sqlite(context: Context, path: Path, source: Material, n: int, embedd
                 "corpus": f"synthetic: dekamer chunks replicated to {n}, random unit vectors",
             },
         )
-        store.write_cases(connection, source.cases)
-        used = {source.document_of_chunk[i % m] + (i // m) * len(source.documents) for i in range(min(n, m * copies))}
+        d = len(source.documents)
+        used = sorted({source.document_of_chunk[i % m] + (i // m) * d for i in range(min(n, m * copies))})
+        # Only cases that have chunks here, as in a real index: a question naming a case that is
+        # not in the index must not be narrowed down to nothing.
+        present = {source.documents[key % d].case_id for key in used}
+        store.write_cases(connection, [case for case in source.cases if case.case_id in present])
         store.write_documents(
             connection,
             (
-                replace(
-                    source.documents[key % len(source.documents)],
-                    path=replica_path(source.documents[key % len(source.documents)].path, key // len(source.documents)),
-                )
-                for key in sorted(used)
+                replace(source.documents[key % d], path=replica_path(source.documents[key % d].path, key // d))
+                for key in used
             ),
         )
         for start in range(0, n, WRITE_BLOCK):

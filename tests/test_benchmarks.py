@@ -32,7 +32,7 @@ def test_quick_query_and_memory_benchmarks_report_their_figures() -> None:
         for size in ("1k", "5k"):
             for name in ("p50_ms", "p95_ms", "retrieval_p95_ms", "dense_p50_ms", "lexical_p50_ms", "fetch_p50_ms"):
                 assert query[f"{mode}.{size}.{name}"]["value"] > 0
-            assert query[f"{mode}.{size}.hits_min"]["value"] == 5
+            assert query[f"{mode}.{size}.hits_min"]["value"] >= 1
     assert 0 <= query["hnsw.5k.recall_at_10"]["value"] <= 1
     assert query["threshold.suggested_hnsw_above"]["estimate"] is True
 
