@@ -1,0 +1,49 @@
+"""Warm `ask` latency against warm `search` latency on the sample study (the same questions).
+
+    python -m benchmarks.ask_latency [--repeat 3]
+
+Both include encoding the question; the index must exist (`qa index`). Reports p50/p95 and the ratio
+of the p95s (target from the issue: ask p95 at most 2x search p95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from qa.evaluation import load_questions
+from qa.service import Vraagbaak
+from qa.settings import load_settings
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", dest="question_set", type=Path, default=Path("eval/questions.jsonl"))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    service = Vraagbaak(load_settings())
+    questions = [q.question for q in load_questions(args.question_set)]
+    service.ask(questions[0])  # warm: model, index version, caches
+    timings: dict[str, list[float]] = {"search": [], "ask": []}
+    for _ in range(args.repeat):
+        for question in questions:
+            for name, call in (("search", lambda: service.search(question, k=10)), ("ask", lambda: service.ask(question))):
+                started = time.perf_counter()
+                call()
+                timings[name].append((time.perf_counter() - started) * 1000)
+    for name, values in timings.items():
+        print(f"{name:<7} n={len(values)} p50 {statistics.median(values):7.1f} ms  p95 {percentile(values, 0.95):7.1f} ms")
+    ratio = percentile(timings["ask"], 0.95) / percentile(timings["search"], 0.95)
+    print(f"ask p95 / search p95 = {ratio:.2f} (target <= 2)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
