@@ -33,7 +33,10 @@ def _stemmer() -> Any:
 
 def fold_text(text: str) -> str:
     """Lower case without accents, so 'coöperatie' and 'cooperatie' meet."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    lowered = text.lower()
+    if lowered.isascii():  # most text: nothing to strip (the per-character loop dominated index builds)
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
