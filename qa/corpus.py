@@ -161,7 +161,7 @@ def _add_file(
 
 def read_source(source: SourceFile, settings: Settings) -> tuple[Document, list[str]]:
     """Parse one discovered file. Raises UnreadableDocumentError with the reason."""
-    result = _read(source, settings)
+    result = read_file(source.path, source.display, settings)
     if not any(block.text.strip() for block in result.blocks):
         raise UnreadableDocumentError(source.display, "no text found in the document")
     document = Document(
@@ -177,19 +177,20 @@ def read_source(source: SourceFile, settings: Settings) -> tuple[Document, list[
     return document, result.warnings
 
 
-def _read(source: SourceFile, settings: Settings) -> ReadResult:
-    reader = SUPPORTED[source.path.suffix.lower()]
+def read_file(path: Path, display: str, settings: Settings) -> ReadResult:
+    """Parse one file with the reader its extension names; raises UnreadableDocumentError."""
+    reader = SUPPORTED[path.suffix.lower()]
     if reader == "pdf":
         from qa.readers.pdf import read_pdf
 
-        return read_pdf(source.path, source.display, settings.min_text_chars_per_page)
+        return read_pdf(path, display, settings.min_text_chars_per_page)
     if reader == "docx":
         from qa.readers.docx import read_docx
 
-        return read_docx(source.path, source.display)
+        return read_docx(path, display)
     from qa.readers.plain import read_text
 
-    return read_text(source.path, source.display)
+    return read_text(path, display)
 
 
 def read_sources(

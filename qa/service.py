@@ -149,7 +149,7 @@ class Vraagbaak:
 
     def document_view(self, path: str) -> DocumentView:
         """A document of the index, read from the corpus; only files inside the corpus are served."""
-        from qa.corpus import discover, read_source
+        from qa.corpus import SUPPORTED, read_file
 
         root = self.settings.corpus.resolve()
         file = (root / path).resolve()
@@ -158,12 +158,14 @@ class Vraagbaak:
         known = {d.path: d for d in self.documents()}
         if path not in known:
             raise QaError(f"{path}: not in the index")
-        source = next((s for s in discover(self.settings).files if s.display == path), None)
-        if source is None:
+        if file.suffix.lower() not in SUPPORTED:
             raise QaError(f"{path}: no longer in the corpus")
-        document, _ = read_source(source, self.settings)
+        # Read just this file: discovering the corpus would hash every document to show one.
+        result = read_file(file, path, self.settings)
+        if not any(block.text.strip() for block in result.blocks):
+            raise QaError(f"{path}: no text found in the document")
         info = known[path]
-        return DocumentView(path, file, info.kind, info.title, document.pages, document.blocks)
+        return DocumentView(path, file, info.kind, info.title, result.pages, tuple(result.blocks))
 
     # ------------------------------------------------------------------ maintenance
     def reindex(self, progress: Progress | None = None, rebuild: bool = False) -> IndexSummary:
