@@ -4,7 +4,7 @@ Protocol (as in the issue): the question's title line is the query; the first 1,
 of each answer are its passage (one chunk per answer); a hit counts when it is the answer's file.
 Reports recall@1/5/10 and MRR for dense, BM25 and hybrid, per encoder.
 
-    python -m benchmarks.dekamer [--encoders e5-small use-m3 minilm] [--limit N] [--json]
+    python -m benchmarks.dekamer [--encoders e5-small use-m3 minilm] [--limit N] [--json] [--cache FILE]
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def prepare_corpus(target: Path, limit: int | None) -> list[Question]:
     return questions
 
 
-def run(encoders: list[str], limit: int | None) -> dict[str, object]:
+def run(encoders: list[str], limit: int | None, cache: Path | None = None) -> dict[str, object]:
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="dekamer-") as tmp:
         corpus = Path(tmp) / "corpus"
@@ -56,7 +56,7 @@ def run(encoders: list[str], limit: int | None) -> dict[str, object]:
                 chunk=ChunkSettings(size=PASSAGE_CHARS + 200, overlap=0, min_size=PASSAGE_CHARS),
                 retrieval=RetrievalSettings(per_case=0),  # themes are not cases of one study
                 # retrieval does not use sentence vectors by default (re-ranking measured worse); skip them
-                indexing={"sentence_vectors": False},
+                indexing={"sentence_vectors": False, "cache_file": cache},
             )
             embedder = load_embedder(spec)
             started = time.perf_counter()
@@ -79,11 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoders", nargs="+", default=["e5-small", "use-m3", "minilm"])
     parser.add_argument("--limit", type=int, help="only the first N questions")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="embedding cache to reuse across runs (a killed run resumes; throughput figures then mean nothing)",
+    )
     args = parser.parse_args(argv)
     if not DEKAMER.is_dir():
         print(f"{DEKAMER} not found (shared/ beside the repository)", file=sys.stderr)
         return 2
-    results = run(args.encoders, args.limit)
+    results = run(args.encoders, args.limit, args.cache)
     if args.json:
         print(json.dumps(results))
     return 0

@@ -10,13 +10,13 @@ and abstains when nothing in the study is close enough.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qa.lexical import tokenize
-from qa.question import NUMBER, QuestionCues, read_question
+from qa.question import QuestionCues, looks_like, read_question
 from qa.records import Answer, CaseInfo, Citation, Turn
 from qa.retrieval import Filters, Hit, Retriever, Sentence
 from qa.scope import named_cases
@@ -152,14 +152,14 @@ def _score(
 ) -> float:
     tokens = set(tokenize(sentence))
     overlap = len(tokens & query_tokens) / len(query_tokens) if query_tokens else 0.0
-    number = config.number_bonus if cues.quantity and NUMBER.search(sentence) else 0.0
+    typed = config.answer_type_bonus if cues.answer_type and looks_like(cues.answer_type, sentence) else 0.0
     # A document's opening lines (under its title) say who and what it is about, not what was found.
     intro = config.intro_penalty if hit.section and hit.title and hit.section.strip() == hit.title.strip() else 0.0
     return (
         similarity
         + config.lexical_weight * overlap
         + config.section_weight * _section_bonus(hit.section, cues)
-        + number
+        + typed
         - intro
         - config.rank_penalty * rank
     )
@@ -236,12 +236,30 @@ def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -
     return f"In {k} van de {total_cases} casussen {what}:"
 
 
-def abstention_bar(query: str, cues: QuestionCues, knows: Callable[[str], bool], config: AnswerSettings) -> float:
-    """The relevance a question must reach to be answered: higher when it uses words the study never does."""
-    unknown = any(not knows(token) for token in tokenize(query) if len(token) >= 4)
-    if not unknown:
-        return config.abstain_below
-    return config.abstain_unknown_en if cues.language == "en" else config.abstain_unknown_nl
+@dataclass(frozen=True)
+class Signals:
+    """How strongly the study answers to a question, for deciding to abstain."""
+
+    relevance: float  # main encoder: best passage cosine + peak_weight * (best - median cosine)
+    topicality: float | None  # guard encoder: best cosine over the retrieved passages (None: no guard)
+    unknown_words: bool  # the question uses a word (4+ letters) that the study never does
+
+
+def abstains(signals: Signals, language: str, config: AnswerSettings) -> tuple[bool, float, float]:
+    """Whether to abstain, with the score and the bar it was held against (pure).
+
+    With a guard encoder the score is relevance + guard_weight * topicality against a bar per language;
+    without one, relevance alone against a bar that is higher when the question uses unknown words."""
+    if signals.topicality is not None:
+        score = signals.relevance + config.guard_weight * signals.topicality
+        bar = config.guarded_bar_en if language == "en" else config.guarded_bar_nl
+    else:
+        score = signals.relevance
+        if not signals.unknown_words:
+            bar = config.abstain_below
+        else:
+            bar = config.abstain_unknown_en if language == "en" else config.abstain_unknown_nl
+    return score < bar, score, bar
 
 
 def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit]) -> Answer:
@@ -261,13 +279,21 @@ def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit]) -> Answer:
     return Answer(question=question, text=text, abstained=True, language=cues.language, suggestions=tuple(topics[:3]))
 
 
-def compose_answer(
-    retriever: Retriever,
-    question: str,
-    filters: Filters,
-    history: Sequence[Turn],
-    settings: Settings,
-) -> Answer:
+@dataclass(frozen=True)
+class Retrieved:
+    """The passages an answer is composed from, and what it took to find them."""
+
+    resolved: Resolved
+    filters: Filters
+    query_vector: np.ndarray
+    hits: list[Hit]
+    signals: Signals
+
+
+def retrieve(
+    retriever: Retriever, question: str, filters: Filters, history: Sequence[Turn], settings: Settings
+) -> Retrieved:
+    """Read the question in its conversation, restrict it to what it names, and fetch the passages."""
     config = settings.answer
     version = retriever.version()
     cases = list(version.cases.values())
@@ -278,21 +304,50 @@ def compose_answer(
     if filters.kind is None and cues.kind is not None:
         filters = replace(filters, kind=cues.kind)
     query_vector = retriever.embedder.embed_queries([resolved.query])[0]
-    hits = retriever.search(
+    # Depth and breadth: the best passages whatever their case (a question about one case needs
+    # several of its passages), then the best per case (a cross-case question needs several cases).
+    deep = retriever.search(
+        resolved.query, k=config.passages, filters=filters, query_vector=query_vector, auto_scope=False, per_case=0
+    )
+    broad = retriever.search(
         resolved.query, k=config.passages, filters=filters, query_vector=query_vector, auto_scope=False
     )
+    seen = {h.chunk_id for h in deep}
+    hits = sorted(deep + [h for h in broad if h.chunk_id not in seen], key=lambda h: -h.score)
+    topicality = None
+    if retriever.guard is not None and version.manifest.get("guard_encoder"):
+        guard_vector = retriever.guard.embed_queries([resolved.query])[0]
+        topicality = version.topicality(guard_vector, [h.chunk_id for h in hits])
+    signals = Signals(
+        relevance=version.relevance(query_vector, config.peak_weight),
+        topicality=topicality,
+        unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
+    )
+    return Retrieved(resolved, filters, query_vector, hits, signals)
+
+
+def compose_answer(
+    retriever: Retriever,
+    question: str,
+    filters: Filters,
+    history: Sequence[Turn],
+    settings: Settings,
+) -> Answer:
+    config = settings.answer
+    got = retrieve(retriever, question, filters, history, settings)
+    resolved, filters, hits, cues = got.resolved, got.filters, got.hits, got.resolved.cues
+    version = retriever.version()
     sentences = version.sentences([h.chunk_id for h in hits])
-    found = candidates(hits, sentences, query_vector, set(tokenize(resolved.query)), cues, config)
-    relevance = version.relevance(query_vector, config.peak_weight)
-    bar = abstention_bar(resolved.query, cues, version.knows_word, config)
-    if not found or relevance < bar:
-        return _abstain(question, cues, hits if relevance >= bar - config.suggest_within else [])
+    found = candidates(hits, sentences, got.query_vector, set(tokenize(resolved.query)), cues, config)
+    abstain, score, bar = abstains(got.signals, cues.language, config)
+    if not found or abstain:
+        return _abstain(question, cues, hits if score >= bar - config.suggest_within else [])
 
     single_case = filters.case is not None or len(filters.scope) == 1
     groups = select(found, config, single_case)
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
-    lines = [_lead(cues, groups, len(cases)), ""]
+    lines = [_lead(cues, groups, len(version.cases)), ""]
     for group in groups:
         hit = group[0].hit
         heading = (

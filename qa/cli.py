@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--set", dest="question_set", type=Path, default=Path("eval/questions.jsonl"))
     evaluate.add_argument("--encoder", help="e5-small | use-m3 | minilm | st:<model> (default: settings)")
     evaluate.add_argument("--offtopic", type=Path, default=Path("eval/offtopic.jsonl"), help="questions to abstain on")
+    evaluate.add_argument(
+        "--broad", type=Path, default=Path("eval/broad.jsonl"), help="in-scope questions without a key fact"
+    )
     evaluate.add_argument("--retrieval-only", action="store_true", help="skip the answer evaluation")
     evaluate.add_argument("--failures", action="store_true", help="list the questions that failed a check")
     return parser
@@ -166,7 +169,8 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     answers = failures = None
     if not args.retrieval_only:
         offtopic = load_questions(args.offtopic) if args.offtopic.is_file() else []
-        answers, failures = evaluate_answers(lambda q: service.ask(q), questions, offtopic)
+        broad = load_questions(args.broad) if args.broad.is_file() else []
+        answers, failures = evaluate_answers(lambda q: service.ask(q), questions, offtopic, broad)
         payload["answers"] = {lang: s.as_json() for lang, s in answers.items()}
         payload["failures"] = failures
     if args.json:
@@ -175,7 +179,7 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     print(f"{args.question_set}: {len(questions)} questions, encoder {service.embedder.name}")
     print(format_table(results))
     if answers is not None:
-        print(f"\nanswers ({args.offtopic} off-topic):")
+        print(f"\nanswers ({args.offtopic} off-topic, {args.broad} broad in-scope):")
         print(format_answer_table(answers))
         if args.failures and failures:
             print()

@@ -190,6 +190,8 @@ class AnswerScores:
     false_abstention: float
     offtopic_n: int = 0
     abstention: float = 0.0  # share of off-topic questions abstained on
+    broad_n: int = 0
+    broad_false_abstention: float = 0.0  # share of broad in-scope questions (no key fact) abstained on
 
     def as_json(self) -> dict[str, float | int]:
         return {
@@ -200,13 +202,20 @@ class AnswerScores:
             "false_abstention": round(self.false_abstention, 4),
             "offtopic_n": self.offtopic_n,
             "abstention": round(self.abstention, 4),
+            "broad_n": self.broad_n,
+            "broad_false_abstention": round(self.broad_false_abstention, 4),
         }
 
 
 def evaluate_answers(
-    ask: Callable[[str], Answer], questions: Sequence[Question], offtopic: Sequence[Question]
+    ask: Callable[[str], Answer],
+    questions: Sequence[Question],
+    offtopic: Sequence[Question],
+    broad: Sequence[Question] = (),
 ) -> tuple[dict[str, AnswerScores], list[dict[str, object]]]:
-    """Scores per language ('all' too) and the failures, for a function that answers a question."""
+    """Scores per language ('all' too) and the failures, for a function that answers a question.
+    `broad` are in-scope questions without a key fact ("how do you involve young people?"): only
+    whether the composer wrongly abstains on them, and whether their citations are sound, is scored."""
     rows: list[tuple[str, bool, bool, bool, bool]] = []
     failures: list[dict[str, object]] = []
     for question in questions:
@@ -235,9 +244,18 @@ def evaluate_answers(
         if not answer.abstained:
             failures.append({"question": question.question, "offtopic": True, "answer": answer.text[:200]})
 
+    wide: list[tuple[str, bool, bool]] = []
+    for question in broad:
+        answer = ask(question.question)
+        problems = citation_problems(answer)
+        wide.append((question.lang, answer.abstained, not problems))
+        if answer.abstained or problems:
+            failures.append({"question": question.question, "broad": True, "abstained": answer.abstained, "problems": problems})
+
     def scores(lang: str | None) -> AnswerScores:
         mine = [r for r in rows if lang is None or r[0] == lang]
         theirs = [r for r in off if lang is None or r[0] == lang]
+        wides = [r for r in wide if lang is None or r[0] == lang]
         n = len(mine)
 
         def share(values: list[bool]) -> float:
@@ -247,21 +265,27 @@ def evaluate_answers(
             n=n,
             case_cited=share([r[1] for r in mine]),
             fact_present=share([r[2] for r in mine]),
-            integrity=share([r[3] for r in mine] + [r[2] for r in theirs]),
+            integrity=share([r[3] for r in mine] + [r[2] for r in theirs] + [r[2] for r in wides]),
             false_abstention=share([r[4] for r in mine]),
             offtopic_n=len(theirs),
             abstention=share([r[1] for r in theirs]),
+            broad_n=len(wides),
+            broad_false_abstention=share([r[1] for r in wides]),
         )
 
-    languages = sorted({r[0] for r in rows} | {r[0] for r in off})
+    languages = sorted({r[0] for r in rows} | {r[0] for r in off} | {r[0] for r in wide})
     return {"all": scores(None), **{lang: scores(lang) for lang in languages}}, failures
 
 
 def format_answer_table(results: dict[str, AnswerScores]) -> str:
-    lines = [f"{'lang':<5} {'n':>4} {'case':>6} {'fact':>6} {'integr':>7} {'falseAb':>8} {'off n':>6} {'abstain':>8}"]
+    lines = [
+        f"{'lang':<5} {'n':>4} {'case':>6} {'fact':>6} {'integr':>7} {'falseAb':>8} {'off n':>6} {'abstain':>8} "
+        f"{'broad n':>8} {'broadFA':>8}"
+    ]
     for lang, s in results.items():
         lines.append(
             f"{lang:<5} {s.n:>4} {s.case_cited:>6.3f} {s.fact_present:>6.3f} {s.integrity:>7.3f} "
-            f"{s.false_abstention:>8.3f} {s.offtopic_n:>6} {s.abstention:>8.3f}"
+            f"{s.false_abstention:>8.3f} {s.offtopic_n:>6} {s.abstention:>8.3f} {s.broad_n:>8} "
+            f"{s.broad_false_abstention:>8.3f}"
         )
     return "\n".join(lines)

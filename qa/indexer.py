@@ -83,6 +83,7 @@ def manifest_for(settings: Settings, embedder: Embedder) -> dict[str, object]:
         "chunk_overlap": settings.chunk.overlap,
         "chunk_min_size": settings.chunk.min_size,
         "sentence_vectors": settings.indexing.sentence_vectors,
+        "guard_encoder": settings.indexing.guard_encoder,
     }
 
 
@@ -145,9 +146,14 @@ def _load_previous(layout: IndexLayout) -> _Previous | None:
 
 
 def build_index(
-    settings: Settings, embedder: Embedder, rebuild: bool = False, progress: Progress | None = None
+    settings: Settings,
+    embedder: Embedder,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    guard: Embedder | None = None,
 ) -> IndexSummary:
-    """Bring the index up to date with the corpus; returns what changed."""
+    """Bring the index up to date with the corpus; returns what changed. The guard encoder
+    (`indexing.guard_encoder`) is loaded when needed unless given."""
     started = time.perf_counter()
     layout = IndexLayout(settings.index)
     summary = IndexSummary()
@@ -160,7 +166,7 @@ def build_index(
             summary.rebuilt = True
             summary.reason = "; ".join(manifest_differences(previous.manifest, wanted)) or "--rebuild"
             previous = None
-        _update(settings, embedder, layout, previous, wanted, summary, progress)
+        _update(settings, embedder, guard, layout, previous, wanted, summary, progress)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -168,6 +174,7 @@ def build_index(
 def _update(
     settings: Settings,
     embedder: Embedder,
+    guard: Embedder | None,
     layout: IndexLayout,
     previous: _Previous | None,
     manifest: dict[str, object],
@@ -243,9 +250,12 @@ def _update(
         return
 
     carried_sentences: list[store.SentenceRow] = []
+    carried_guard: dict[int, bytes] = {}
     if old_connection is not None:
         carried = store.read_chunks_of(old_connection, keep_old)  # type: ignore[arg-type]
         carried_sentences = store.read_sentences(old_connection, [c.id for c in carried])  # type: ignore[arg-type]
+        if settings.indexing.guard_encoder:
+            carried_guard = store.read_guard(old_connection, [c.id for c in carried])  # type: ignore[arg-type]
     vectors_old = (
         previous.dense.vectors(np.array([c.id for c in carried], dtype=np.int64))
         if previous and previous.dense
@@ -271,6 +281,18 @@ def _update(
         cache.prune(keep_at_least=len(carried) + len(fresh) + len(carried_sentences) + len(flat_sentences))
     finally:
         cache.close()
+    new_guard: list[tuple[int, bytes]] = []
+    if settings.indexing.guard_encoder and fresh:
+        if guard is None:
+            from qa.embedders import load_embedder
+
+            guard = load_embedder(settings.indexing.guard_encoder, settings.indexing.batch_size)
+        guard_cache = EmbeddingCache(cache_file, guard.name, guard.version, guard.dimension)
+        try:
+            guarded, _count = _embed([chunk.text for chunk, _text in fresh], guard, settings.indexing.batch_size, None, guard_cache)
+        finally:
+            guard_cache.close()
+        new_guard = [(c.id, v.astype(np.float32).tobytes()) for c, v in zip(new_chunks, guarded, strict=True)]
     vectors_new = embedded[: len(fresh)]
     summary.embedded_chunks = embedded_count
     new_sentences = [
@@ -301,6 +323,7 @@ def _update(
         store.write_documents(connection, rows)
         store.write_chunks(connection, all_chunks)
         store.write_sentences(connection, carried_sentences + new_sentences)
+        store.write_guard(connection, list(carried_guard.items()) + new_guard)
     connection.close()
     if progress:
         progress("index", 0, 1)

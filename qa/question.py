@@ -152,17 +152,67 @@ _OTHER_CASES = re.compile(
 )
 
 
-_QUANTITY = re.compile(
-    r"\b(hoeveel|hoe lang|hoe vaak|hoe snel|hoe groot|hoe hoog|welk bedrag|welke datum|wanneer|in welk jaar|"
-    r"how many|how much|how long|how often|how fast|how large|how big|what amount|what date|when|which year|"
-    r"what share|what percentage)\b"
+_MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+_NUMBER_WORDS = (
+    "twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|vijftig|honderd|"
+    "duizend|miljoen|helft|kwart|tientallen|honderden"
 )
-NUMBER = re.compile(
-    r"\d|\b(een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|vijftig|honderd|"
-    r"duizend|miljoen|helft|kwart|januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|"
-    r"november|december)\b",
-    re.IGNORECASE,
+_TIME_UNITS = "uur|uren|dag|dagen|week|weken|maand|maanden|jaar|jaren|minuten"
+
+AnswerType = Literal["date", "money", "duration", "count", "reason"]
+
+#: What kind of answer a question wants (first match wins), and what such an answer looks like in
+#: the study's Dutch. Questions are matched folded (lower case, no accents); sentences as written.
+ANSWER_TYPES: tuple[tuple[AnswerType, re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        "date",
+        re.compile(
+            r"\b(wanneer|welke datum|op welke dag|in welk jaar|sinds wanneer|when|what date|which date|"
+            r"which year|what year|since when)\b"
+        ),
+        re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b({_MONTHS}) \d{{4}}\b|\b(19|20)\d\d\b", re.IGNORECASE),
+    ),
+    (
+        "money",
+        re.compile(
+            r"\b(welk bedrag|hoeveel (geld|kost\w*|euro)|wat kost\w*|kosten|budget\w*|subsidie|lening|fonds|"
+            r"how much (money|did|does|was|is)|cost\w*|budget\w*|amount|fund|loan|grant)\b"
+        ),
+        re.compile(r"€|\beuro\b", re.IGNORECASE),
+    ),
+    (
+        "duration",
+        re.compile(
+            r"\b(hoe lang|hoe snel|hoeveel (uur|dagen|weken|maanden|jaar)|how long|how fast|how quickly|"
+            r"how many (hours|days|weeks|months|years)|how much time)\b"
+        ),
+        re.compile(rf"\b(\d+|{_NUMBER_WORDS}|een|enkele|paar)\s+({_TIME_UNITS})\b", re.IGNORECASE),
+    ),
+    (
+        "count",
+        re.compile(
+            r"\b(hoeveel|hoe vaak|welk percentage|welk deel|how many|how often|what share|what percentage)\b"
+        ),
+        re.compile(rf"\d|%|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
+    ),
+    (
+        "reason",
+        re.compile(r"\b(waarom|hoe kwam het|wat maakte|why|what made|what caused)\b"),
+        re.compile(r"\b(omdat|doordat|wegens|want|vanwege|daardoor|zodat)\b", re.IGNORECASE),
+    ),
 )
+
+
+def answer_type(folded_question: str) -> AnswerType | None:
+    for name, asks, _looks in ANSWER_TYPES:
+        if asks.search(folded_question):
+            return name
+    return None
+
+
+def looks_like(kind: AnswerType, sentence: str) -> bool:
+    """Whether a sentence holds the kind of answer asked for (a date, an amount, a reason, ...)."""
+    return any(name == kind and looks.search(sentence) for name, _asks, looks in ANSWER_TYPES)
 
 
 @dataclass(frozen=True)
@@ -173,7 +223,7 @@ class QuestionCues:
     follow_up: bool  # refers back to the conversation ("daar", "that case", "en wat ...")
     other_cases: bool  # asks about the cases not discussed so far
     content_words: tuple[str, ...]  # folded words that carry the topic
-    quantity: bool = False  # asks for an amount, a number, a date or a duration
+    answer_type: AnswerType | None = None  # asks for a date, an amount, a duration, a count or a reason
 
 
 def words(text: str) -> list[str]:
@@ -246,5 +296,5 @@ def read_question(text: str) -> QuestionCues:
         follow_up=starts_with_and or bool(_FOLLOW_UP.search(folded)),
         other_cases=bool(_OTHER_CASES.search(folded)),
         content_words=content,
-        quantity=bool(_QUANTITY.search(folded)),
+        answer_type=answer_type(folded),
     )

@@ -18,7 +18,7 @@ from qa.dense import DenseIndex
 from qa.errors import IndexMismatchError, IndexMissingError
 from qa.indexer import manifest_differences, manifest_for
 from qa.layout import IndexLayout
-from qa.lexical import LexicalIndex
+from qa.lexical import LexicalIndex, tokenize
 from qa.records import CaseInfo
 from qa.scope import named_cases
 from qa.settings import RetrievalSettings, Settings
@@ -159,6 +159,15 @@ class IndexVersion:
         top = max(float(sims.max()), float(self.dense.search(vector, 1)[1][0]) if len(self.dense) else 0.0)
         return top + peak_weight * (top - float(np.median(sims)))
 
+    def topicality(self, vector: np.ndarray, chunk_ids: list[int]) -> float:
+        """Best cosine between a guard-encoder query vector and these chunks' guard vectors (0 without)."""
+        with self._lock:
+            blobs = store.read_guard(self.connection, chunk_ids)
+        if not blobs:
+            return 0.0
+        matrix = np.vstack([np.frombuffer(b, dtype=np.float32) for b in blobs.values()])
+        return float((matrix @ vector).max())
+
     def knows_word(self, token: str) -> bool:
         return self.lexical.knows(token)
 
@@ -187,9 +196,10 @@ class IndexVersion:
 class Retriever:
     """Searches the current index version with one embedder; reloads when the version changes."""
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, guard: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.guard = guard  # the topic guard's encoder (indexing.guard_encoder), when the index has one
         self.layout = IndexLayout(settings.index)
         self._version: IndexVersion | None = None
         self._lock = threading.Lock()
@@ -224,6 +234,7 @@ class Retriever:
         mode: Mode = "hybrid",
         query_vector: np.ndarray | None = None,
         auto_scope: bool = True,
+        per_case: int | None = None,
     ) -> list[Hit]:
         """Top-k hits. With `auto_scope`, a question that names a case or municipality (and has no
         explicit case or municipality filter) is searched within those cases and the study."""
@@ -247,7 +258,8 @@ class Retriever:
         if mode in ("hybrid", "lexical"):
             mask = None if allowed is None else np.isin(version.lexical.ids, allowed)
             ids, _scores = version.lexical.search(query, n, mask)
-            rankings.append((ids, config.lexical_weight))
+            coverage = self._coverage(version, query) ** config.lexical_coverage_power
+            rankings.append((ids, config.lexical_weight * coverage))
         fused = reciprocal_rank_fusion(rankings, config.rrf_k)
         ordered = sorted(fused, key=lambda i: (-fused[i], -dense_scores.get(i, 0.0), i))
         if vector is not None and config.sentence_weight > 0 and ordered:
@@ -255,7 +267,14 @@ class Retriever:
             ordered = sorted(fused, key=lambda i: (-fused[i], i))
         # Diversity across cases only makes sense when the search spans several cases.
         single_case = filters.case is not None or len(filters.scope) == 1
-        return self._hits(version, ordered, fused, k, 0 if single_case else config.per_case)
+        cap = config.per_case if per_case is None else per_case
+        return self._hits(version, ordered, fused, k, 0 if single_case else cap)
+
+    @staticmethod
+    def _coverage(version: IndexVersion, query: str) -> float:
+        """Share of the query's words (stemmed, stop words out) that occur in the index."""
+        tokens = tokenize(query)
+        return sum(1 for t in tokens if version.lexical.knows(t)) / len(tokens) if tokens else 0.0
 
     @staticmethod
     def _rerank(

@@ -85,7 +85,12 @@ class Vraagbaak:
         embedder = self.embedder
         with self._lock:
             if self._retriever is None:
-                self._retriever = Retriever(self.settings, embedder)
+                guard = None
+                if self.settings.indexing.guard_encoder:
+                    from qa.embedders import load_embedder
+
+                    guard = load_embedder(self.settings.indexing.guard_encoder, self.settings.indexing.batch_size)
+                self._retriever = Retriever(self.settings, embedder, guard)
             return self._retriever
 
     # ------------------------------------------------------------------ questions
@@ -171,4 +176,6 @@ class Vraagbaak:
     def reindex(self, progress: Progress | None = None, rebuild: bool = False) -> IndexSummary:
         """Update the index; the running retriever keeps answering from the old version until the switch."""
         with self._index_lock:
-            return build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+            return build_index(
+                self.settings, self.embedder, rebuild=rebuild, progress=progress, guard=self.retriever.guard
+            )

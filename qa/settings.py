@@ -42,6 +42,11 @@ class IndexSettings(BaseModel):
         None, description="Embedding cache (SQLite); default: embeddings.sqlite in the index folder."
     )
     hnsw_above: int = Field(200_000, ge=0, description="Use HNSW instead of exact search above this many chunks.")
+    guard_encoder: str | None = Field(
+        "use-m3",
+        description="Second encoder whose passage vectors tell whether a question is on the study's topic "
+        "(abstention); none: decide on the main encoder alone.",
+    )
 
 
 class RetrievalSettings(BaseModel):
@@ -51,6 +56,12 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    lexical_coverage_power: float = Field(
+        1.0,
+        ge=0,
+        description="Scale the lexical weight by (share of question words the index knows) ** this: an English "
+        "question over Dutch text matches few words, and its BM25 ranking is then mostly noise.",
+    )
     per_case: int = Field(2, ge=0, description="At most this many hits per case in the top k (0: no cap).")
     sentence_weight: float = Field(
         0.0, ge=0, description="Weight of the best-matching-sentence ranking when re-ranking (0: off)."
@@ -67,8 +78,11 @@ class AnswerSettings(BaseModel):
     rank_penalty: float = Field(0.002, ge=0, description="Score lost per retrieval rank of the passage.")
     group_margin: float = Field(0.1, ge=0, description="Quotes must score within this of the best one.")
     quote_margin: float = Field(0.02, ge=0, description="Extra quotes per case within this of the case's best.")
-    number_bonus: float = Field(
-        0.02, ge=0, description="Bonus for sentences with numbers when the question asks for one."
+    answer_type_bonus: float = Field(
+        0.02,
+        ge=0,
+        description="Bonus for sentences holding what the question asks for: a date, an amount, a duration, "
+        "a count or a reason.",
     )
     pair_bonus: float = Field(0.03, description="Bonus for quoting a sentence together with the one after it.")
     intro_penalty: float = Field(0.05, ge=0, description="Score lost by sentences in a document's opening lines.")
@@ -81,6 +95,9 @@ class AnswerSettings(BaseModel):
     abstain_below: float = Field(0.80, description="Abstain when relevance is below this.")
     abstain_unknown_nl: float = Field(0.94, description="Bar for Dutch questions with words unknown to the study.")
     abstain_unknown_en: float = Field(0.86, description="Bar for English questions with words unknown to the study.")
+    guard_weight: float = Field(1.0, ge=0, description="Weight of the guard encoder's topicality.")
+    guarded_bar_nl: float = Field(1.165, description="With a guard: abstain on Dutch questions scoring below this.")
+    guarded_bar_en: float = Field(1.095, description="With a guard: abstain on English questions scoring below this.")
     suggest_within: float = Field(0.06, ge=0, description="On abstention, offer nearby topics this close to the bar.")
 
 

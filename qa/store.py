@@ -11,7 +11,7 @@ from typing import Any
 
 from qa.records import CaseInfo, Chunk, DocumentKind
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,6 +31,7 @@ CREATE TABLE sentences (
     chunk_id INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER, vector BLOB NOT NULL
 );
 CREATE INDEX sentences_chunk ON sentences(chunk_id);
+CREATE TABLE guard (chunk_id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
 """
 
 INDEXED = "indexed"
@@ -231,4 +232,19 @@ def read_sentences(connection: sqlite3.Connection, chunk_ids: Iterable[int]) -> 
             part,
         )
         found.extend(SentenceRow(*row) for row in rows)
+    return found
+
+
+def write_guard(connection: sqlite3.Connection, vectors: Iterable[tuple[int, bytes]]) -> None:
+    """Each chunk's vector from the guard encoder (float32 bytes), used to judge whether a question is on topic."""
+    connection.executemany("INSERT INTO guard VALUES (?, ?)", list(vectors))
+
+
+def read_guard(connection: sqlite3.Connection, chunk_ids: Iterable[int]) -> dict[int, bytes]:
+    wanted = [int(i) for i in chunk_ids]
+    found: dict[int, bytes] = {}
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        marks = ",".join("?" * len(part))
+        found.update(connection.execute(f"SELECT chunk_id, vector FROM guard WHERE chunk_id IN ({marks})", part))
     return found

@@ -1,0 +1,135 @@
+"""Calibrate when to abstain: the bars per language, measured on in-scope and off-topic questions.
+
+For every question of the in-scope sets (eval/questions.jsonl, eval/broad.jsonl) and the off-topic
+set (eval/offtopic.jsonl) it computes the signals the composer decides on (qa.answer.retrieve), then
+per language picks the bar that abstains on the most off-topic questions while abstaining on at
+most --max-false of the in-scope ones. Because choosing a bar on the same questions it is scored on
+flatters it, it also reports repeated 2-fold cross-validation (choose on one half, score the other).
+
+    python -m benchmarks.abstention [--max-false 0.03] [--folds-repeat 50] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.answer import retrieve
+from qa.evaluation import load_questions
+from qa.retrieval import Filters
+from qa.service import Vraagbaak
+from qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_SCOPE = [ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "broad.jsonl"]
+OFF_TOPIC = [ROOT / "eval" / "offtopic.jsonl"]
+
+
+@dataclass(frozen=True)
+class Point:
+    question: str
+    lang: str
+    off_topic: bool
+    guarded: float  # relevance + guard_weight * topicality
+    relevance: float
+
+
+def points(service: Vraagbaak) -> list[Point]:
+    settings = service.settings
+    found = []
+    for files, off in ((IN_SCOPE, False), (OFF_TOPIC, True)):
+        for file in files:
+            for q in load_questions(file):
+                got = retrieve(service.retriever, q.question, Filters(), [], settings)
+                s = got.signals
+                guarded = s.relevance + settings.answer.guard_weight * (s.topicality or 0.0)
+                found.append(Point(q.question, q.lang, off, guarded, s.relevance))
+    return found
+
+
+def choose_bar(scores_in: list[float], scores_off: list[float], max_false: float) -> float:
+    """The highest bar that abstains on at most max_false of the in-scope questions."""
+    ordered = sorted(scores_in)
+    allowed = int(max_false * len(ordered))
+    return ordered[allowed] if ordered else 0.0
+
+
+def rates(bar: float, scores_in: list[float], scores_off: list[float]) -> tuple[float, float]:
+    false = sum(s < bar for s in scores_in) / len(scores_in) if scores_in else 0.0
+    caught = sum(s < bar for s in scores_off) / len(scores_off) if scores_off else 0.0
+    return false, caught
+
+
+def calibrate(data: list[Point], field: str, max_false: float, repeat: int) -> dict[str, dict[str, float]]:
+    results: dict[str, dict[str, float]] = {}
+    for lang in sorted({p.lang for p in data}):
+        mine = [p for p in data if p.lang == lang]
+        score_in = [getattr(p, field) for p in mine if not p.off_topic]
+        score_off = [getattr(p, field) for p in mine if p.off_topic]
+        bar = choose_bar(score_in, score_off, max_false)
+        false, caught = rates(bar, score_in, score_off)
+        rng = random.Random(0)
+        cv_false: list[float] = []
+        cv_caught: list[float] = []
+        for _ in range(repeat):
+            shuffled = mine[:]
+            rng.shuffle(shuffled)
+            half = len(shuffled) // 2
+            for train, test in ((shuffled[:half], shuffled[half:]), (shuffled[half:], shuffled[:half])):
+                b = choose_bar(
+                    [getattr(p, field) for p in train if not p.off_topic],
+                    [getattr(p, field) for p in train if p.off_topic],
+                    max_false,
+                )
+                f, c = rates(
+                    b,
+                    [getattr(p, field) for p in test if not p.off_topic],
+                    [getattr(p, field) for p in test if p.off_topic],
+                )
+                cv_false.append(f)
+                cv_caught.append(c)
+        results[lang] = {
+            "in_scope": len(score_in),
+            "off_topic": len(score_off),
+            "bar": round(bar, 4),
+            "false_abstention": round(false, 4),
+            "abstention": round(caught, 4),
+            "cv_false_abstention": round(sum(cv_false) / len(cv_false), 4),
+            "cv_abstention": round(sum(cv_caught) / len(cv_caught), 4),
+        }
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-false", type=float, default=0.03, help="false abstention allowed when choosing")
+    parser.add_argument("--folds-repeat", type=int, default=50)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    service = Vraagbaak(Settings())
+    data = points(service)
+    report = {
+        "guarded (relevance + guard topicality)": calibrate(data, "guarded", args.max_false, args.folds_repeat),
+        "relevance alone": calibrate(data, "relevance", args.max_false, args.folds_repeat),
+    }
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"abstention bars, chosen for at most {args.max_false:.0%} false abstention; CV = 2-fold x {args.folds_repeat}")
+    print(f"{'signal':<40} {'lang':<4} {'in':>4} {'off':>4} {'bar':>7} {'falseAb':>8} {'abstain':>8} {'cv fAb':>7} {'cv abst':>8}")
+    for signal, by_lang in report.items():
+        for lang, r in by_lang.items():
+            print(
+                f"{signal:<40} {lang:<4} {r['in_scope']:>4} {r['off_topic']:>4} {r['bar']:>7.3f} "
+                f"{r['false_abstention']:>8.3f} {r['abstention']:>8.3f} {r['cv_false_abstention']:>7.3f} "
+                f"{r['cv_abstention']:>8.3f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
