@@ -119,8 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"abstention bars, chosen for at most {args.max_false:.0%} false abstention; CV = 2-fold x {args.folds_repeat}")
-    print(f"{'signal':<40} {'lang':<4} {'in':>4} {'off':>4} {'bar':>7} {'falseAb':>8} {'abstain':>8} {'cv fAb':>7} {'cv abst':>8}")
+    print(
+        f"abstention bars, chosen for at most {args.max_false:.0%} false abstention; CV = 2-fold x {args.folds_repeat}"
+    )
+    print(
+        f"{'signal':<40} {'lang':<4} {'in':>4} {'off':>4} {'bar':>7} {'falseAb':>8} {'abstain':>8} "
+        f"{'cv fAb':>7} {'cv abst':>8}"
+    )
     for signal, by_lang in report.items():
         for lang, r in by_lang.items():
             print(

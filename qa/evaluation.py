@@ -250,7 +250,9 @@ def evaluate_answers(
         problems = citation_problems(answer)
         wide.append((question.lang, answer.abstained, not problems))
         if answer.abstained or problems:
-            failures.append({"question": question.question, "broad": True, "abstained": answer.abstained, "problems": problems})
+            failures.append(
+                {"question": question.question, "broad": True, "abstained": answer.abstained, "problems": problems}
+            )
 
     def scores(lang: str | None) -> AnswerScores:
         mine = [r for r in rows if lang is None or r[0] == lang]

@@ -289,7 +289,9 @@ def _update(
             guard = load_embedder(settings.indexing.guard_encoder, settings.indexing.batch_size)
         guard_cache = EmbeddingCache(cache_file, guard.name, guard.version, guard.dimension)
         try:
-            guarded, _count = _embed([chunk.text for chunk, _text in fresh], guard, settings.indexing.batch_size, None, guard_cache)
+            guarded, _count = _embed(
+                [chunk.text for chunk, _text in fresh], guard, settings.indexing.batch_size, None, guard_cache
+            )
         finally:
             guard_cache.close()
         new_guard = [(c.id, v.astype(np.float32).tobytes()) for c, v in zip(new_chunks, guarded, strict=True)]

@@ -154,7 +154,8 @@ _OTHER_CASES = re.compile(
 
 _MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
 _NUMBER_WORDS = (
-    "twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|vijftig|honderd|"
+    "twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien|"
+    "achttien|negentien|twintig|dertig|veertig|vijftig|honderd|"
     "duizend|miljoen|helft|kwart|tientallen|honderden"
 )
 _TIME_UNITS = "uur|uren|dag|dagen|week|weken|maand|maanden|jaar|jaren|minuten"
@@ -190,9 +191,7 @@ ANSWER_TYPES: tuple[tuple[AnswerType, re.Pattern[str], re.Pattern[str]], ...] = 
     ),
     (
         "count",
-        re.compile(
-            r"\b(hoeveel|hoe vaak|welk percentage|welk deel|how many|how often|what share|what percentage)\b"
-        ),
+        re.compile(r"\b(hoeveel|hoe vaak|welk percentage|welk deel|how many|how often|what share|what percentage)\b"),
         re.compile(rf"\d|%|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
     ),
     (

@@ -9,9 +9,9 @@ import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
-from qa.answer import resolve
+from qa.answer import Signals, abstains, resolve
 from qa.indexer import build_index
-from qa.question import detect_language, read_question
+from qa.question import detect_language, looks_like, read_question
 from qa.records import Answer, CaseInfo, Turn
 from qa.retrieval import Filters
 from qa.service import Vraagbaak
@@ -88,7 +88,14 @@ def service(tmp_path: Path) -> Vraagbaak:
     settings = Settings(
         corpus=root,
         index=tmp_path / "index",
-        answer=AnswerSettings(abstain_below=0.0, abstain_unknown_nl=0.0, abstain_unknown_en=0.0, group_margin=0.5),
+        answer=AnswerSettings(
+            abstain_below=0.0,
+            abstain_unknown_nl=0.0,
+            abstain_unknown_en=0.0,
+            guarded_bar_nl=-9,
+            guarded_bar_en=-9,
+            group_margin=0.5,
+        ),
     )
     build_index(settings, HashEmbedder())
     return Vraagbaak(settings, HashEmbedder())
@@ -138,7 +145,14 @@ def test_explicit_filter_wins(service: Vraagbaak) -> None:
 
 def test_abstains_plainly_in_the_question_language(tmp_path: Path, service: Vraagbaak) -> None:
     strict = Vraagbaak(
-        service.settings.model_copy(update={"answer": AnswerSettings(abstain_below=9, abstain_unknown_nl=9, abstain_unknown_en=9)}), HashEmbedder()
+        service.settings.model_copy(
+            update={
+                "answer": AnswerSettings(
+                    abstain_below=9, abstain_unknown_nl=9, abstain_unknown_en=9, guarded_bar_nl=9, guarded_bar_en=9
+                )
+            }
+        ),
+        HashEmbedder(),
     )
     answer = strict.ask("How do I renew my passport?")
     assert answer.abstained and not answer.citations and "[" not in answer.text
@@ -175,3 +189,36 @@ def test_question_cues(question: str, language: str, intent: str | None, kind: s
     cues = read_question(question)
     assert (cues.language, cues.intent, cues.kind) == (language, intent, kind)
     assert detect_language(question) == language
+
+
+def test_abstention_rule_with_and_without_a_guard() -> None:
+    config = AnswerSettings(guard_weight=1.0, guarded_bar_nl=1.2, guarded_bar_en=1.1, abstain_below=0.8)
+    on_topic = Signals(relevance=0.9, topicality=0.35, unknown_words=True)
+    assert abstains(on_topic, "nl", config) == (False, pytest.approx(1.25), 1.2)
+    off_topic = Signals(relevance=0.9, topicality=0.15, unknown_words=False)
+    assert abstains(off_topic, "en", config)[0]
+    assert not abstains(Signals(relevance=0.97, topicality=0.15, unknown_words=True), "en", config)[0]
+    # Without guard vectors only the main encoder's relevance counts, with the higher bar for unknown words.
+    assert not abstains(Signals(relevance=0.85, topicality=None, unknown_words=False), "nl", config)[0]
+    assert abstains(Signals(relevance=0.85, topicality=None, unknown_words=True), "nl", config)[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "yes", "no"),
+    [
+        ("Op welke datum stelde de raad de nota vast?", "date", "op 7 juli 2016 vastgesteld", "De raad stemde in."),
+        ("How large is the loan fund?", "money", "een lening van € 2 miljoen", "een lening voor woningen"),
+        ("Hoe snel besloot de commissie?", "duration", "binnen zestien dagen", "De commissie besloot snel."),
+        ("How many residents took part?", "count", "Er deden 140 bewoners mee.", "Er deden bewoners mee."),
+        ("Waarom trad de secretaris af?", "reason", "Hij trad af omdat hij op was.", "Hij trad eind 2015 af."),
+    ],
+)
+def test_answer_types(question: str, kind: str, yes: str, no: str) -> None:
+    cues = read_question(question)
+    assert cues.answer_type == kind
+    assert looks_like(cues.answer_type, yes)
+    assert not looks_like(cues.answer_type, no)
+
+
+def test_no_answer_type_for_open_questions() -> None:
+    assert read_question("Wat werkte goed bij bewonersinitiatieven?").answer_type is None

@@ -245,3 +245,47 @@ def test_rebuild_reuses_cached_embeddings(corpus: Path, tmp_path: Path) -> None:
     assert rebuilt.embedded_chunks == 0 and embedder.passages == first.embedded_chunks  # nothing embedded twice
     hits = Retriever(settings, embedder).search("loting Brakelsteyn", k=1)
     assert hits[0].document == "cases/burgerpanel/analyse.pdf"
+
+
+class CountingGuard(CountingEmbedder):
+    name = "fake-guard"
+
+
+def test_guard_vectors_are_embedded_once_and_carried(corpus: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    settings = _settings(corpus, tmp_path)
+    guard = CountingGuard()
+    first = build_index(settings, HashEmbedder(), guard=guard)
+    assert guard.passages == first.chunks  # one guard vector per passage, none per sentence
+
+    def guard_rows() -> dict[int, bytes]:
+        folder = IndexLayout(settings.index).current_dir()
+        assert folder is not None
+        with sqlite3.connect(folder / "meta.sqlite") as connection:
+            return dict(connection.execute("SELECT chunk_id, vector FROM guard"))
+
+    before = guard_rows()
+    (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen digitaal platform trok veel reacties.\n", "utf-8")
+    guard.passages, guard.texts = 0, []
+    second = build_index(settings, HashEmbedder(), guard=guard)
+    after = guard_rows()
+    assert guard.passages == 1 and "digitaal platform" in guard.texts[0]  # only the new passage
+    assert len(after) == second.chunks
+    assert all(after[cid] == vector for cid, vector in before.items())  # carried unchanged, same ids
+
+    # the composer reads them: a question near the new passage has a higher topicality than one far off
+    retriever = Retriever(settings, HashEmbedder(), guard=guard)
+    version = retriever.version()
+    ids = list(after)
+    near = version.topicality(guard.embed_queries(["digitaal platform reacties"])[0], ids)
+    far = version.topicality(guard.embed_queries(["erwtensoep recept"])[0], ids)
+    assert near > far
+
+
+def test_switching_the_guard_encoder_off_is_a_settings_change(corpus: Path, tmp_path: Path) -> None:
+    build_index(_settings(corpus, tmp_path), HashEmbedder(), guard=CountingGuard())
+    off = _settings(corpus, tmp_path, indexing={"guard_encoder": None})
+    with pytest.raises(IndexMismatchError, match="guard_encoder"):
+        Retriever(off, HashEmbedder()).search("budget")
+    assert build_index(off, HashEmbedder()).rebuilt

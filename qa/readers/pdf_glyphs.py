@@ -109,9 +109,7 @@ def glyph_name_to_text(name: str) -> str | None:
             return None
         parts.append(text)
     text = "".join(parts)
-    text = "".join(
-        unicodedata.normalize("NFKC", char) if 0xFB00 <= ord(char) <= 0xFB4F else char for char in text
-    )
+    text = "".join(unicodedata.normalize("NFKC", char) if 0xFB00 <= ord(char) <= 0xFB4F else char for char in text)
     if not text or any(is_private_use(c) or unicodedata.category(c) in ("Cc", "Cs", "Cn") for c in text):
         return None
     return text
@@ -416,8 +414,7 @@ class _Program:
                 result = (
                     self.upm,
                     tuple(
-                        (op, tuple((round(x), round(y)) for x, y in args if args is not None))
-                        for op, args in pen.value
+                        (op, tuple((round(x), round(y)) for x, y in args if args is not None)) for op, args in pen.value
                     ),
                 )
         self._outlines[gid] = result
