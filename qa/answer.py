@@ -304,19 +304,31 @@ def retrieve(
     if filters.kind is None and cues.kind is not None:
         filters = replace(filters, kind=cues.kind)
     query_vector = retriever.embedder.embed_queries([resolved.query])[0]
+    guarded = retriever.guard is not None and bool(version.manifest.get("guard_encoder"))
+    guard_vector = retriever.guard.embed_queries([resolved.query])[0] if guarded and retriever.guard else None
     # Depth and breadth: the best passages whatever their case (a question about one case needs
     # several of its passages), then the best per case (a cross-case question needs several cases).
     deep = retriever.search(
-        resolved.query, k=config.passages, filters=filters, query_vector=query_vector, auto_scope=False, per_case=0
+        resolved.query,
+        k=config.passages,
+        filters=filters,
+        query_vector=query_vector,
+        auto_scope=False,
+        per_case=0,
+        guard_vector=guard_vector,
     )
     broad = retriever.search(
-        resolved.query, k=config.passages, filters=filters, query_vector=query_vector, auto_scope=False
+        resolved.query,
+        k=config.passages,
+        filters=filters,
+        query_vector=query_vector,
+        auto_scope=False,
+        guard_vector=guard_vector,
     )
     seen = {h.chunk_id for h in deep}
     hits = sorted(deep + [h for h in broad if h.chunk_id not in seen], key=lambda h: -h.score)
     topicality = None
-    if retriever.guard is not None and version.manifest.get("guard_encoder"):
-        guard_vector = retriever.guard.embed_queries([resolved.query])[0]
+    if guard_vector is not None:
         topicality = version.topicality(guard_vector, [h.chunk_id for h in hits])
     signals = Signals(
         relevance=version.relevance(query_vector, config.peak_weight),

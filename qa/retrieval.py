@@ -19,6 +19,7 @@ from qa.errors import IndexMismatchError, IndexMissingError
 from qa.indexer import manifest_differences, manifest_for
 from qa.layout import IndexLayout
 from qa.lexical import LexicalIndex, tokenize
+from qa.question import detect_language
 from qa.records import CaseInfo
 from qa.scope import named_cases
 from qa.settings import RetrievalSettings, Settings
@@ -159,14 +160,18 @@ class IndexVersion:
         top = max(float(sims.max()), float(self.dense.search(vector, 1)[1][0]) if len(self.dense) else 0.0)
         return top + peak_weight * (top - float(np.median(sims)))
 
-    def topicality(self, vector: np.ndarray, chunk_ids: list[int]) -> float:
-        """Best cosine between a guard-encoder query vector and these chunks' guard vectors (0 without)."""
+    def guard_scores(self, vector: np.ndarray, chunk_ids: list[int]) -> dict[int, float]:
+        """Cosine between a guard-encoder query vector and these chunks' guard vectors (those that have one)."""
         with self._lock:
             blobs = store.read_guard(self.connection, chunk_ids)
         if not blobs:
-            return 0.0
+            return {}
         matrix = np.vstack([np.frombuffer(b, dtype=np.float32) for b in blobs.values()])
-        return float((matrix @ vector).max())
+        return dict(zip(blobs, (matrix @ vector).tolist(), strict=True))
+
+    def topicality(self, vector: np.ndarray, chunk_ids: list[int]) -> float:
+        """Best guard cosine over these chunks (0 without guard vectors): is the question on topic?"""
+        return max(self.guard_scores(vector, chunk_ids).values(), default=0.0)
 
     def knows_word(self, token: str) -> bool:
         return self.lexical.knows(token)
@@ -235,6 +240,7 @@ class Retriever:
         query_vector: np.ndarray | None = None,
         auto_scope: bool = True,
         per_case: int | None = None,
+        guard_vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """Top-k hits. With `auto_scope`, a question that names a case or municipality (and has no
         explicit case or municipality filter) is searched within those cases and the study."""
@@ -260,6 +266,16 @@ class Retriever:
             ids, _scores = version.lexical.search(query, n, mask)
             coverage = self._coverage(version, query) ** config.lexical_coverage_power
             rankings.append((ids, config.lexical_weight * coverage))
+        guard_weight = config.guard_weight_en if detect_language(query) == "en" else config.guard_weight_nl
+        if mode == "hybrid" and guard_weight > 0 and self.guard is not None and version.manifest.get("guard_encoder"):
+            # A third ranking of the fused candidates by the guard encoder, whose vectors align languages
+            # better: measured to help English questions over the Dutch study (see RetrievalSettings).
+            pool = reciprocal_rank_fusion(rankings, config.rrf_k)
+            if guard_vector is None:
+                guard_vector = self.guard.embed_queries([query])[0]
+            scores = version.guard_scores(guard_vector, list(pool))
+            by_guard = np.array(sorted(scores, key=lambda i: (-scores[i], i)), dtype=np.int64)
+            rankings.append((by_guard, guard_weight))
         fused = reciprocal_rank_fusion(rankings, config.rrf_k)
         ordered = sorted(fused, key=lambda i: (-fused[i], -dense_scores.get(i, 0.0), i))
         if vector is not None and config.sentence_weight > 0 and ordered:

@@ -62,6 +62,13 @@ class RetrievalSettings(BaseModel):
         description="Scale the lexical weight by (share of question words the index knows) ** this: an English "
         "question over Dutch text matches few words, and its BM25 ranking is then mostly noise.",
     )
+    guard_weight_en: float = Field(
+        0.5,
+        ge=0,
+        description="Weight of a third ranking of the fused candidates by the guard encoder (indexing.guard_encoder) "
+        "for English questions; its vectors align English with Dutch better than e5-small's.",
+    )
+    guard_weight_nl: float = Field(0.0, ge=0, description="The same for Dutch questions (measured: no gain).")
     per_case: int = Field(2, ge=0, description="At most this many hits per case in the top k (0: no cap).")
     sentence_weight: float = Field(
         0.0, ge=0, description="Weight of the best-matching-sentence ranking when re-ranking (0: off)."
@@ -97,7 +104,7 @@ class AnswerSettings(BaseModel):
     abstain_unknown_en: float = Field(0.86, description="Bar for English questions with words unknown to the study.")
     guard_weight: float = Field(1.0, ge=0, description="Weight of the guard encoder's topicality.")
     guarded_bar_nl: float = Field(1.165, description="With a guard: abstain on Dutch questions scoring below this.")
-    guarded_bar_en: float = Field(1.095, description="With a guard: abstain on English questions scoring below this.")
+    guarded_bar_en: float = Field(1.105, description="With a guard: abstain on English questions scoring below this.")
     suggest_within: float = Field(0.06, ge=0, description="On abstention, offer nearby topics this close to the bar.")
 
 

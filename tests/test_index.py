@@ -289,3 +289,29 @@ def test_switching_the_guard_encoder_off_is_a_settings_change(corpus: Path, tmp_
     with pytest.raises(IndexMismatchError, match="guard_encoder"):
         Retriever(off, HashEmbedder()).search("budget")
     assert build_index(off, HashEmbedder()).rebuilt
+
+
+class QueryCountingGuard(CountingGuard):
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+        self.queries.extend(texts)
+        return super().embed_queries(texts)
+
+
+def test_guard_ranking_joins_the_fusion_for_english_questions_only(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path, retrieval={"guard_weight_en": 0.5, "guard_weight_nl": 0.0})
+    guard = QueryCountingGuard()
+    build_index(settings, HashEmbedder(), guard=guard)
+    retriever = Retriever(settings, HashEmbedder(), guard=guard)
+    retriever.search("Wat werkte goed bij het buurtbudget?", k=3)
+    assert guard.queries == []
+    english = retriever.search("What worked well for the neighbourhood budget?", k=3)
+    assert guard.queries == ["What worked well for the neighbourhood budget?"]
+    # the third ranking changes the fused scores: without it they are those of dense + BM25 alone
+    plain = Retriever(_settings(corpus, tmp_path, retrieval={"guard_weight_en": 0.0}), HashEmbedder(), guard=guard)
+    assert [h.score for h in plain.search("What worked well for the neighbourhood budget?", k=3)] != [
+        h.score for h in english
+    ]
