@@ -273,8 +273,8 @@ class Retriever:
             pool = reciprocal_rank_fusion(rankings, config.rrf_k)
             if guard_vector is None:
                 guard_vector = self.guard.embed_queries([query])[0]
-            scores = version.guard_scores(guard_vector, list(pool))
-            by_guard = np.array(sorted(scores, key=lambda i: (-scores[i], i)), dtype=np.int64)
+            cosines = version.guard_scores(guard_vector, list(pool))
+            by_guard = np.array(sorted(cosines, key=lambda i: (-cosines[i], i)), dtype=np.int64)
             rankings.append((by_guard, guard_weight))
         fused = reciprocal_rank_fusion(rankings, config.rrf_k)
         ordered = sorted(fused, key=lambda i: (-fused[i], -dense_scores.get(i, 0.0), i))
