@@ -214,6 +214,11 @@ class Context:
             self._embedders[spec] = embedder
         return self._embedders[spec]
 
+    def guard(self) -> Embedder | None:
+        """The topic guard's encoder (indexing.guard_encoder), loaded once; None when switched off."""
+        spec = self.settings.indexing.guard_encoder
+        return self.embedder(spec) if spec else None
+
     def folder(self, name: str) -> Path:
         path = self.workdir / name
         path.mkdir(parents=True, exist_ok=True)

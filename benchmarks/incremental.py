@@ -49,10 +49,16 @@ TARGET_NO_CHANGE_SECONDS = 2.0
 class Build:
     summary: IndexSummary
     calls: CountingEmbedder
+    guard_calls: CountingEmbedder | None = None  # the topic guard's encoder, when it is on
 
     @property
     def encoder_calls(self) -> int:
-        return self.calls.passage_calls + self.calls.query_calls
+        guard = self.guard_calls.passage_calls + self.guard_calls.query_calls if self.guard_calls else 0
+        return self.calls.passage_calls + self.calls.query_calls + guard
+
+    @property
+    def encoder_seconds(self) -> float:
+        return self.calls.seconds + (self.guard_calls.seconds if self.guard_calls else 0.0)
 
 
 @dataclass
@@ -147,33 +153,36 @@ def _marked(markdown: str, copy: int) -> str:
     return f"Kopie {copy}. {markdown}"
 
 
-def _build(settings: Settings, embedder: Embedder, rebuild: bool = False) -> Build:
+def _build(settings: Settings, embedder: Embedder, guard: Embedder | None, rebuild: bool = False) -> Build:
     calls = CountingEmbedder(embedder)
-    return Build(build_index(settings, calls, rebuild=rebuild), calls)
+    guard_calls = CountingEmbedder(guard) if guard else None
+    return Build(build_index(settings, calls, rebuild=rebuild, guard=guard_calls), calls, guard_calls)
 
 
 def _scenario(
     context: Context, spec: str, corpus: Path, folder: Path, estimate: bool, add_case: Callable[[Path], None]
 ) -> Outcome:
     embedder = context.embedder(spec)
+    guard = context.guard()
+    zero_guard = ZeroCostEmbedder(guard) if guard else None
     settings = context.settings_for(corpus, folder / "index")
     for case in ("toegevoegd", ADDED_CASE):
         shutil.rmtree(corpus / "cases" / case, ignore_errors=True)
 
     log.info("incremental [%s]: base index (zero-cost stand-in encoder)", spec)
-    base = build_index(settings, ZeroCostEmbedder(embedder))
+    base = build_index(settings, ZeroCostEmbedder(embedder), guard=zero_guard)
     add_case(corpus)
     log.info("incremental [%s]: build after adding the case", spec)
-    added = _build(settings, embedder)
+    added = _build(settings, embedder, guard)
     log.info("incremental [%s]: build with nothing changed", spec)
-    unchanged = _build(settings, embedder)
+    unchanged = _build(settings, embedder, guard)
     log.info("incremental [%s]: --rebuild with the embedding cache warm", spec)
-    warm = _build(settings, embedder, rebuild=True)
+    warm = _build(settings, embedder, guard, rebuild=True)
 
     fresh = context.settings_for(corpus, folder / "from-scratch")
     if not estimate:
         log.info("incremental [%s]: full build from scratch (real encoder)", spec)
-        full = _build(fresh, embedder)
+        full = _build(fresh, embedder, guard)
         return Outcome(
             base,
             added,
@@ -181,12 +190,12 @@ def _scenario(
             warm,
             full.summary.seconds,
             full.summary.chunks,
-            full.summary.seconds - full.calls.seconds,
+            full.summary.seconds - full.encoder_seconds,
             False,
         )
     log.info("incremental [%s]: full build from scratch with the zero-cost stand-in (non-encoder cost)", spec)
-    overhead = build_index(fresh, ZeroCostEmbedder(embedder))
-    seconds_per_chunk, sample = _seconds_per_chunk(context, embedder, fresh)
+    overhead = build_index(fresh, ZeroCostEmbedder(embedder), guard=zero_guard)
+    seconds_per_chunk, sample = _seconds_per_chunk(context, embedder, guard, fresh)
     return Outcome(
         base,
         added,
@@ -201,8 +210,11 @@ def _scenario(
     )
 
 
-def _seconds_per_chunk(context: Context, embedder: Embedder, settings: Settings) -> tuple[float, int]:
-    """The encoder's seconds per chunk (its text and its sentences') on chunks spread over the corpus."""
+def _seconds_per_chunk(
+    context: Context, embedder: Embedder, guard: Embedder | None, settings: Settings
+) -> tuple[float, int]:
+    """The encoders' seconds per chunk (its text and its sentences', plus the guard encoder on the chunk)
+    on chunks spread over the corpus."""
     per_chunk = chunk_texts(settings)
     wanted = QUICK_SAMPLE_CHUNKS if context.quick else SAMPLE_CHUNKS
     sample = per_chunk[:: max(1, len(per_chunk) // wanted)][:wanted]
@@ -210,6 +222,10 @@ def _seconds_per_chunk(context: Context, embedder: Embedder, settings: Settings)
     log.info("incremental: encoder %s alone on %d chunks (%d texts)", embedder.name, len(sample), len(texts))
     with stopwatch() as elapsed:
         embed_like_indexer(embedder, texts, context.settings.indexing.batch_size)
+        if guard is not None:
+            embed_like_indexer(
+                guard, [texts_of_chunk[0] for texts_of_chunk in sample], context.settings.indexing.batch_size
+            )
     return elapsed[0] / len(sample), len(sample)
 
 
@@ -228,7 +244,7 @@ def _report(section: Section, spec: str, outcome: Outcome, batch_size: int) -> N
         "texts",
         "texts that build embedded (the new chunks and their sentences)",
     )
-    section.add(p + "added.encoder_seconds", added.calls.seconds, "s", "of which inside the encoder")
+    section.add(p + "added.encoder_seconds", added.encoder_seconds, "s", "of which inside the encoders")
     section.add(p + "full.chunks", outcome.full_chunks, "chunks", "chunks in the final corpus")
     section.add(
         p + "full.seconds",
