@@ -37,6 +37,7 @@ class Candidate:
     page: int | None
     score: float
     similarity: float
+    sentences: int = 1  # a sentence, or two quoted together
 
     @property
     def quote(self) -> str:
@@ -135,7 +136,7 @@ def candidates(
                 )
                 joined = max(score, f_score) + config.pair_bonus
                 if joined > score:
-                    found.append(Candidate(hit, a, f_end, item.page, joined, similarity))
+                    found.append(Candidate(hit, a, f_end, item.page, joined, similarity, sentences=2))
                     continue
             found.append(Candidate(hit, a, b, item.page, score, similarity))
     return sorted(found, key=lambda c: -c.score)
@@ -191,7 +192,8 @@ def select(found: list[Candidate], config: AnswerSettings, single_case: bool) ->
         group = groups.setdefault(candidate.group, [])
         if candidate.hit.chunk_id in used_chunks and not single_case:
             continue
-        if len(group) >= config.quotes_per_case or (group and candidate.score < group[0].score - config.quote_margin):
+        over_budget = sum(c.sentences for c in group) + candidate.sentences > config.sentences_per_case
+        if over_budget or (group and candidate.score < group[0].score - config.quote_margin):
             continue
         if any(
             c.hit.chunk_id == candidate.hit.chunk_id and c.start < candidate.end and candidate.start < c.end

@@ -81,19 +81,19 @@ class AnswerSettings(BaseModel):
 
     passages: int = Field(10, ge=1, description="Passages retrieved per question.")
     lexical_weight: float = Field(0.1, ge=0, description="Weight of word overlap next to sentence similarity.")
-    section_weight: float = Field(0.02, ge=0, description="Bonus for sentences in a section matching the intent.")
+    section_weight: float = Field(0.04, ge=0, description="Bonus for sentences in a section matching the intent.")
     rank_penalty: float = Field(0.002, ge=0, description="Score lost per retrieval rank of the passage.")
-    group_margin: float = Field(0.1, ge=0, description="Quotes must score within this of the best one.")
-    quote_margin: float = Field(0.02, ge=0, description="Extra quotes per case within this of the case's best.")
+    group_margin: float = Field(0.07, ge=0, description="Quotes must score within this of the best one.")
+    quote_margin: float = Field(0.04, ge=0, description="Extra quotes per case within this of the case's best.")
     answer_type_bonus: float = Field(
         0.02,
         ge=0,
         description="Bonus for sentences holding what the question asks for: a date, an amount, a duration, "
         "a count or a reason.",
     )
-    pair_bonus: float = Field(0.03, description="Bonus for quoting a sentence together with the one after it.")
+    pair_bonus: float = Field(0.0, description="Bonus for quoting a sentence together with the one after it.")
     intro_penalty: float = Field(0.05, ge=0, description="Score lost by sentences in a document's opening lines.")
-    quotes_per_case: int = Field(2, ge=1, le=3)
+    sentences_per_case: int = Field(3, ge=1, le=3, description="Sentences quoted per case (or for the synthesis).")
     max_cases: int = Field(5, ge=1)
     # Abstention: relevance = best passage cosine + peak_weight * (best - median cosine over the
     # index); a question with words the study never uses must clear the higher bar. Calibrated on
