@@ -15,7 +15,7 @@ import argparse
 import json
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.answer import retrieve
@@ -36,6 +36,8 @@ class Point:
     off_topic: bool
     guarded: float  # relevance + guard_weight * topicality
     relevance: float
+    unknown_words: bool
+    group: str = ""  # the bar it is held against (set by calibrate)
 
 
 def points(service: Vraagbaak) -> list[Point]:
@@ -47,7 +49,7 @@ def points(service: Vraagbaak) -> list[Point]:
                 got = retrieve(service.retriever, q.question, Filters(), [], settings)
                 s = got.signals
                 guarded = s.relevance + settings.answer.guard_weight * (s.topicality or 0.0)
-                found.append(Point(q.question, q.lang, off, guarded, s.relevance))
+                found.append(Point(q.question, q.lang, off, guarded, s.relevance, s.unknown_words))
     return found
 
 
@@ -64,14 +66,50 @@ def rates(bar: float, scores_in: list[float], scores_off: list[float]) -> tuple[
     return false, caught
 
 
-def calibrate(data: list[Point], field: str, max_false: float, repeat: int) -> dict[str, dict[str, float]]:
+def _group(point: Point, split_unknown: bool) -> str:
+    """Dutch questions get a second bar when they use words the study never does (English ones always do)."""
+    if split_unknown and point.lang == "nl":
+        return "nl, unknown words" if point.unknown_words else "nl, all words known"
+    return point.lang
+
+
+def _fit_and_score(train: list[Point], test: list[Point], field: str, max_false: float) -> tuple[float, float]:
+    """Bars chosen per group on `train`, applied to `test`: its false abstention and abstention."""
+    bars = {
+        group: choose_bar(
+            [getattr(p, field) for p in train if p.group == group and not p.off_topic],
+            [getattr(p, field) for p in train if p.group == group and p.off_topic],
+            max_false,
+        )
+        for group in {p.group for p in train}
+    }
+    inside = [p for p in test if not p.off_topic]
+    outside = [p for p in test if p.off_topic]
+    false = sum(getattr(p, field) < bars.get(p.group, 0.0) for p in inside) / len(inside) if inside else 0.0
+    caught = sum(getattr(p, field) < bars.get(p.group, 0.0) for p in outside) / len(outside) if outside else 0.0
+    return false, caught
+
+
+def calibrate(
+    data: list[Point], field: str, max_false: float, repeat: int, split_unknown: bool
+) -> dict[str, dict[str, float]]:
+    grouped = [replace(p, group=_group(p, split_unknown)) for p in data]
     results: dict[str, dict[str, float]] = {}
-    for lang in sorted({p.lang for p in data}):
-        mine = [p for p in data if p.lang == lang]
+    for group in sorted({p.group for p in grouped}):
+        mine = [p for p in grouped if p.group == group]
         score_in = [getattr(p, field) for p in mine if not p.off_topic]
         score_off = [getattr(p, field) for p in mine if p.off_topic]
         bar = choose_bar(score_in, score_off, max_false)
         false, caught = rates(bar, score_in, score_off)
+        results[group] = {
+            "in_scope": len(score_in),
+            "off_topic": len(score_off),
+            "bar": round(bar, 4),
+            "false_abstention": round(false, 4),
+            "abstention": round(caught, 4),
+        }
+    for lang in sorted({p.lang for p in grouped}):
+        mine = [p for p in grouped if p.lang == lang]
         rng = random.Random(0)
         cv_false: list[float] = []
         cv_caught: list[float] = []
@@ -80,24 +118,15 @@ def calibrate(data: list[Point], field: str, max_false: float, repeat: int) -> d
             rng.shuffle(shuffled)
             half = len(shuffled) // 2
             for train, test in ((shuffled[:half], shuffled[half:]), (shuffled[half:], shuffled[:half])):
-                b = choose_bar(
-                    [getattr(p, field) for p in train if not p.off_topic],
-                    [getattr(p, field) for p in train if p.off_topic],
-                    max_false,
-                )
-                f, c = rates(
-                    b,
-                    [getattr(p, field) for p in test if not p.off_topic],
-                    [getattr(p, field) for p in test if p.off_topic],
-                )
+                f, c = _fit_and_score(train, test, field, max_false)
                 cv_false.append(f)
                 cv_caught.append(c)
-        results[lang] = {
-            "in_scope": len(score_in),
-            "off_topic": len(score_off),
-            "bar": round(bar, 4),
-            "false_abstention": round(false, 4),
-            "abstention": round(caught, 4),
+        fitted_false, fitted_caught = _fit_and_score(mine, mine, field, max_false)
+        results[f"{lang}, overall"] = {
+            "in_scope": sum(not p.off_topic for p in mine),
+            "off_topic": sum(p.off_topic for p in mine),
+            "false_abstention": round(fitted_false, 4),
+            "abstention": round(fitted_caught, 4),
             "cv_false_abstention": round(sum(cv_false) / len(cv_false), 4),
             "cv_abstention": round(sum(cv_caught) / len(cv_caught), 4),
         }
@@ -112,26 +141,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     service = Vraagbaak(Settings())
     data = points(service)
+    m, r = args.max_false, args.folds_repeat
     report = {
-        "guarded (relevance + guard topicality)": calibrate(data, "guarded", args.max_false, args.folds_repeat),
-        "relevance alone": calibrate(data, "relevance", args.max_false, args.folds_repeat),
+        "guarded, Dutch split by unknown words": calibrate(data, "guarded", m, r, split_unknown=True),
+        "guarded, one bar per language": calibrate(data, "guarded", m, r, split_unknown=False),
+        "relevance alone, Dutch split": calibrate(data, "relevance", m, r, split_unknown=True),
     }
     if args.json:
         print(json.dumps(report))
         return 0
+    print(f"abstention bars, chosen for at most {m:.0%} false abstention per group; CV = 2-fold x {r}")
     print(
-        f"abstention bars, chosen for at most {args.max_false:.0%} false abstention; CV = 2-fold x {args.folds_repeat}"
-    )
-    print(
-        f"{'signal':<40} {'lang':<4} {'in':>4} {'off':>4} {'bar':>7} {'falseAb':>8} {'abstain':>8} "
+        f"{'signal':<38} {'group':<20} {'in':>4} {'off':>4} {'bar':>7} {'falseAb':>8} {'abstain':>8} "
         f"{'cv fAb':>7} {'cv abst':>8}"
     )
-    for signal, by_lang in report.items():
-        for lang, r in by_lang.items():
+    nan = float("nan")
+    for signal, groups in report.items():
+        for group, x in groups.items():
             print(
-                f"{signal:<40} {lang:<4} {r['in_scope']:>4} {r['off_topic']:>4} {r['bar']:>7.3f} "
-                f"{r['false_abstention']:>8.3f} {r['abstention']:>8.3f} {r['cv_false_abstention']:>7.3f} "
-                f"{r['cv_abstention']:>8.3f}"
+                f"{signal:<38} {group:<20} {x['in_scope']:>4} {x['off_topic']:>4} {x.get('bar', nan):>7.3f} "
+                f"{x['false_abstention']:>8.3f} {x['abstention']:>8.3f} {x.get('cv_false_abstention', nan):>7.3f} "
+                f"{x.get('cv_abstention', nan):>8.3f}"
             )
     return 0
 

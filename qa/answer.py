@@ -250,11 +250,15 @@ class Signals:
 def abstains(signals: Signals, language: str, config: AnswerSettings) -> tuple[bool, float, float]:
     """Whether to abstain, with the score and the bar it was held against (pure).
 
-    With a guard encoder the score is relevance + guard_weight * topicality against a bar per language;
-    without one, relevance alone against a bar that is higher when the question uses unknown words."""
+    With a guard encoder the score is relevance + guard_weight * topicality against a bar per language
+    (for Dutch, a higher one when the question uses a word the study never does; an English question
+    always does); without one, relevance alone against bars chosen the same way."""
     if signals.topicality is not None:
         score = signals.relevance + config.guard_weight * signals.topicality
-        bar = config.guarded_bar_en if language == "en" else config.guarded_bar_nl
+        if language == "en":
+            bar = config.guarded_bar_en
+        else:
+            bar = config.guarded_bar_nl_unknown if signals.unknown_words else config.guarded_bar_nl
     else:
         score = signals.relevance
         if not signals.unknown_words:

@@ -141,12 +141,12 @@ def evaluate(
 
 
 def format_table(results: Results) -> str:
-    lines = [f"{'relevant':<9} {'mode':<8} {'lang':<4} {'n':>5} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6}"]
+    lines = [f"{'relevant':<9} {'mode':<13} {'lang':<4} {'n':>5} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6}"]
     for relevance, by_mode in results.items():
         for mode, by_lang in by_mode.items():
             for lang, s in by_lang.items():
                 lines.append(
-                    f"{relevance:<9} {mode:<8} {lang:<4} {s.n:>5} {s.recall_at_1:>6.3f} {s.recall_at_5:>6.3f} "
+                    f"{relevance:<9} {mode:<13} {lang:<4} {s.n:>5} {s.recall_at_1:>6.3f} {s.recall_at_5:>6.3f} "
                     f"{s.recall_at_10:>6.3f} {s.mrr:>6.3f}"
                 )
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -192,9 +193,13 @@ def test_question_cues(question: str, language: str, intent: str | None, kind: s
 
 
 def test_abstention_rule_with_and_without_a_guard() -> None:
-    config = AnswerSettings(guard_weight=1.0, guarded_bar_nl=1.2, guarded_bar_en=1.1, abstain_below=0.8)
-    on_topic = Signals(relevance=0.9, topicality=0.35, unknown_words=True)
+    config = AnswerSettings(
+        guard_weight=1.0, guarded_bar_nl=1.2, guarded_bar_nl_unknown=1.3, guarded_bar_en=1.1, abstain_below=0.8
+    )
+    on_topic = Signals(relevance=0.9, topicality=0.35, unknown_words=False)
     assert abstains(on_topic, "nl", config) == (False, pytest.approx(1.25), 1.2)
+    # the same score with a word the study never uses: Dutch questions then face the higher bar
+    assert abstains(replace(on_topic, unknown_words=True), "nl", config) == (True, pytest.approx(1.25), 1.3)
     off_topic = Signals(relevance=0.9, topicality=0.15, unknown_words=False)
     assert abstains(off_topic, "en", config)[0]
     assert not abstains(Signals(relevance=0.97, topicality=0.15, unknown_words=True), "en", config)[0]
