@@ -94,6 +94,7 @@ def service(tmp_path: Path) -> Vraagbaak:
             abstain_unknown_nl=0.0,
             abstain_unknown_en=0.0,
             guarded_bar_nl=-9,
+            guarded_bar_nl_unknown=-9,
             guarded_bar_en=-9,
             group_margin=0.5,
         ),
@@ -149,7 +150,12 @@ def test_abstains_plainly_in_the_question_language(tmp_path: Path, service: Vraa
         service.settings.model_copy(
             update={
                 "answer": AnswerSettings(
-                    abstain_below=9, abstain_unknown_nl=9, abstain_unknown_en=9, guarded_bar_nl=9, guarded_bar_en=9
+                    abstain_below=9,
+                    abstain_unknown_nl=9,
+                    abstain_unknown_en=9,
+                    guarded_bar_nl=9,
+                    guarded_bar_nl_unknown=9,
+                    guarded_bar_en=9,
                 )
             }
         ),
