@@ -179,7 +179,9 @@ def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tup
     return following.start, following.end, following.vector
 
 
-def select(found: list[Candidate], config: AnswerSettings, single_case: bool) -> list[list[Candidate]]:
+def select(
+    found: list[Candidate], config: AnswerSettings, single_case: bool, max_cases: int | None = None
+) -> list[list[Candidate]]:
     """Groups (study first, then cases by their best sentence) of one to three quotes each."""
     if not found:
         return []
@@ -204,7 +206,7 @@ def select(found: list[Candidate], config: AnswerSettings, single_case: bool) ->
         used_chunks.add(candidate.hit.chunk_id)
     ordered = sorted((g for g in groups.values() if g), key=lambda g: (g[0].group != "", -g[0].score))
     study = [g for g in ordered if g[0].group == ""]
-    cases = [g for g in ordered if g[0].group != ""][: config.max_cases]
+    cases = [g for g in ordered if g[0].group != ""][: max_cases or config.max_cases]
     return study[:1] + cases
 
 
@@ -362,7 +364,8 @@ def compose_answer(
         return _abstain(question, cues, hits if score >= bar - config.suggest_within else [])
 
     single_case = filters.case is not None or len(filters.scope) == 1
-    groups = select(found, config, single_case)
+    factoid = cues.answer_type is not None and not cues.other_cases
+    groups = select(found, config, single_case, config.factoid_cases if factoid else None)
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
     lines = [_lead(cues, groups, len(version.cases)), ""]
