@@ -266,10 +266,10 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_search(settings: Settings, args: argparse.Namespace) -> int:
-    from qa.embedders import load_embedder
-    from qa.retrieval import Filters, Retriever
+    from qa.retrieval import Filters
+    from qa.service import Vraagbaak
 
-    retriever = Retriever(settings, load_embedder(settings.indexing.encoder, settings.indexing.batch_size))
+    retriever = Vraagbaak(settings).retriever  # with the guard encoder, as `qa ask` and the app search
     filters = Filters(case=args.case, municipality=args.municipality, kind=args.kind, year=args.year)
     questions = [args.question] if args.question else (line.strip() for line in sys.stdin)
     for question in questions:
