@@ -18,7 +18,7 @@ import numpy as np
 from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like, read_question
 from qa.records import Answer, CaseInfo, Citation, Turn
-from qa.retrieval import Filters, Hit, Retriever, Sentence
+from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
 from qa.scope import named_cases
 from qa.settings import AnswerSettings, Settings
 
@@ -291,6 +291,7 @@ def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit]) -> Answer:
 class Retrieved:
     """The passages an answer is composed from, and what it took to find them."""
 
+    version: IndexVersion  # the one index version everything below comes from
     resolved: Resolved
     filters: Filters
     query_vector: np.ndarray
@@ -324,6 +325,7 @@ def retrieve(
         auto_scope=False,
         per_case=0,
         guard_vector=guard_vector,
+        version=version,
     )
     broad = retriever.search(
         resolved.query,
@@ -332,6 +334,7 @@ def retrieve(
         query_vector=query_vector,
         auto_scope=False,
         guard_vector=guard_vector,
+        version=version,
     )
     seen = {h.chunk_id for h in deep}
     hits = sorted(deep + [h for h in broad if h.chunk_id not in seen], key=lambda h: -h.score)
@@ -343,7 +346,7 @@ def retrieve(
         topicality=topicality,
         unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
     )
-    return Retrieved(resolved, filters, query_vector, hits, signals)
+    return Retrieved(version, resolved, filters, query_vector, hits, signals)
 
 
 def compose_answer(
@@ -355,8 +358,7 @@ def compose_answer(
 ) -> Answer:
     config = settings.answer
     got = retrieve(retriever, question, filters, history, settings)
-    resolved, filters, hits, cues = got.resolved, got.filters, got.hits, got.resolved.cues
-    version = retriever.version()
+    resolved, filters, hits, cues, version = got.resolved, got.filters, got.hits, got.resolved.cues, got.version
     sentences = version.sentences([h.chunk_id for h in hits])
     found = candidates(hits, sentences, got.query_vector, set(tokenize(resolved.query)), cues, config)
     abstain, score, bar = abstains(got.signals, cues.language, config)

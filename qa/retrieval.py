@@ -241,10 +241,12 @@ class Retriever:
         auto_scope: bool = True,
         per_case: int | None = None,
         guard_vector: np.ndarray | None = None,
+        version: IndexVersion | None = None,
     ) -> list[Hit]:
         """Top-k hits. With `auto_scope`, a question that names a case or municipality (and has no
-        explicit case or municipality filter) is searched within those cases and the study."""
-        version = self.version()
+        explicit case or municipality filter) is searched within those cases and the study. Pass
+        `version` to search the same index version across several calls (it may switch between them)."""
+        version = version or self.version()
         filters = filters or Filters()
         if auto_scope and filters.case is None and filters.municipality is None and not filters.scope:
             named = named_cases(query, version.cases.values())
