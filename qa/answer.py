@@ -38,6 +38,7 @@ class Candidate:
     score: float
     similarity: float
     sentences: int = 1  # a sentence, or two quoted together
+    passage_rank: int = 0  # the passage's place among the retrieved ones (0: best)
 
     @property
     def quote(self) -> str:
@@ -136,9 +137,9 @@ def candidates(
                 )
                 joined = max(score, f_score) + config.pair_bonus
                 if joined > score:
-                    found.append(Candidate(hit, a, f_end, item.page, joined, similarity, sentences=2))
+                    found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank))
                     continue
-            found.append(Candidate(hit, a, b, item.page, score, similarity))
+            found.append(Candidate(hit, a, b, item.page, score, similarity, 1, rank))
     return sorted(found, key=lambda c: -c.score)
 
 
@@ -204,7 +205,11 @@ def select(
             continue  # overlaps a quote already taken from this passage
         group.append(candidate)
         used_chunks.add(candidate.hit.chunk_id)
-    ordered = sorted((g for g in groups.values() if g), key=lambda g: (g[0].group != "", -g[0].score))
+    def standing(group: list[Candidate]) -> float:
+        # a case's best sentence, and how well retrieval ranked its best passage
+        return group[0].score + config.case_rank_weight / (1 + min(c.passage_rank for c in group))
+
+    ordered = sorted((g for g in groups.values() if g), key=lambda g: (g[0].group != "", -standing(g)))
     study = [g for g in ordered if g[0].group == ""]
     cases = [g for g in ordered if g[0].group != ""][: max_cases or config.max_cases]
     return study[:1] + cases

@@ -186,6 +186,7 @@ class AnswerScores:
     n: int
     case_cited: float  # expected case (or the study, for study questions) among the citations
     case_precision: float  # share of the cited cases that are expected (questions that expect cases)
+    case_first: float  # the first case the answer quotes is an expected one (questions that expect cases)
     fact_present: float  # key fact in the answer text
     integrity: float  # share of answers without citation problems
     false_abstention: float
@@ -199,6 +200,7 @@ class AnswerScores:
             "n": self.n,
             "case_cited": round(self.case_cited, 4),
             "case_precision": round(self.case_precision, 4),
+            "case_first": round(self.case_first, 4),
             "fact_present": round(self.fact_present, 4),
             "integrity": round(self.integrity, 4),
             "false_abstention": round(self.false_abstention, 4),
@@ -220,6 +222,7 @@ def evaluate_answers(
     whether the composer wrongly abstains on them, and whether their citations are sound, is scored."""
     rows: list[tuple[str, bool, bool, bool, bool]] = []
     precision: list[tuple[str, float]] = []
+    first: list[tuple[str, bool]] = []
     failures: list[dict[str, object]] = []
     for question in questions:
         answer = ask(question.question)
@@ -231,6 +234,8 @@ def evaluate_answers(
         named = cited - {None}
         if question.cases and named:
             precision.append((question.lang, len(named & set(question.cases)) / len(named)))
+            leading = next(c.case_id for c in answer.citations if c.case_id)
+            first.append((question.lang, leading in question.cases))
         if not (case_ok and fact_ok) or problems or answer.abstained:
             failures.append(
                 {
@@ -274,6 +279,7 @@ def evaluate_answers(
             n=n,
             case_cited=share([r[1] for r in mine]),
             case_precision=sum(precise) / len(precise) if precise else 0.0,
+            case_first=share([ok for lg, ok in first if lang is None or lg == lang]),
             fact_present=share([r[2] for r in mine]),
             integrity=share([r[3] for r in mine] + [r[2] for r in theirs] + [r[2] for r in wides]),
             false_abstention=share([r[4] for r in mine]),
@@ -289,13 +295,13 @@ def evaluate_answers(
 
 def format_answer_table(results: dict[str, AnswerScores]) -> str:
     lines = [
-        f"{'lang':<5} {'n':>4} {'case':>6} {'c.prec':>6} {'fact':>6} {'integr':>7} {'falseAb':>8} "
+        f"{'lang':<5} {'n':>4} {'case':>6} {'c.prec':>6} {'c.1st':>6} {'fact':>6} {'integr':>7} {'falseAb':>8} "
         f"{'off n':>6} {'abstain':>8} {'broad n':>8} {'broadFA':>8}"
     ]
     for lang, s in results.items():
         lines.append(
-            f"{lang:<5} {s.n:>4} {s.case_cited:>6.3f} {s.case_precision:>6.3f} {s.fact_present:>6.3f} "
-            f"{s.integrity:>7.3f} {s.false_abstention:>8.3f} {s.offtopic_n:>6} {s.abstention:>8.3f} {s.broad_n:>8} "
-            f"{s.broad_false_abstention:>8.3f}"
+            f"{lang:<5} {s.n:>4} {s.case_cited:>6.3f} {s.case_precision:>6.3f} {s.case_first:>6.3f} "
+            f"{s.fact_present:>6.3f} {s.integrity:>7.3f} {s.false_abstention:>8.3f} {s.offtopic_n:>6} "
+            f"{s.abstention:>8.3f} {s.broad_n:>8} {s.broad_false_abstention:>8.3f}"
         )
     return "\n".join(lines)

@@ -95,6 +95,9 @@ class AnswerSettings(BaseModel):
     intro_penalty: float = Field(0.05, ge=0, description="Score lost by sentences in a document's opening lines.")
     sentences_per_case: int = Field(3, ge=1, le=3, description="Sentences quoted per case (or for the synthesis).")
     max_cases: int = Field(5, ge=1)
+    case_rank_weight: float = Field(
+        0.05, ge=0, description="Cases are listed by best sentence + this / (1 + rank of their best passage)."
+    )
     factoid_cases: int = Field(
         2, ge=1, description="Cases quoted when the question asks for a date, an amount, a count or a reason."
     )
