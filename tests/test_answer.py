@@ -10,11 +10,11 @@ import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
-from qa.answer import Signals, abstains, resolve
+from qa.answer import Candidate, Signals, abstains, resolve, select
 from qa.indexer import build_index
 from qa.question import detect_language, looks_like, read_question
 from qa.records import Answer, CaseInfo, Turn
-from qa.retrieval import Filters
+from qa.retrieval import Filters, Hit
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
 
@@ -233,3 +233,49 @@ def test_answer_types(question: str, kind: str, yes: str, no: str) -> None:
 
 def test_no_answer_type_for_open_questions() -> None:
     assert read_question("Wat werkte goed bij bewonersinitiatieven?").answer_type is None
+
+
+def _candidate(case_id: str | None, score: float, passage_rank: int, chunk_id: int) -> Candidate:
+    text = f"Zin over {case_id or 'de studie'} die iets zegt."
+    hit = Hit(
+        rank=passage_rank + 1,
+        score=0.0,
+        chunk_id=chunk_id,
+        document=f"cases/{case_id}/a.md" if case_id else "study/s.md",
+        kind=None,
+        title="Titel",
+        case_id=case_id,
+        case_title=case_id,
+        municipality=None,
+        year=None,
+        page=None,
+        page_end=None,
+        section="Wat werkte goed",
+        text=text,
+        start=0,
+        end=len(text),
+    )
+    return Candidate(hit, 0, len(text), None, score, score, 1, passage_rank)
+
+
+def test_select_lists_the_study_first_then_cases_by_sentence_and_retrieval_rank() -> None:
+    found = [
+        _candidate("b", 0.90, passage_rank=7, chunk_id=1),
+        _candidate("a", 0.89, passage_rank=0, chunk_id=2),
+        _candidate(None, 0.85, passage_rank=3, chunk_id=3),
+        _candidate("c", 0.70, passage_rank=1, chunk_id=4),  # below the margin: left out
+    ]
+    by_sentence = select(found, AnswerSettings(case_rank_weight=0.0, group_margin=0.07), single_case=False)
+    assert [g[0].group for g in by_sentence] == ["", "b", "a"]
+    with_rank = select(found, AnswerSettings(case_rank_weight=0.05, group_margin=0.07), single_case=False)
+    assert [g[0].group for g in with_rank] == ["", "a", "b"]
+    assert [g[0].group for g in select(found, AnswerSettings(group_margin=0.07), False, max_cases=1)] == ["", "a"]
+
+
+def test_select_quotes_at_most_three_sentences_per_case() -> None:
+    found = [
+        replace(_candidate("a", 0.90 - i * 0.001, passage_rank=i, chunk_id=10 + i), sentences=2 if i == 0 else 1)
+        for i in range(4)
+    ]
+    groups = select(found, AnswerSettings(sentences_per_case=3, quote_margin=0.1), single_case=False)
+    assert sum(c.sentences for c in groups[0]) == 3
