@@ -322,24 +322,18 @@ def retrieve(
     guard_vector = retriever.guard.embed_queries([resolved.query])[0] if guarded and retriever.guard else None
     # Depth and breadth: the best passages whatever their case (a question about one case needs
     # several of its passages), then the best per case (a cross-case question needs several cases).
-    deep = retriever.search(
-        resolved.query,
-        k=config.passages,
-        filters=filters,
-        query_vector=query_vector,
-        auto_scope=False,
-        per_case=0,
-        guard_vector=guard_vector,
-        version=version,
-    )
-    broad = retriever.search(
-        resolved.query,
-        k=config.passages,
-        filters=filters,
-        query_vector=query_vector,
-        auto_scope=False,
-        guard_vector=guard_vector,
-        version=version,
+    deep, broad = (
+        retriever.search(
+            resolved.query,
+            k=config.passages,
+            filters=filters,
+            query_vector=query_vector,
+            auto_scope=False,
+            per_case=per_case,
+            guard_vector=guard_vector,
+            version=version,
+        )
+        for per_case in (0, None)  # no cap per case, then the usual cap
     )
     seen = {h.chunk_id for h in deep}
     hits = sorted(deep + [h for h in broad if h.chunk_id not in seen], key=lambda h: -h.score)
