@@ -53,7 +53,7 @@ def points(service: Vraagbaak) -> list[Point]:
     return found
 
 
-def choose_bar(scores_in: list[float], scores_off: list[float], max_false: float) -> float:
+def choose_bar(scores_in: list[float], max_false: float) -> float:
     """The highest bar that abstains on at most max_false of the in-scope questions."""
     ordered = sorted(scores_in)
     allowed = int(max_false * len(ordered))
@@ -76,11 +76,7 @@ def _group(point: Point, split_unknown: bool) -> str:
 def _fit_and_score(train: list[Point], test: list[Point], field: str, max_false: float) -> tuple[float, float]:
     """Bars chosen per group on `train`, applied to `test`: its false abstention and abstention."""
     bars = {
-        group: choose_bar(
-            [getattr(p, field) for p in train if p.group == group and not p.off_topic],
-            [getattr(p, field) for p in train if p.group == group and p.off_topic],
-            max_false,
-        )
+        group: choose_bar([getattr(p, field) for p in train if p.group == group and not p.off_topic], max_false)
         for group in {p.group for p in train}
     }
     inside = [p for p in test if not p.off_topic]
@@ -99,7 +95,7 @@ def calibrate(
         mine = [p for p in grouped if p.group == group]
         score_in = [getattr(p, field) for p in mine if not p.off_topic]
         score_off = [getattr(p, field) for p in mine if p.off_topic]
-        bar = choose_bar(score_in, score_off, max_false)
+        bar = choose_bar(score_in, max_false)
         false, caught = rates(bar, score_in, score_off)
         results[group] = {
             "in_scope": len(score_in),

@@ -205,6 +205,7 @@ def select(
             continue  # overlaps a quote already taken from this passage
         group.append(candidate)
         used_chunks.add(candidate.hit.chunk_id)
+
     def standing(group: list[Candidate]) -> float:
         # a case's best sentence, and how well retrieval ranked its best passage
         return group[0].score + config.case_rank_weight / (1 + min(c.passage_rank for c in group))
@@ -318,23 +319,22 @@ def retrieve(
     if filters.kind is None and cues.kind is not None:
         filters = replace(filters, kind=cues.kind)
     query_vector = retriever.embedder.embed_queries([resolved.query])[0]
-    guarded = retriever.guard is not None and bool(version.manifest.get("guard_encoder"))
-    guard_vector = retriever.guard.embed_queries([resolved.query])[0] if guarded and retriever.guard else None
+    guard_vector = (
+        retriever.guard.embed_queries([resolved.query])[0] if retriever.guard and retriever.guarded(version) else None
+    )
+    ranking = retriever.rank(
+        resolved.query,
+        k=config.passages,
+        filters=filters,
+        query_vector=query_vector,
+        auto_scope=False,
+        guard_vector=guard_vector,
+        version=version,
+    )
     # Depth and breadth: the best passages whatever their case (a question about one case needs
     # several of its passages), then the best per case (a cross-case question needs several cases).
-    deep, broad = (
-        retriever.search(
-            resolved.query,
-            k=config.passages,
-            filters=filters,
-            query_vector=query_vector,
-            auto_scope=False,
-            per_case=per_case,
-            guard_vector=guard_vector,
-            version=version,
-        )
-        for per_case in (0, None)  # no cap per case, then the usual cap
-    )
+    deep = retriever.hits(ranking, config.passages, per_case=0)
+    broad = retriever.hits(ranking, config.passages)
     seen = {h.chunk_id for h in deep}
     hits = sorted(deep + [h for h in broad if h.chunk_id not in seen], key=lambda h: -h.score)
     topicality = None

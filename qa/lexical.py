@@ -71,6 +71,11 @@ class LexicalIndex:
         """Whether a (stemmed) token occurs anywhere in the indexed texts."""
         return bool(len(self.ids)) and token in self._retriever.vocab_dict
 
+    def known_share(self, query: str) -> float:
+        """Share of the query's words (stemmed, stop words out) that occur in the indexed texts."""
+        tokens = tokenize(query)
+        return sum(1 for token in tokens if self.knows(token)) / len(tokens) if tokens else 0.0
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every indexed chunk for the query (zeros when nothing matches)."""
         if not len(self.ids):

@@ -202,6 +202,9 @@ ANSWER_TYPES: tuple[tuple[AnswerType, re.Pattern[str], re.Pattern[str]], ...] = 
 )
 
 
+_LOOKS = {name: looks for name, _asks, looks in ANSWER_TYPES}
+
+
 def answer_type(folded_question: str) -> AnswerType | None:
     for name, asks, _looks in ANSWER_TYPES:
         if asks.search(folded_question):
@@ -211,7 +214,7 @@ def answer_type(folded_question: str) -> AnswerType | None:
 
 def looks_like(kind: AnswerType, sentence: str) -> bool:
     """Whether a sentence holds the kind of answer asked for (a date, an amount, a reason, ...)."""
-    return any(name == kind and looks.search(sentence) for name, _asks, looks in ANSWER_TYPES)
+    return bool(_LOOKS[kind].search(sentence))
 
 
 @dataclass(frozen=True)

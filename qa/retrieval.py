@@ -18,7 +18,7 @@ from qa.dense import DenseIndex
 from qa.errors import IndexMismatchError, IndexMissingError
 from qa.indexer import manifest_differences, manifest_for
 from qa.layout import IndexLayout
-from qa.lexical import LexicalIndex, tokenize
+from qa.lexical import LexicalIndex
 from qa.question import detect_language
 from qa.records import CaseInfo
 from qa.scope import named_cases
@@ -198,6 +198,16 @@ class IndexVersion:
         self.connection.close()
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """A fused ranking of chunk ids on one index version."""
+
+    version: IndexVersion
+    ordered: list[int]  # chunk ids, best first
+    fused: dict[int, float]  # chunk id -> fused score
+    single_case: bool  # the search was restricted to one case: no diversity cap
+
+
 class Retriever:
     """Searches the current index version with one embedder; reloads when the version changes."""
 
@@ -231,6 +241,10 @@ class Retriever:
     def cases(self) -> dict[str, CaseInfo]:
         return self.version().cases
 
+    def guarded(self, version: IndexVersion) -> bool:
+        """Whether the guard encoder can be used: loaded here, and its vectors are in the index."""
+        return self.guard is not None and bool(version.manifest.get("guard_encoder"))
+
     def search(
         self,
         query: str,
@@ -239,13 +253,24 @@ class Retriever:
         mode: Mode = "hybrid",
         query_vector: np.ndarray | None = None,
         auto_scope: bool = True,
-        per_case: int | None = None,
-        guard_vector: np.ndarray | None = None,
-        version: IndexVersion | None = None,
     ) -> list[Hit]:
         """Top-k hits. With `auto_scope`, a question that names a case or municipality (and has no
-        explicit case or municipality filter) is searched within those cases and the study. Pass
-        `version` to search the same index version across several calls (it may switch between them)."""
+        explicit case or municipality filter) is searched within those cases and the study."""
+        return self.hits(self.rank(query, k, filters, mode, query_vector, auto_scope), k)
+
+    def rank(
+        self,
+        query: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        mode: Mode = "hybrid",
+        query_vector: np.ndarray | None = None,
+        auto_scope: bool = True,
+        guard_vector: np.ndarray | None = None,
+        version: IndexVersion | None = None,
+    ) -> Ranking:
+        """The fused ranking behind `search`, to take hits from more than once (`hits`). Pass `version`
+        to stay on one index version across calls (a re-index may switch it in between)."""
         version = version or self.version()
         filters = filters or Filters()
         if auto_scope and filters.case is None and filters.municipality is None and not filters.scope:
@@ -266,16 +291,16 @@ class Retriever:
         if mode in ("hybrid", "lexical"):
             mask = None if allowed is None else np.isin(version.lexical.ids, allowed)
             ids, _scores = version.lexical.search(query, n, mask)
-            coverage = self._coverage(version, query) ** config.lexical_coverage_power
+            coverage = version.lexical.known_share(query) ** config.lexical_coverage_power
             rankings.append((ids, config.lexical_weight * coverage))
         guard_weight = config.guard_weight_en if detect_language(query) == "en" else config.guard_weight_nl
-        if mode == "hybrid" and guard_weight > 0 and self.guard is not None and version.manifest.get("guard_encoder"):
-            # A third ranking of the fused candidates by the guard encoder, whose vectors align languages
+        if mode == "hybrid" and guard_weight > 0 and self.guard is not None and self.guarded(version):
+            # A third ranking of the candidates by the guard encoder, whose vectors align languages
             # better: measured to help English questions over the Dutch study (see RetrievalSettings).
-            pool = reciprocal_rank_fusion(rankings, config.rrf_k)
             if guard_vector is None:
                 guard_vector = self.guard.embed_queries([query])[0]
-            cosines = version.guard_scores(guard_vector, list(pool))
+            pool = np.unique(np.concatenate([ids for ids, _weight in rankings]))
+            cosines = version.guard_scores(guard_vector, pool.tolist())
             by_guard = np.array(sorted(cosines, key=lambda i: (-cosines[i], i)), dtype=np.int64)
             rankings.append((by_guard, guard_weight))
         fused = reciprocal_rank_fusion(rankings, config.rrf_k)
@@ -285,14 +310,12 @@ class Retriever:
             ordered = sorted(fused, key=lambda i: (-fused[i], i))
         # Diversity across cases only makes sense when the search spans several cases.
         single_case = filters.case is not None or len(filters.scope) == 1
-        cap = config.per_case if per_case is None else per_case
-        return self._hits(version, ordered, fused, k, 0 if single_case else cap)
+        return Ranking(version, ordered, fused, single_case)
 
-    @staticmethod
-    def _coverage(version: IndexVersion, query: str) -> float:
-        """Share of the query's words (stemmed, stop words out) that occur in the index."""
-        tokens = tokenize(query)
-        return sum(1 for t in tokens if version.lexical.knows(t)) / len(tokens) if tokens else 0.0
+    def hits(self, ranking: Ranking, k: int, per_case: int | None = None) -> list[Hit]:
+        """The top k of a ranking, at most `per_case` per case (default: the setting; 0: no cap)."""
+        cap = self.settings.retrieval.per_case if per_case is None else per_case
+        return self._hits(ranking.version, ranking.ordered, ranking.fused, k, 0 if ranking.single_case else cap)
 
     @staticmethod
     def _rerank(
