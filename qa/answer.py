@@ -19,6 +19,7 @@ from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like, read_question
 from qa.records import Answer, CaseInfo, Citation, Turn
 from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
+from qa.retrieval import focus as focus_of
 from qa.scope import named_cases
 from qa.settings import AnswerSettings, Settings
 
@@ -89,10 +90,12 @@ def _section_bonus(section: str | None, cues: QuestionCues) -> float:
     return 0.0
 
 
-def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop a speaker label ('Wijkregisseur: ') and list bullets so the quote is the statement itself."""
+def _clause(text: str, start: int, end: int, interview: bool) -> tuple[int, int]:
+    """Drop an interview's speaker label ('Wijkregisseur: ') and list bullets so the quote is the
+    statement itself. Outside interviews a label is part of the finding ('Spreiding over vormen van
+    participatie: elke case ...')."""
     sentence = text[start:end]
-    label = _SPEAKER.match(sentence)
+    label = _SPEAKER.match(sentence) if interview else None
     if label and not sentence.startswith(("Interviewer", "Vraag")):
         start += label.end()
     while start < end and text[start] in "•-–· ":
@@ -120,7 +123,7 @@ def candidates(
                 continue
             similarity = float(np.dot(query_vector, vector))
             score = _score(sentence, similarity, rank, hit, query_tokens, cues, config)
-            a, b = _clause(hit.text, start, end)
+            a, b = _clause(hit.text, start, end, interview=(hit.kind or "").startswith("interview"))
             follower = _follower(hit.text, end, index, sentences.get(hit.chunk_id, []))
             if follower is not None:
                 # The sentence after often holds the fact ("... 81 aanvragen binnen. Daarvan werden er
@@ -300,7 +303,8 @@ class Retrieved:
     version: IndexVersion  # the one index version everything below comes from
     resolved: Resolved
     filters: Filters
-    query_vector: np.ndarray
+    focus: str  # the query without the names of the cases it is restricted to
+    query_vector: np.ndarray  # of the focus
     hits: list[Hit]
     signals: Signals
 
@@ -318,10 +322,15 @@ def retrieve(
         filters = replace(filters, scope=resolved.scope)
     if filters.kind is None and cues.kind is not None:
         filters = replace(filters, kind=cues.kind)
-    query_vector = retriever.embedder.embed_queries([resolved.query])[0]
-    guard_vector = (
-        retriever.guard.embed_queries([resolved.query])[0] if retriever.guard and retriever.guarded(version) else None
-    )
+    # Once retrieval is restricted to the cases a question names, their names match all of it alike:
+    # passages are ranked and sentences scored by the rest of the question (the focus). How close the
+    # study is to the question as asked still decides abstention.
+    focus = focus_of(resolved.query, filters, version)
+    texts = [resolved.query] if focus == resolved.query else [resolved.query, focus]
+    vectors = retriever.embedder.embed_queries(texts)
+    asked_vector, query_vector = vectors[0], vectors[-1]
+    guards = retriever.guard.embed_queries(texts) if retriever.guard and retriever.guarded(version) else None
+    asked_guard, guard_vector = (guards[0], guards[-1]) if guards is not None else (None, None)
     ranking = retriever.rank(
         resolved.query,
         k=config.passages,
@@ -338,14 +347,14 @@ def retrieve(
     seen = {h.chunk_id for h in deep}
     hits = sorted(deep + [h for h in broad if h.chunk_id not in seen], key=lambda h: -h.score)
     topicality = None
-    if guard_vector is not None:
-        topicality = version.topicality(guard_vector, [h.chunk_id for h in hits])
+    if asked_guard is not None:
+        topicality = version.topicality(asked_guard, [h.chunk_id for h in hits])
     signals = Signals(
-        relevance=version.relevance(query_vector, config.peak_weight),
+        relevance=version.relevance(asked_vector, config.peak_weight),
         topicality=topicality,
         unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
     )
-    return Retrieved(version, resolved, filters, query_vector, hits, signals)
+    return Retrieved(version, resolved, filters, focus, query_vector, hits, signals)
 
 
 def compose_answer(
@@ -357,9 +366,9 @@ def compose_answer(
 ) -> Answer:
     config = settings.answer
     got = retrieve(retriever, question, filters, history, settings)
-    resolved, filters, hits, cues, version = got.resolved, got.filters, got.hits, got.resolved.cues, got.version
+    filters, hits, cues, version = got.filters, got.hits, got.resolved.cues, got.version
     sentences = version.sentences([h.chunk_id for h in hits])
-    found = candidates(hits, sentences, got.query_vector, set(tokenize(resolved.query)), cues, config)
+    found = candidates(hits, sentences, got.query_vector, set(tokenize(got.focus)), cues, config)
     abstain, score, bar = abstains(got.signals, cues.language, config)
     if not found or abstain:
         return _abstain(question, cues, hits if score >= bar - config.suggest_within else [])

@@ -21,7 +21,7 @@ from qa.layout import IndexLayout
 from qa.lexical import LexicalIndex
 from qa.question import detect_language
 from qa.records import CaseInfo
-from qa.scope import named_cases
+from qa.scope import case_names, named_cases, without_names
 from qa.settings import RetrievalSettings, Settings
 
 if TYPE_CHECKING:
@@ -76,6 +76,13 @@ class Hit:
             "section": self.section,
             "text": self.text,
         }
+
+
+def focus(query: str, filters: Filters, version: IndexVersion) -> str:
+    """The query as ranking sees it: once it is restricted to some cases, their names match all of
+    what is left alike, so they are taken out and the rest of the question decides."""
+    scoped = [version.cases[c] for c in (*filters.scope, filters.case) if c is not None and c in version.cases]
+    return without_names(query, scoped)
 
 
 def reciprocal_rank_fusion(rankings: list[tuple[np.ndarray, float]], k: int) -> dict[int, float]:
@@ -133,9 +140,19 @@ class IndexVersion:
             return None
         with self._lock:
             ids = store.chunk_ids_where(
-                self.connection, filters.case, filters.municipality, filters.kind, filters.year, filters.scope
+                self.connection,
+                filters.case,
+                filters.municipality,
+                filters.kind,
+                filters.year,
+                filters.scope,
+                self.scope_names(filters.scope),
             )
         return np.array(sorted(ids), dtype=np.int64)
+
+    def scope_names(self, scope: tuple[str, ...]) -> tuple[str, ...]:
+        """The names (municipality, proper nouns of the title) of the scoped cases."""
+        return tuple(sorted({name for c in scope if c in self.cases for name in case_names(self.cases[c])}))
 
     def chunk_rows(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:
         if not ids:
@@ -279,6 +296,8 @@ class Retriever:
                 filters = replace(filters, scope=named)
         config = self.settings.retrieval
         allowed = version.allowed_ids(filters)
+        language = detect_language(query)
+        query = focus(query, filters, version)
         n = max(config.candidates, k)
         rankings: list[tuple[np.ndarray, float]] = []
         dense_scores: dict[int, float] = {}
@@ -293,7 +312,7 @@ class Retriever:
             ids, _scores = version.lexical.search(query, n, mask)
             coverage = version.lexical.known_share(query) ** config.lexical_coverage_power
             rankings.append((ids, config.lexical_weight * coverage))
-        guard_weight = config.guard_weight_en if detect_language(query) == "en" else config.guard_weight_nl
+        guard_weight = config.guard_weight_en if language == "en" else config.guard_weight_nl
         if mode == "hybrid" and guard_weight > 0 and self.guard is not None and self.guarded(version):
             # A third ranking of the candidates by the guard encoder, whose vectors align languages
             # better: measured to help English questions over the Dutch study (see RetrievalSettings).

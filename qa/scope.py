@@ -27,3 +27,15 @@ def named_cases(question: str, cases: Iterable[CaseInfo]) -> tuple[str, ...]:
     """Case ids whose municipality or title name appears in the question as a whole word."""
     words = set(_WORD.findall(fold_text(question)))
     return tuple(sorted(case.case_id for case in cases if case_names(case) & words))
+
+
+def without_names(question: str, cases: Iterable[CaseInfo]) -> str:
+    """The question with the names of the given cases taken out: once retrieval is restricted to
+    those cases, their names match every passage alike and only drown the words that discriminate."""
+    names: set[str] = set()
+    for case in cases:
+        names |= case_names(case)
+    if not names:
+        return question
+    kept = _WORD.sub(lambda m: "" if fold_text(m.group(0)) in names else m.group(0), question)
+    return " ".join(kept.split())

@@ -172,16 +172,23 @@ def chunk_ids_where(
     kind: str | None = None,
     year: int | None = None,
     scope: tuple[str, ...] = (),
+    scope_names: tuple[str, ...] = (),
 ) -> list[int]:
     """Chunk ids that pass the filters (all optional; municipality matches without case).
 
-    `scope` keeps the chunks of these cases plus the study-wide documents.
+    `scope` keeps the chunks of these cases plus the study-wide documents; with `scope_names`, only
+    those study-wide passages that name one of them (what the synthesis says about these cases).
     """
     clauses: list[str] = []
     params: list[object] = []
     if scope:
-        clauses.append(f"(d.case_id IN ({','.join('?' * len(scope))}) OR d.case_id IS NULL)")
+        study = "d.case_id IS NULL"
+        if scope_names:
+            named = " OR ".join("k.text LIKE ? OR k.section LIKE ?" for _ in scope_names)
+            study = f"(d.case_id IS NULL AND ({named}))"
+        clauses.append(f"(d.case_id IN ({','.join('?' * len(scope))}) OR {study})")
         params.extend(scope)
+        params.extend(pattern for name in scope_names for pattern in (f"%{name}%", f"%{name}%"))
     if case is not None:
         clauses.append("d.case_id = ?")
         params.append(case)
