@@ -10,13 +10,14 @@ and abstains when nothing in the study is close enough.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like, read_question
+from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
 from qa.records import Answer, CaseInfo, Citation, Turn
 from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
 from qa.retrieval import focus as focus_of
@@ -26,6 +27,7 @@ from qa.settings import AnswerSettings, Settings
 _SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
 _POSITIVE_SECTION = re.compile(r"succes|werkte goed|wat goed|goed ging|sterk|lessen|aanraden|wat werkte", re.I)
 _NEGATIVE_SECTION = re.compile(r"aandacht|anders|lastig|mis|knelpunt|valkuil|moeilijk|kritiek|verbeter", re.I)
+_REFERENCES = re.compile(r"^(bronnen|bronvermelding|literatuur|referenties|bibliografie|sources|references)\b", re.I)
 _DISCLAIMER = "fictief voorbeeldmateriaal"
 _NUMBERS_EN = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
@@ -82,7 +84,7 @@ def resolve(question: str, history: Sequence[Turn], cases: Sequence[CaseInfo]) -
 
 
 def _section_bonus(section: str | None, cues: QuestionCues) -> float:
-    leaf = (section or "").rsplit(" › ", 1)[-1]
+    leaf = (section or "").rsplit(SECTION_SEPARATOR, 1)[-1]
     if cues.intent == "positive":
         return 1.0 if _POSITIVE_SECTION.search(leaf) else -0.5 if _NEGATIVE_SECTION.search(leaf) else 0.0
     if cues.intent == "negative":
@@ -160,6 +162,10 @@ def _score(
     typed = config.answer_type_bonus if cues.answer_type and looks_like(cues.answer_type, sentence) else 0.0
     # A document's opening lines (under its title) say who and what it is about, not what was found.
     intro = config.intro_penalty if hit.section and hit.title and hit.section.strip() == hit.title.strip() else 0.0
+    # Nor does a list of sources: "Jaarverslag Initiatievenfonds 2014, maart 2015." names a document.
+    leaf = (hit.section or "").rsplit(SECTION_SEPARATOR, 1)[-1].strip()
+    if _REFERENCES.match(leaf):
+        intro = config.intro_penalty
     return (
         similarity
         + config.lexical_weight * overlap
@@ -217,6 +223,68 @@ def select(
     study = [g for g in ordered if g[0].group == ""]
     cases = [g for g in ordered if g[0].group != ""][: max_cases or config.max_cases]
     return study[:1] + cases
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The parts of a section a question asks to enumerate ("wat zijn de overkoepelende
+    succesfactoren?"), each quoted by its heading from the passage it opens with."""
+
+    section: str  # the section's path in its document
+    group: str  # its case id, "" for the study
+    parts: tuple[Hit, ...]
+
+    @property
+    def name(self) -> str:
+        return self.section.rsplit(SECTION_SEPARATOR, 1)[-1]
+
+
+def find_outline(
+    hits: Sequence[Hit], cues: QuestionCues, subsections: Callable[[str, str], list[Hit]], min_parts: int
+) -> Outline | None:
+    """For a question that asks for an enumeration: a section with at least `min_parts` subsections
+    whose own passage is among the best three, or two of whose subsections are among the best five."""
+    if not cues.listing:
+        return None
+    wanted: list[tuple[str, str, str]] = [(h.document, h.section, h.case_id or "") for h in hits[:3] if h.section]
+    parents: dict[tuple[str, str], int] = {}
+    for h in hits[:5]:
+        parent = (h.section or "").rpartition(SECTION_SEPARATOR)[0]
+        if parent:
+            parents[(h.document, parent)] = parents.get((h.document, parent), 0) + 1
+    by_document = {h.document: h.case_id or "" for h in hits}
+    wanted += [(doc, parent, by_document[doc]) for (doc, parent), n in parents.items() if n >= 2]
+    for document, section, group in dict.fromkeys(wanted):
+        parts = subsections(document, section)
+        if len(parts) >= min_parts:
+            return Outline(section, group, tuple(parts))
+    return None
+
+
+def heading_span(hit: Hit) -> tuple[int, int] | None:
+    """Where the passage's own heading (the leaf of its section) stands in its text."""
+    heading = (hit.section or "").rsplit(SECTION_SEPARATOR, 1)[-1].strip()
+    at = hit.text.find(heading) if heading else -1
+    return (at, at + len(heading)) if at >= 0 else None
+
+
+def list_items(text: str, end: int, limit: int = 8, longest: int = 400) -> list[tuple[int, int]]:
+    """The items of a list that a quote ending in ':' announces: the lines that follow it in the
+    passage ("Daarbij hanteerden we deze criteria:" / "Spreiding over ...: ..." / "Actualiteit: ...")."""
+    if not text[:end].rstrip().endswith(":") or not text[end:].lstrip(" \t").startswith("\n"):
+        return []  # no colon, or the sentence goes on after it on the same line
+    items: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text[end:]):
+        a, b = end + line.start(), end + line.end()
+        while a < b and text[a] in "•-–· \t":
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b - a > longest or len(items) == limit:
+            break
+        if b > a:
+            items.append((a, b))
+    return items
 
 
 def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -> str:
@@ -376,26 +444,58 @@ def compose_answer(
     single_case = filters.case is not None or len(filters.scope) == 1
     factoid = cues.answer_type is not None and not cues.other_cases
     groups = select(found, config, single_case, config.factoid_cases if factoid else None)
+    outline = find_outline(hits, cues, version.subsections, config.outline_parts)
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
+
+    def cite(candidate: Candidate) -> int:
+        """The passage's citation number (numbered by first use); a second quote from the same
+        passage is added to its citation."""
+        n = numbers.get(candidate.hit.chunk_id)
+        if n is None:
+            n = numbers[candidate.hit.chunk_id] = len(citations) + 1
+            citations.append(_citation(n, candidate))
+        else:
+            citations[n - 1] = replace(citations[n - 1], quote=f"{citations[n - 1].quote} … {candidate.quote}")
+        return n
+
+    def heading(hit: Hit) -> str:
+        if hit.case_id:
+            return f"**{hit.case_title}** ({hit.municipality})"
+        return "**Synthese van het onderzoek**" if cues.language == "nl" else "**The study's synthesis**"
+
+    def outline_lines(outline: Outline) -> list[str]:
+        lines = [
+            f"- Onder het kopje “{outline.name}” staan:"
+            if cues.language == "nl"
+            else f"- Under the heading “{outline.name}”:"
+        ]
+        for part in outline.parts:
+            span = heading_span(part)
+            if span is not None:
+                quoted = Candidate(part, span[0], span[1], part.page, 0.0, 0.0)
+                lines.append(f"  - “{quoted.quote}” [{cite(quoted)}]")
+        return lines
+
     lines = [_lead(cues, groups, len(version.cases)), ""]
+    placed = outline is None
+    if outline is not None and outline.group == "" and not any(g[0].group == "" for g in groups):
+        lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
+        placed = True
     for group in groups:
-        hit = group[0].hit
-        heading = (
-            f"**{hit.case_title}** ({hit.municipality})"
-            if hit.case_id
-            else ("**Synthese van het onderzoek**" if cues.language == "nl" else "**The study's synthesis**")
-        )
-        lines.append(heading)
+        lines.append(heading(group[0].hit))
         for candidate in sorted(group, key=lambda c: (c.hit.chunk_id, c.start)):
-            n = numbers.get(candidate.hit.chunk_id)
-            if n is None:
-                n = numbers[candidate.hit.chunk_id] = len(citations) + 1
-                citations.append(_citation(n, candidate))
-            else:  # a second quote from the same passage: the citation lists both
-                citations[n - 1] = replace(citations[n - 1], quote=f"{citations[n - 1].quote} … {candidate.quote}")
+            n = cite(candidate)
             lines.append(f"- “{candidate.quote}” [{n}]")
+            for a, b in list_items(candidate.hit.text, candidate.end):  # the list the quote announces
+                item = replace(candidate, start=a, end=b)
+                lines.append(f"  - “{item.quote}” [{cite(item)}]")
+        if outline is not None and not placed and outline.group == group[0].group:
+            lines += outline_lines(outline)
+            placed = True
         lines.append("")
+    if outline is not None and not placed:
+        lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
     scope = tuple(dict.fromkeys(c.case_id for c in citations if c.case_id))
     return Answer(
         question=question,

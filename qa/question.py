@@ -152,6 +152,14 @@ _OTHER_CASES = re.compile(
 )
 
 
+#: Questions that ask for an enumeration ("wat zijn de ...", "which factors ...", "the fifth ...").
+_LISTING = re.compile(
+    r"^\s*(wat zijn|welke \w+ (zijn|waren|noemt|noemen|heeft|hebben)|noem|what are|which \w+ (are|were|does|do|did)|"
+    r"list|name the)\b|"
+    r"\b(eerste|tweede|derde|vierde|vijfde|zesde|zevende|achtste|negende|tiende|"
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b"
+)
+
 _MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
 _NUMBER_WORDS = (
     "twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien|"
@@ -226,6 +234,7 @@ class QuestionCues:
     other_cases: bool  # asks about the cases not discussed so far
     content_words: tuple[str, ...]  # folded words that carry the topic
     answer_type: AnswerType | None = None  # asks for a date, an amount, a duration, a count or a reason
+    listing: bool = False  # asks for an enumeration ("wat zijn de succesfactoren?", "the fifth factor")
 
 
 def words(text: str) -> list[str]:
@@ -299,4 +308,5 @@ def read_question(text: str) -> QuestionCues:
         other_cases=bool(_OTHER_CASES.search(folded)),
         content_words=content,
         answer_type=answer_type(folded),
+        listing=bool(_LISTING.search(folded)),
     )

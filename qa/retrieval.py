@@ -20,6 +20,7 @@ from qa.indexer import manifest_differences, manifest_for
 from qa.layout import IndexLayout
 from qa.lexical import LexicalIndex
 from qa.question import detect_language
+from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
 from qa.records import CaseInfo
 from qa.scope import case_names, named_cases, without_names
 from qa.settings import RetrievalSettings, Settings
@@ -166,6 +167,46 @@ class IndexVersion:
                 ids,
             ).fetchall()
         return {row[0]: row for row in rows}
+
+    def hit(self, row: tuple[Any, ...], rank: int = 0, score: float = 0.0) -> Hit:
+        """A passage as a hit, from its `chunk_rows` row."""
+        cid, document, text, page, page_end, section, kind, title, case_id, start, end = row
+        case = self.cases.get(case_id) if case_id else None
+        return Hit(
+            rank=rank,
+            score=score,
+            chunk_id=cid,
+            document=document,
+            kind=kind,
+            title=title,
+            case_id=case_id,
+            case_title=case.title if case else None,
+            municipality=case.municipality if case else None,
+            year=case.year if case else None,
+            page=page,
+            page_end=page_end,
+            section=section,
+            text=text,
+            start=start,
+            end=end,
+        )
+
+    def subsections(self, document: str, section: str) -> list[Hit]:
+        """The passage that opens each direct subsection of `section` in `document`, in document
+        order: under "Overkoepelende succesfactoren", the ones starting "1. Een transparant ...",
+        "2. Budget ...", and so on."""
+        prefix = f"{section}{SECTION_SEPARATOR}"
+        with self._lock:
+            rows = self.connection.execute(
+                "SELECT id, section FROM chunks WHERE document = ? AND section LIKE ? ORDER BY ordinal",
+                (document, f"{section}%"),
+            ).fetchall()
+        first: dict[str, int] = {}
+        for cid, path in rows:
+            if path and path.startswith(prefix) and SECTION_SEPARATOR not in path[len(prefix) :]:
+                first.setdefault(path, cid)
+        found = self.chunk_rows(list(first.values()))
+        return [self.hit(found[cid]) for cid in first.values() if cid in found]
 
     def relevance(self, vector: np.ndarray, peak_weight: float) -> float:
         """How strongly the index answers to a query vector: best cosine plus how far it stands out
@@ -363,28 +404,4 @@ class Retriever:
         rows = version.chunk_rows(pool)
         group = {cid: (row[8] or row[1]) for cid, row in rows.items()}
         chosen = diversify([cid for cid in pool if cid in rows], group, per_case, k)
-        hits = []
-        for rank, cid in enumerate(chosen, start=1):
-            _, document, text, page, page_end, section, kind, title, case_id, start, end = rows[cid]
-            case = version.cases.get(case_id) if case_id else None
-            hits.append(
-                Hit(
-                    rank=rank,
-                    score=fused[cid],
-                    chunk_id=cid,
-                    document=document,
-                    kind=kind,
-                    title=title,
-                    case_id=case_id,
-                    case_title=case.title if case else None,
-                    municipality=case.municipality if case else None,
-                    year=case.year if case else None,
-                    page=page,
-                    page_end=page_end,
-                    section=section,
-                    text=text,
-                    start=start,
-                    end=end,
-                )
-            )
-        return hits
+        return [version.hit(rows[cid], rank, fused[cid]) for rank, cid in enumerate(chosen, start=1)]

@@ -38,4 +38,4 @@ def without_names(question: str, cases: Iterable[CaseInfo]) -> str:
     if not names:
         return question
     kept = _WORD.sub(lambda m: "" if fold_text(m.group(0)) in names else m.group(0), question)
-    return " ".join(kept.split())
+    return re.sub(r"\s+([?.!,;:])", r"\1", " ".join(kept.split()))

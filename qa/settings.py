@@ -101,6 +101,12 @@ class AnswerSettings(BaseModel):
     factoid_cases: int = Field(
         2, ge=1, description="Cases quoted when the question asks for a date, an amount, a count or a reason."
     )
+    outline_parts: int = Field(
+        3,
+        ge=2,
+        description="A question asking for an enumeration lists the headings of a retrieved section's "
+        "subsections when it has at least this many.",
+    )
     # Abstention: relevance = best passage cosine + peak_weight * (best - median cosine over the
     # index); a question with words the study never uses must clear the higher bar. Calibrated on
     # eval/questions.jsonl and eval/offtopic.jsonl (see `qa eval`).

@@ -10,11 +10,22 @@ import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
-from qa.answer import Candidate, Signals, abstains, resolve, select
+from qa.answer import (
+    Candidate,
+    Signals,
+    _clause,
+    abstains,
+    find_outline,
+    heading_span,
+    list_items,
+    resolve,
+    select,
+)
 from qa.indexer import build_index
 from qa.question import detect_language, looks_like, read_question
 from qa.records import Answer, CaseInfo, Turn
 from qa.retrieval import Filters, Hit
+from qa.scope import without_names
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
 
@@ -83,7 +94,8 @@ def service(tmp_path: Path) -> Vraagbaak:
     )
     (root / "study").mkdir()
     (root / "study" / "synthese.md").write_text(
-        "# Synthese\n\n## Overkoepelende succesfactoren\n\nRuimte voor experiment werkte goed in meerdere gemeenten.\n",
+        "# Synthese\n\n## Overkoepelende succesfactoren\n\nRuimte voor experiment werkte goed in meerdere gemeenten.\n\n"
+        "## Casus Brakelsteyn\n\nIn Brakelsteyn gaf de voorzitter het panel vertrouwen.\n",
         encoding="utf-8",
     )
     settings = Settings(
@@ -120,6 +132,16 @@ def test_named_municipality_restricts_the_answer(service: Vraagbaak) -> None:
     check_integrity(answer)
     assert {c.case_id for c in answer.citations} <= {"panel", None}
     assert any("Jongeren" in c.quote for c in answer.citations)
+
+
+def test_a_scoped_question_keeps_only_the_synthesis_passages_that_name_its_cases(service: Vraagbaak) -> None:
+    version = service.retriever.version()
+    texts = {row[2] for row in version.chunk_rows(version.allowed_ids(Filters(scope=("panel",))).tolist()).values()}
+    assert any("In Brakelsteyn gaf de voorzitter" in t for t in texts)
+    assert not any("Ruimte voor experiment werkte goed" in t for t in texts)
+    assert any("onafhankelijke voorzitter" in t for t in texts)  # the case's own documents
+    unscoped = {row[2] for row in version.chunk_rows(version.allowed_ids(Filters(kind="studie")).tolist()).values()}
+    assert any("Ruimte voor experiment werkte goed" in t for t in unscoped)
 
 
 def test_kind_of_source_from_the_question(service: Vraagbaak) -> None:
@@ -279,3 +301,97 @@ def test_select_quotes_at_most_three_sentences_per_case() -> None:
     ]
     groups = select(found, AnswerSettings(sentences_per_case=3, quote_margin=0.1), single_case=False)
     assert sum(c.sentences for c in groups[0]) == 3
+
+
+def test_names_of_the_scoped_cases_leave_the_query() -> None:
+    panel = CASES[2]
+    assert (
+        without_names("Wat ging er mis bij het panel in Brakelsteyn?", [panel]) == "Wat ging er mis bij het panel in?"
+    )
+    assert without_names("Wat ging er mis in Wierdenhaven?", [panel]) == "Wat ging er mis in Wierdenhaven?"
+    assert without_names("Wat ging er mis?", []) == "Wat ging er mis?"
+
+
+def test_a_label_is_dropped_from_interview_quotes_only() -> None:
+    text = "Wijkregisseur: Het tellen kostte drie weken."
+    assert text[slice(*_clause(text, 0, len(text), interview=True))] == "Het tellen kostte drie weken."
+    criterion = "Spreiding over vormen van participatie: elke case staat voor een andere vorm."
+    assert _clause(criterion, 0, len(criterion), interview=False) == (0, len(criterion))
+
+
+def test_a_sentence_ending_in_a_colon_brings_its_list() -> None:
+    text = (
+        "Selectie\n\nDaarbij hanteerden we deze criteria:\n\n"
+        "Spreiding: elke case een andere vorm.\n\n- Actualiteit: het traject liep tussen 2014 en 2016.\n"
+    )
+    end = text.index(":") + 1
+    items = [text[a:b] for a, b in list_items(text, end)]
+    assert items == ["Spreiding: elke case een andere vorm.", "Actualiteit: het traject liep tussen 2014 en 2016."]
+    assert list_items(text, text.index("Spreiding")) == []  # not after a colon
+    inline = "De taak luidt als volgt: toetsen en wegen.\nVolgende regel."
+    assert list_items(inline, inline.index(":") + 1) == []  # the sentence goes on after the colon
+    assert len(list_items("Punten:\n" + "Punt.\n" * 20, 7, limit=8)) == 8
+
+
+def _section_hit(chunk_id: int, section: str, text: str, document: str = "study/synthese.pdf") -> Hit:
+    return replace(_candidate(None, 0.0, 0, chunk_id).hit, section=section, text=text, document=document)
+
+
+def test_an_enumeration_question_gets_the_outline_of_its_section() -> None:
+    parent = "Overkoepelende succesfactoren"
+    parts = [
+        _section_hit(10 + i, f"{parent} › {i}. Factor {i}", f"{i}. Factor {i}\n\nUitleg bij factor {i}.")
+        for i in range(1, 5)
+    ]
+    asked: list[tuple[str, str]] = []
+
+    def subsections(document: str, section: str) -> list[Hit]:
+        asked.append((document, section))
+        return parts if section == parent else []
+
+    hits = [_section_hit(1, "Inleiding", "Inleiding\n\nTekst."), _section_hit(2, parent, f"{parent}\n\nZes factoren.")]
+    listing = read_question("Wat zijn de overkoepelende succesfactoren?")
+    assert listing.listing and read_question("What is the fifth factor?").listing
+    outline = find_outline(hits, listing, subsections, min_parts=3)
+    assert outline is not None and outline.name == parent and outline.parts == tuple(parts) and outline.group == ""
+    assert [parts[0].text[slice(*span)] for span in [heading_span(parts[0])] if span] == ["1. Factor 1"]
+    # two of the best five passages in subsections of one section also point to it
+    assert find_outline([parts[1], parts[2]], listing, subsections, min_parts=3) is not None
+    # not for a question that does not ask for an enumeration, nor for a section with too few parts
+    assert find_outline(hits, read_question("Waarom werkte de loting?"), subsections, min_parts=3) is None
+    assert find_outline(hits, listing, subsections, min_parts=5) is None
+    assert ("study/synthese.pdf", "Inleiding") in asked
+
+
+def test_enumeration_answer_lists_the_headings_verbatim_with_citations(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    (root / "study").mkdir(parents=True)
+    factors = ["Een transparant proces", "Budget voor initiatieven", "Ruimte voor experiment"]
+    body = "".join(
+        f"### {i}. {name}\n\nBewoners noemden {name.lower()} als factor.\n\n" for i, name in enumerate(factors, 1)
+    )
+    (root / "study" / "synthese.md").write_text(
+        "# Synthese\n\n## Inleiding\n\nDit is de synthese van het onderzoek naar burgerparticipatie.\n\n"
+        "## Overkoepelende succesfactoren\n\nUit de vergelijking komen drie overkoepelende succesfactoren naar voren.\n\n"
+        + body,
+        encoding="utf-8",
+    )
+    settings = Settings(
+        corpus=root,
+        index=tmp_path / "index",
+        answer=AnswerSettings(
+            guarded_bar_nl=-9,
+            guarded_bar_nl_unknown=-9,
+            guarded_bar_en=-9,
+            abstain_below=-9,
+            abstain_unknown_nl=-9,
+            abstain_unknown_en=-9,
+        ),
+    )
+    build_index(settings, HashEmbedder())
+    answer = Vraagbaak(settings, HashEmbedder()).ask("Wat zijn de overkoepelende succesfactoren?")
+    check_integrity(answer)
+    assert "Onder het kopje “Overkoepelende succesfactoren” staan:" in answer.text
+    for i, name in enumerate(factors, 1):
+        assert f"  - “{i}. {name}” [" in answer.text
+    assert {c.quote for c in answer.citations} >= {f"{i}. {name}" for i, name in enumerate(factors, 1)}
