@@ -34,7 +34,7 @@ class Point:
     question: str
     lang: str
     off_topic: bool
-    guarded: float  # relevance + guard_weight * topicality
+    guarded: float  # relevance + guard_weight * topicality + support_weight * support
     relevance: float
     unknown_words: bool
     group: str = ""  # the bar it is held against (set by calibrate)
@@ -48,7 +48,8 @@ def points(service: Vraagbaak) -> list[Point]:
             for q in load_questions(file):
                 got = retrieve(service.retriever, q.question, Filters(), [], settings)
                 s = got.signals
-                guarded = s.relevance + settings.answer.guard_weight * (s.topicality or 0.0)
+                a = settings.answer
+                guarded = s.relevance + a.guard_weight * (s.topicality or 0.0) + a.support_weight * s.support
                 found.append(Point(q.question, q.lang, off, guarded, s.relevance, s.unknown_words))
     return found
 

@@ -324,16 +324,18 @@ class Signals:
     relevance: float  # main encoder: best passage cosine + peak_weight * (best - median cosine)
     topicality: float | None  # guard encoder: best cosine over the retrieved passages (None: no guard)
     unknown_words: bool  # the question uses a word (4+ letters) that the study never does
+    support: float = 0.0  # main encoder: the best cosine of a quotable sentence of those passages
 
 
 def abstains(signals: Signals, language: str, config: AnswerSettings) -> tuple[bool, float, float]:
     """Whether to abstain, with the score and the bar it was held against (pure).
 
-    With a guard encoder the score is relevance + guard_weight * topicality against a bar per language
-    (for Dutch, a higher one when the question uses a word the study never does; an English question
-    always does); without one, relevance alone against bars chosen the same way."""
+    With a guard encoder the score is relevance + guard_weight * topicality + support_weight * support
+    against a bar per language (for Dutch, a higher one when the question uses a word the study never
+    does; an English question always does); without one, relevance alone against bars chosen the same
+    way. `python -m benchmarks.abstention` chooses the bars."""
     if signals.topicality is not None:
-        score = signals.relevance + config.guard_weight * signals.topicality
+        score = signals.relevance + config.guard_weight * signals.topicality + config.support_weight * signals.support
         if language == "en":
             bar = config.guarded_bar_en
         else:
@@ -374,6 +376,7 @@ class Retrieved:
     focus: str  # the query without the names of the cases it is restricted to
     query_vector: np.ndarray  # of the focus
     hits: list[Hit]
+    found: list[Candidate]  # their quotable sentences, best first
     signals: Signals
 
 
@@ -417,12 +420,15 @@ def retrieve(
     topicality = None
     if asked_guard is not None:
         topicality = version.topicality(asked_guard, [h.chunk_id for h in hits])
+    sentences = version.sentences([h.chunk_id for h in hits])
+    found = candidates(hits, sentences, query_vector, set(tokenize(focus)), cues, config)
     signals = Signals(
         relevance=version.relevance(asked_vector, config.peak_weight),
         topicality=topicality,
         unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
+        support=max((c.similarity for c in found), default=0.0),
     )
-    return Retrieved(version, resolved, filters, focus, query_vector, hits, signals)
+    return Retrieved(version, resolved, filters, focus, query_vector, hits, found, signals)
 
 
 def compose_answer(
@@ -434,9 +440,7 @@ def compose_answer(
 ) -> Answer:
     config = settings.answer
     got = retrieve(retriever, question, filters, history, settings)
-    filters, hits, cues, version = got.filters, got.hits, got.resolved.cues, got.version
-    sentences = version.sentences([h.chunk_id for h in hits])
-    found = candidates(hits, sentences, got.query_vector, set(tokenize(got.focus)), cues, config)
+    filters, hits, cues, version, found = got.filters, got.hits, got.resolved.cues, got.version, got.found
     abstain, score, bar = abstains(got.signals, cues.language, config)
     if not found or abstain:
         return _abstain(question, cues, hits if score >= bar - config.suggest_within else [])

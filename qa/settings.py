@@ -115,11 +115,14 @@ class AnswerSettings(BaseModel):
     abstain_unknown_nl: float = Field(0.94, description="Bar for Dutch questions with words unknown to the study.")
     abstain_unknown_en: float = Field(0.86, description="Bar for English questions with words unknown to the study.")
     guard_weight: float = Field(1.0, ge=0, description="Weight of the guard encoder's topicality.")
-    guarded_bar_nl: float = Field(1.165, description="With a guard: abstain on Dutch questions scoring below this.")
-    guarded_bar_nl_unknown: float = Field(
-        1.19, description="With a guard: the bar for Dutch questions using a word the study never uses."
+    support_weight: float = Field(
+        1.0, ge=0, description="With a guard: weight of the best quotable sentence's cosine (main encoder)."
     )
-    guarded_bar_en: float = Field(1.105, description="With a guard: abstain on English questions scoring below this.")
+    guarded_bar_nl: float = Field(2.015, description="With a guard: abstain on Dutch questions scoring below this.")
+    guarded_bar_nl_unknown: float = Field(
+        2.05, description="With a guard: the bar for Dutch questions using a word the study never uses."
+    )
+    guarded_bar_en: float = Field(1.925, description="With a guard: abstain on English questions scoring below this.")
     suggest_within: float = Field(0.06, ge=0, description="On abstention, offer nearby topics this close to the bar.")
 
 

@@ -220,6 +220,10 @@ def test_question_cues(question: str, language: str, intent: str | None, kind: s
     assert detect_language(question) == language
 
 
+def replace_config(config: AnswerSettings, **changes: float) -> AnswerSettings:
+    return config.model_copy(update=changes)
+
+
 def test_abstention_rule_with_and_without_a_guard() -> None:
     config = AnswerSettings(
         guard_weight=1.0, guarded_bar_nl=1.2, guarded_bar_nl_unknown=1.3, guarded_bar_en=1.1, abstain_below=0.8
@@ -231,6 +235,9 @@ def test_abstention_rule_with_and_without_a_guard() -> None:
     off_topic = Signals(relevance=0.9, topicality=0.15, unknown_words=False)
     assert abstains(off_topic, "en", config)[0]
     assert not abstains(Signals(relevance=0.97, topicality=0.15, unknown_words=True), "en", config)[0]
+    # the best quotable sentence adds its cosine (support_weight 1 by default)
+    assert abstains(replace(off_topic, support=0.3), "en", config) == (False, pytest.approx(1.35), 1.1)
+    assert abstains(replace(off_topic, support=0.3), "en", replace_config(config, support_weight=0.0))[0]
     # Without guard vectors only the main encoder's relevance counts, with the higher bar for unknown words.
     assert not abstains(Signals(relevance=0.85, topicality=None, unknown_words=False), "nl", config)[0]
     assert abstains(Signals(relevance=0.85, topicality=None, unknown_words=True), "nl", config)[0]
