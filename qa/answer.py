@@ -21,7 +21,7 @@ from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
 from qa.records import Answer, CaseInfo, Citation, Turn
 from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
 from qa.retrieval import focus as focus_of
-from qa.scope import named_cases
+from qa.scope import named_cases, without_names
 from qa.settings import AnswerSettings, Settings
 
 _SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
@@ -66,6 +66,9 @@ def resolve(question: str, history: Sequence[Turn], cases: Sequence[CaseInfo]) -
     """Follow-ups keep to the previous answer's cases; a question without a topic inherits one."""
     cues = read_question(question)
     named = named_cases(question, cases)
+    if named:  # a case's name says nothing about what is asked of it ("Right to Challenge")
+        unnamed = without_names(question, [c for c in cases if c.case_id in named])
+        cues = replace(cues, intent=read_question(unnamed).intent)
     previous_question = next((t.content for t in reversed(history) if t.role == "user"), None)
     previous_scope = next((t.scope for t in reversed(history) if t.role == "assistant" and t.scope), ())
     query, scope, inherited = question, named, False
@@ -90,6 +93,11 @@ def _section_bonus(section: str | None, cues: QuestionCues) -> float:
     if cues.intent == "negative":
         return 1.0 if _NEGATIVE_SECTION.search(leaf) else -0.5 if _POSITIVE_SECTION.search(leaf) else 0.0
     return 0.0
+
+
+def _on_intent(cues: QuestionCues) -> Callable[[str | None], bool]:
+    """Whether a passage's section files it under what the question asks for."""
+    return lambda section: _section_bonus(section, cues) > 0
 
 
 def _clause(text: str, start: int, end: int, interview: bool) -> tuple[int, int]:
@@ -240,12 +248,18 @@ class Outline:
 
 
 def find_outline(
-    hits: Sequence[Hit], cues: QuestionCues, subsections: Callable[[str, str], list[Hit]], min_parts: int
+    hits: Sequence[Hit],
+    cues: QuestionCues,
+    subsections: Callable[[str, str], list[Hit]],
+    min_parts: int,
+    scope: Sequence[str] = (),
 ) -> Outline | None:
     """For a question that asks for an enumeration: a section with at least `min_parts` subsections
-    whose own passage is among the best three, or two of whose subsections are among the best five."""
+    whose own passage is among the best three, or two of whose subsections are among the best five.
+    A question restricted to some cases only gets the outline of one of their own documents."""
     if not cues.listing:
         return None
+    hits = [h for h in hits if not scope or h.case_id in scope]
     wanted: list[tuple[str, str, str]] = [(h.document, h.section, h.case_id or "") for h in hits[:3] if h.section]
     parents: dict[tuple[str, str], int] = {}
     for h in hits[:5]:
@@ -291,22 +305,32 @@ def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -
     case_groups = [g for g in groups if g[0].group]
     k = len(case_groups)
     if cues.language == "en":
-        if k == 1 and len(groups) == 1:
-            hit = case_groups[0][0].hit
-            return f"In the case {hit.case_title} ({hit.municipality}) the sources say (quoted in Dutch):"
-        if k == 0:
-            return "The study's synthesis addresses this (quoted in Dutch):"
-        count = _NUMBERS_EN[k] if k < len(_NUMBERS_EN) else str(k)
-        total = _NUMBERS_EN[total_cases] if total_cases < len(_NUMBERS_EN) else str(total_cases)
         what = {
             "positive": "mention what worked",
             "negative": "mention points of attention",
             None: "have passages on this question",
         }[cues.intent]
+        if k == 1:
+            hit = case_groups[0][0].hit
+            said = {
+                "positive": "those involved mention what worked",
+                "negative": "those involved mention points of attention",
+                None: "the sources say",
+            }[cues.intent]
+            return f"In the case {hit.case_title} ({hit.municipality}) {said} (quoted in Dutch):"
+        if k == 0:
+            return "The study's synthesis addresses this (quoted in Dutch):"
+        count = _NUMBERS_EN[k] if k < len(_NUMBERS_EN) else str(k)
+        total = _NUMBERS_EN[total_cases] if total_cases < len(_NUMBERS_EN) else str(total_cases)
         return f"{count.capitalize()} of the {total} cases {what} (quoted in Dutch):"
-    if k == 1 and len(groups) == 1:
+    if k == 1:
         hit = case_groups[0][0].hit
-        return f"In de casus {hit.case_title} ({hit.municipality}) staat hierover:"
+        said = {
+            "positive": "noemen betrokkenen wat goed werkte",
+            "negative": "noemen betrokkenen aandachtspunten",
+            None: "staat hierover",
+        }[cues.intent]
+        return f"In de casus {hit.case_title} ({hit.municipality}) {said}:"
     if k == 0:
         return "De synthese van het onderzoek gaat hierop in:"
     what = {
@@ -416,7 +440,19 @@ def retrieve(
     deep = retriever.hits(ranking, config.passages, per_case=0)
     broad = retriever.hits(ranking, config.passages)
     seen = {h.chunk_id for h in deep}
-    hits = sorted(deep + [h for h in broad if h.chunk_id not in seen], key=lambda h: -h.score)
+    hits = deep + [h for h in broad if h.chunk_id not in seen]
+    if cues.intent is not None:
+        # "What worked?" is answered first of all by what the study files under success factors
+        # ("what went wrong?" under points of attention): the best such passages join, per case.
+        seen = {h.chunk_id for h in hits}
+        hits += [
+            h
+            for h in retriever.hits(
+                ranking, config.intent_passages, per_case=config.intent_per_case, where=_on_intent(cues)
+            )
+            if h.chunk_id not in seen
+        ]
+    hits = sorted(hits, key=lambda h: -h.score)
     topicality = None
     if asked_guard is not None:
         topicality = version.topicality(asked_guard, [h.chunk_id for h in hits])
@@ -448,7 +484,8 @@ def compose_answer(
     single_case = filters.case is not None or len(filters.scope) == 1
     factoid = cues.answer_type is not None and not cues.other_cases
     groups = select(found, config, single_case, config.factoid_cases if factoid else None)
-    outline = find_outline(hits, cues, version.subsections, config.outline_parts)
+    scope = (filters.case,) if filters.case else filters.scope
+    outline = find_outline(hits, cues, version.subsections, config.outline_parts, scope)
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
 

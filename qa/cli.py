@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--broad", type=Path, default=Path("eval/broad.jsonl"), help="in-scope questions without a key fact"
     )
+    evaluate.add_argument(
+        "--intent",
+        type=Path,
+        default=Path("eval/intent.jsonl"),
+        help="'what worked' / 'what went wrong' questions, scored on the sections they quote",
+    )
     evaluate.add_argument("--retrieval-only", action="store_true", help="skip the answer evaluation")
     evaluate.add_argument("--failures", action="store_true", help="list the questions that failed a check")
     return parser
@@ -149,7 +155,15 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from qa.evaluation import evaluate, evaluate_answers, format_answer_table, format_table, load_questions
+    from qa.evaluation import (
+        evaluate,
+        evaluate_answers,
+        evaluate_intent,
+        format_answer_table,
+        format_intent_table,
+        format_table,
+        load_questions,
+    )
     from qa.service import Vraagbaak
 
     questions = load_questions(args.question_set)
@@ -166,21 +180,29 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
             for relevance, modes in results.items()
         },
     }
-    answers = failures = None
+    answers = intents = None
+    failures: list[dict[str, object]] = []
     if not args.retrieval_only:
         offtopic = load_questions(args.offtopic) if args.offtopic.is_file() else []
         broad = load_questions(args.broad) if args.broad.is_file() else []
         answers, failures = evaluate_answers(lambda q: service.ask(q), questions, offtopic, broad)
         payload["answers"] = {lang: s.as_json() for lang, s in answers.items()}
+        intent_questions = load_questions(args.intent) if args.intent.is_file() else []
+        intents, intent_failures = evaluate_intent(lambda q: service.ask(q), intent_questions)
+        payload["intent"] = {lang: s.as_json() for lang, s in intents.items()}
+        failures += intent_failures
         payload["failures"] = failures
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
         return 0
     print(f"{args.question_set}: {len(questions)} questions, encoder {service.embedder.name}")
     print(format_table(results))
-    if answers is not None:
+    if answers is not None and intents is not None:
         print(f"\nanswers ({args.offtopic} off-topic, {args.broad} broad in-scope):")
         print(format_answer_table(answers))
+        print(f"\nwhat worked / what went wrong ({args.intent}): share of quoted passages under the study's own")
+        print("headings for success factors or points of attention, and the named case cited:")
+        print(format_intent_table(intents))
         if args.failures and failures:
             print()
             for failure in failures:

@@ -27,6 +27,7 @@ class Question:
     lang: str = "?"
     fact: str | None = None  # a string the answer must contain
     cases: tuple[str, ...] = ()  # the cases the answer belongs to (empty: the study as a whole)
+    intent: str | None = None  # "positive" (what worked) or "negative" (what went wrong), for eval/intent.jsonl
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def load_questions(path: Path) -> list[Question]:
                     lang=data.get("lang", "?"),
                     fact=data.get("fact"),
                     cases=tuple(data.get("cases") or ()),
+                    intent=data.get("intent"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -304,4 +306,85 @@ def format_answer_table(results: dict[str, AnswerScores]) -> str:
             f"{s.fact_present:>6.3f} {s.integrity:>7.3f} {s.false_abstention:>8.3f} {s.offtopic_n:>6} "
             f"{s.abstention:>8.3f} {s.broad_n:>8} {s.broad_false_abstention:>8.3f}"
         )
+    return "\n".join(lines)
+
+
+#: The study's own labels for success factors and points of attention: the headings its documents file
+#: them under ("Succesfactoren", "Wat werkte goed", "Aandachtspunten", "Wat lastig was", ...). A heading
+#: such as "Wat goed ging en wat lastig was" carries both.
+INTENT_LABELS = {
+    "positive": re.compile(r"succesfactor|werkte goed|goed werkte|goed ging", re.IGNORECASE),
+    "negative": re.compile(r"aandachtspunt|lastig|moeilijk|anders doen|knelpunt|valkuil", re.IGNORECASE),
+}
+
+
+@dataclass(frozen=True)
+class IntentScores:
+    n: int
+    on_intent: float  # mean share of an answer's quoted passages filed under the asked intent's headings
+    case_cited: float  # the named case among the citations (questions that name one)
+    abstained: float
+
+    def as_json(self) -> dict[str, float | int]:
+        return {
+            "n": self.n,
+            "on_intent": round(self.on_intent, 4),
+            "case_cited": round(self.case_cited, 4),
+            "abstained": round(self.abstained, 4),
+        }
+
+
+def on_intent(answer: Answer, intent: str) -> float:
+    """Share of the answer's quoted passages whose section heading files them under `intent`."""
+    label = INTENT_LABELS[intent]
+    quoted = [c for c in answer.citations if c.section]
+    if not quoted:
+        return 0.0
+    return sum(bool(label.search(c.section.rsplit(" › ", 1)[-1])) for c in quoted if c.section) / len(quoted)
+
+
+def evaluate_intent(
+    ask: Callable[[str], Answer], questions: Sequence[Question]
+) -> tuple[dict[str, IntentScores], list[dict[str, object]]]:
+    """For "what worked" / "what went wrong" questions: do the quotes come from the sections the study
+    files success factors and points of attention under, and from the named case?"""
+    rows: list[tuple[str, float, bool | None, bool]] = []
+    failures: list[dict[str, object]] = []
+    for question in questions:
+        if question.intent not in INTENT_LABELS:
+            continue
+        answer = ask(question.question)
+        share = on_intent(answer, question.intent)
+        cited = {c.case_id for c in answer.citations}
+        case_ok = bool(cited & set(question.cases)) if question.cases else None
+        rows.append((question.lang, share, case_ok, answer.abstained))
+        if share < 0.5 or case_ok is False or answer.abstained:
+            failures.append(
+                {
+                    "question": question.question,
+                    "intent": question.intent,
+                    "on_intent": round(share, 3),
+                    "case_ok": case_ok,
+                    "sections": [c.section for c in answer.citations],
+                }
+            )
+
+    def scores(lang: str | None) -> IntentScores:
+        mine = [r for r in rows if lang is None or r[0] == lang]
+        named = [r[2] for r in mine if r[2] is not None]
+        return IntentScores(
+            n=len(mine),
+            on_intent=sum(r[1] for r in mine) / len(mine) if mine else 0.0,
+            case_cited=sum(named) / len(named) if named else 0.0,
+            abstained=sum(r[3] for r in mine) / len(mine) if mine else 0.0,
+        )
+
+    languages = sorted({r[0] for r in rows})
+    return {"all": scores(None), **{lang: scores(lang) for lang in languages}}, failures
+
+
+def format_intent_table(results: dict[str, IntentScores]) -> str:
+    lines = [f"{'lang':<5} {'n':>4} {'on-intent':>9} {'case':>6} {'abstained':>9}"]
+    for lang, s in results.items():
+        lines.append(f"{lang:<5} {s.n:>4} {s.on_intent:>9.3f} {s.case_cited:>6.3f} {s.abstained:>9.3f}")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ picked up on the next query, and a version in use is never modified.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -372,10 +373,13 @@ class Retriever:
         single_case = filters.case is not None or len(filters.scope) == 1
         return Ranking(version, ordered, fused, single_case)
 
-    def hits(self, ranking: Ranking, k: int, per_case: int | None = None) -> list[Hit]:
-        """The top k of a ranking, at most `per_case` per case (default: the setting; 0: no cap)."""
+    def hits(
+        self, ranking: Ranking, k: int, per_case: int | None = None, where: Callable[[str | None], bool] | None = None
+    ) -> list[Hit]:
+        """The top k of a ranking, at most `per_case` per case (default: the setting; 0: no cap);
+        with `where`, only passages whose section it accepts."""
         cap = self.settings.retrieval.per_case if per_case is None else per_case
-        return self._hits(ranking.version, ranking.ordered, ranking.fused, k, 0 if ranking.single_case else cap)
+        return self._hits(ranking.version, ranking.ordered, ranking.fused, k, 0 if ranking.single_case else cap, where)
 
     @staticmethod
     def _rerank(
@@ -398,10 +402,18 @@ class Retriever:
         return {cid: reranked.get(cid, floor * fused[cid] / max(fused.values())) for cid in fused}
 
     def _hits(
-        self, version: IndexVersion, ordered: list[int], fused: dict[int, float], k: int, per_case: int
+        self,
+        version: IndexVersion,
+        ordered: list[int],
+        fused: dict[int, float],
+        k: int,
+        per_case: int,
+        where: Callable[[str | None], bool] | None = None,
     ) -> list[Hit]:
-        pool = ordered[: max(k * 4, self.settings.retrieval.candidates)]
+        pool = ordered if where is not None else ordered[: max(k * 4, self.settings.retrieval.candidates)]
         rows = version.chunk_rows(pool)
+        if where is not None:
+            rows = {cid: row for cid, row in rows.items() if where(row[5])}
         group = {cid: (row[8] or row[1]) for cid, row in rows.items()}
         chosen = diversify([cid for cid in pool if cid in rows], group, per_case, k)
         return [version.hit(rows[cid], rank, fused[cid]) for rank, cid in enumerate(chosen, start=1)]

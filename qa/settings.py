@@ -80,8 +80,12 @@ class AnswerSettings(BaseModel):
     """How answers are composed from sentences; weights and thresholds tuned with `qa eval`."""
 
     passages: int = Field(10, ge=1, description="Passages retrieved per question.")
+    intent_passages: int = Field(
+        8, ge=0, description="For 'what worked' / 'what went wrong': passages added from matching sections."
+    )
+    intent_per_case: int = Field(2, ge=0, description="... at most this many per case (0: no cap).")
     lexical_weight: float = Field(0.1, ge=0, description="Weight of word overlap next to sentence similarity.")
-    section_weight: float = Field(0.04, ge=0, description="Bonus for sentences in a section matching the intent.")
+    section_weight: float = Field(0.1, ge=0, description="Bonus for sentences in a section matching the intent.")
     rank_penalty: float = Field(0.002, ge=0, description="Score lost per retrieval rank of the passage.")
     group_margin: float = Field(0.07, ge=0, description="Quotes must score within this of the best one.")
     quote_margin: float = Field(0.04, ge=0, description="Extra quotes per case within this of the case's best.")

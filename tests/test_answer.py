@@ -21,6 +21,7 @@ from qa.answer import (
     resolve,
     select,
 )
+from qa.evaluation import on_intent
 from qa.indexer import build_index
 from qa.question import detect_language, looks_like, read_question
 from qa.records import Answer, CaseInfo, Turn
@@ -368,6 +369,8 @@ def test_an_enumeration_question_gets_the_outline_of_its_section() -> None:
     assert find_outline(hits, read_question("Waarom werkte de loting?"), subsections, min_parts=3) is None
     assert find_outline(hits, listing, subsections, min_parts=5) is None
     assert ("study/synthese.pdf", "Inleiding") in asked
+    # a question restricted to a case does not get the outline of the synthesis
+    assert find_outline(hits, listing, subsections, min_parts=3, scope=("panel",)) is None
 
 
 def test_enumeration_answer_lists_the_headings_verbatim_with_citations(tmp_path: Path) -> None:
@@ -402,3 +405,40 @@ def test_enumeration_answer_lists_the_headings_verbatim_with_citations(tmp_path:
     for i, name in enumerate(factors, 1):
         assert f"  - “{i}. {name}” [" in answer.text
     assert {c.quote for c in answer.citations} >= {f"{i}. {name}" for i, name in enumerate(factors, 1)}
+
+
+def test_what_went_wrong_is_answered_from_the_points_of_attention(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    folder = root / "cases" / "markt"
+    folder.mkdir(parents=True)
+    (folder / "case.toml").write_text(
+        'title = "Marktplein Hollevoort"\nmunicipality = "Hollevoort"\nyear = 2015\n\n'
+        '[[documents]]\nfile = "analyse.md"\nkind = "documentanalyse"\ntitle = "Documentanalyse"\n',
+        encoding="utf-8",
+    )
+    (folder / "analyse.md").write_text(
+        "# Documentanalyse\n\n## Verloop\n\n"
+        "Het marktplein in Hollevoort is het hart van de wijk en van de markt.\n\n"
+        "Het marktplein kreeg drie avonden inspraak en een maquette.\n\n"
+        "## Succesfactoren\n\nDe maquette in de bibliotheek bereikte nieuwe mensen.\n\n"
+        "## Aandachtspunten\n\nDe parkeervraag was vooraf al beslist en dat werd niet verteld.\n\n"
+        "De bomen gingen van 24 naar 16 zonder uitleg.\n",
+        encoding="utf-8",
+    )
+    bars = {"guarded_bar_nl": -9, "guarded_bar_nl_unknown": -9, "abstain_below": -9, "abstain_unknown_nl": -9}
+    settings = Settings(corpus=root, index=tmp_path / "index", answer=AnswerSettings(**bars))
+    build_index(settings, HashEmbedder())
+    service = Vraagbaak(settings, HashEmbedder())
+    indifferent = Vraagbaak(
+        settings.model_copy(update={"answer": AnswerSettings(**bars, section_weight=0, intent_passages=0)}),
+        HashEmbedder(),
+    )
+    question = "Wat ging er mis bij het marktplein?"
+    wrong, control = service.ask(question), indifferent.ask(question)
+    check_integrity(wrong)
+    assert "Aandachtspunten" in {c.section for c in wrong.citations}
+    assert on_intent(wrong, "negative") > on_intent(control, "negative"), (wrong.text, control.text)
+    assert on_intent(wrong, "positive") == 0.0
+    worked = service.ask("Wat werkte goed in Hollevoort?")
+    assert "Succesfactoren" in {c.section for c in worked.citations}
+    assert "noemen betrokkenen wat goed werkte" in worked.text.splitlines()[0]
