@@ -91,6 +91,9 @@ def test_quote_is_found_across_whitespace_and_sentences() -> None:
     both = render.highlighted(text, ["De loting werkte goed in de wijk. En het budget bleef binnen de grens."])
     assert both.count("<mark>") == 2
     assert "<mark>" not in render.highlighted(text, ["Iets anders."])
+    # a citation quoting two places of its passage, or a list item without a full stop
+    parts = render.highlighted(text, ["Eerste … Tussenzin."])
+    assert parts.count("<mark>") == 2 and "<mark>Eerste</mark>" in parts and "<mark>Tussenzin.</mark>" in parts
 
 
 def test_document_view_marks_the_passage_blocks() -> None:

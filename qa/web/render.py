@@ -62,9 +62,10 @@ def file_url(file: Path) -> str:
 
 # ---------------------------------------------------------------------------- highlighting
 def find_spans(text: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
-    """Where each quote stands in `text`, ignoring differences in whitespace; merged and sorted."""
+    """Where each quote stands in `text`, ignoring differences in whitespace; merged and sorted. A
+    citation's quote of several parts ("first … second") is looked up part by part."""
     spans: list[tuple[int, int]] = []
-    for quoted in quotes:
+    for quoted in (part for whole in quotes for part in whole.split(" … ")):
         words = _WORD.findall(quoted.strip())
         if not words:
             continue
