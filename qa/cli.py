@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -331,6 +332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QaError as exc:
         print(f"qa: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`qa ask ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
