@@ -19,7 +19,7 @@ from qa.dense import DenseIndex
 from qa.errors import IndexMismatchError, IndexMissingError
 from qa.indexer import manifest_differences, manifest_for
 from qa.layout import IndexLayout
-from qa.lexical import LexicalIndex
+from qa.lexical import LexicalIndex, fold_text
 from qa.question import detect_language
 from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
 from qa.records import CaseInfo
@@ -134,6 +134,8 @@ class IndexVersion:
         self.dense = DenseIndex.load(folder / "dense.faiss")
         self.lexical = LexicalIndex.load(folder / "lexical")
         self.cases = {case.case_id: case for case in store.read_cases(self.connection)}
+        # longest first, so that a title containing another one wins
+        self._titles = sorted(((fold_text(c.title), c) for c in self.cases.values()), key=lambda t: -len(t[0]))
         self._lock = threading.Lock()
         self._sample_vectors: np.ndarray | None = None
 
@@ -172,7 +174,7 @@ class IndexVersion:
     def hit(self, row: tuple[Any, ...], rank: int = 0, score: float = 0.0) -> Hit:
         """A passage as a hit, from its `chunk_rows` row."""
         cid, document, text, page, page_end, section, kind, title, case_id, start, end = row
-        case = self.cases.get(case_id) if case_id else None
+        case = self.cases.get(case_id) if case_id else self.case_of_section(section)
         return Hit(
             rank=rank,
             score=score,
@@ -180,7 +182,7 @@ class IndexVersion:
             document=document,
             kind=kind,
             title=title,
-            case_id=case_id,
+            case_id=case.case_id if case else case_id,
             case_title=case.title if case else None,
             municipality=case.municipality if case else None,
             year=case.year if case else None,
@@ -191,6 +193,14 @@ class IndexVersion:
             start=start,
             end=end,
         )
+
+    def case_of_section(self, section: str | None) -> CaseInfo | None:
+        """The case a study-wide passage is about, when its section names it: the synthesis's
+        "Casus 7: Buurthuis De Klaproos in bewonersbeheer (Merelburg) › Succesfactoren" is De Klaproos."""
+        if not section:
+            return None
+        folded = fold_text(section)
+        return next((case for title, case in self._titles if title in folded), None)
 
     def subsections(self, document: str, section: str) -> list[Hit]:
         """The passage that opens each direct subsection of `section` in `document`, in document

@@ -96,7 +96,7 @@ def service(tmp_path: Path) -> Vraagbaak:
     (root / "study").mkdir()
     (root / "study" / "synthese.md").write_text(
         "# Synthese\n\n## Overkoepelende succesfactoren\n\nRuimte voor experiment werkte goed in meerdere gemeenten.\n\n"
-        "## Casus Brakelsteyn\n\nIn Brakelsteyn gaf de voorzitter het panel vertrouwen.\n",
+        "## Casus 2: Burgerpanel Brakelsteyn (Brakelsteyn)\n\nIn Brakelsteyn gaf de voorzitter het panel vertrouwen.\n",
         encoding="utf-8",
     )
     settings = Settings(
@@ -143,6 +143,16 @@ def test_a_scoped_question_keeps_only_the_synthesis_passages_that_name_its_cases
     assert any("onafhankelijke voorzitter" in t for t in texts)  # the case's own documents
     unscoped = {row[2] for row in version.chunk_rows(version.allowed_ids(Filters(kind="studie")).tolist()).values()}
     assert any("Ruimte voor experiment werkte goed" in t for t in unscoped)
+
+
+def test_a_synthesis_section_about_a_case_is_cited_as_that_case(service: Vraagbaak) -> None:
+    version = service.retriever.version()
+    rows = version.chunk_rows(version.allowed_ids(Filters(kind="studie")).tolist()).values()
+    hits = {row[5]: version.hit(row) for row in rows}
+    about = hits["Casus 2: Burgerpanel Brakelsteyn (Brakelsteyn)"]
+    assert (about.case_id, about.municipality, about.kind) == ("panel", "Brakelsteyn", "studie")
+    assert about.document == "study/synthese.md"
+    assert hits["Overkoepelende succesfactoren"].case_id is None
 
 
 def test_kind_of_source_from_the_question(service: Vraagbaak) -> None:
