@@ -452,6 +452,9 @@ def retrieve(
             )
             if h.chunk_id not in seen
         ]
+    scope = (filters.case,) if filters.case else filters.scope
+    if scope:  # a synthesis passage about another case that happens to name this one's municipality
+        hits = [h for h in hits if h.case_id is None or h.case_id in scope]
     hits = sorted(hits, key=lambda h: -h.score)
     topicality = None
     if asked_guard is not None:
