@@ -1,6 +1,6 @@
 """Calibrate when to abstain: the bars per language, measured on in-scope and off-topic questions.
 
-For every question of the in-scope sets (eval/questions.jsonl, eval/broad.jsonl) and the off-topic
+For every question of the in-scope sets (eval/questions.jsonl, broad.jsonl, intent.jsonl) and the off-topic
 set (eval/offtopic.jsonl) it computes the signals the composer decides on (qa.answer.retrieve), then
 per language picks the bar that abstains on the most off-topic questions while abstaining on at
 most --max-false of the in-scope ones. Because choosing a bar on the same questions it is scored on
@@ -25,7 +25,7 @@ from qa.service import Vraagbaak
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-IN_SCOPE = [ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "broad.jsonl"]
+IN_SCOPE = [ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "broad.jsonl", ROOT / "eval" / "intent.jsonl"]
 OFF_TOPIC = [ROOT / "eval" / "offtopic.jsonl"]
 
 
