@@ -20,6 +20,7 @@ from qa.answer import (
     list_items,
     resolve,
     select,
+    tabular,
 )
 from qa.evaluation import on_intent
 from qa.indexer import build_index
@@ -205,13 +206,18 @@ def test_resolve_other_cases_inherits_topic_and_flips_scope() -> None:
         Turn("assistant", "…", scope=("buurtbudget",)),
     ]
     resolved = resolve("and in the other cases?", history, CASES)
-    assert resolved.inherited and "Noorderpolder" in resolved.query
+    # the topic comes along, the case it was about does not
+    assert resolved.inherited and "werkte goed" in resolved.query and "Noorderpolder" not in resolved.query
     assert resolved.scope == ("fonds", "panel")
     assert resolved.cues.intent == "positive"
     same = resolve("En wat zeiden de bewoners daar?", history, CASES)
     assert same.scope == ("buurtbudget",) and same.cues.kind == "interview-bewoner"
     fresh = resolve("Wat ging er mis in Brakelsteyn?", history, CASES)
     assert fresh.scope == ("panel",) and not fresh.inherited
+    # after a follow-up without a topic of its own, "the other cases" goes back to the question before
+    longer = [*history, Turn("user", "En wat zeiden de bewoners daar?"), Turn("assistant", "…", scope=("buurtbudget",))]
+    again = resolve("En in de andere casussen?", longer, CASES)
+    assert again.query.startswith("Wat werkte goed bij het Buurtbudget?") and again.scope == ("fonds", "panel")
 
 
 @pytest.mark.parametrize(
@@ -452,3 +458,21 @@ def test_what_went_wrong_is_answered_from_the_points_of_attention(tmp_path: Path
     worked = service.ask("Wat werkte goed in Hollevoort?")
     assert "Succesfactoren" in {c.section for c in worked.citations}
     assert "noemen betrokkenen wat goed werkte" in worked.text.splitlines()[0]
+
+
+def test_a_table_run_into_its_lead_in_is_quoted_up_to_the_colon() -> None:
+    lead = "De raad reageerde op 28 april 2016, vijf maanden later, en nam 12 aanbevelingen over:"
+    text = lead + " Nr. Aanbeveling Besluit raad " + " ".join(f"{i} Aanbeveling {i} Overgenomen" for i in range(1, 20))
+    a, b = _clause(text, 0, len(text), interview=False)
+    assert text[a:b] == lead
+    short = "Daarbij hanteerden we deze criteria: spreiding en actualiteit."
+    assert _clause(short, 0, len(short), interview=False) == (0, len(short))
+    sentence = (
+        "Op 15 juli 2015 werden in aanwezigheid van de voorzitter 48 panelleden geloot: 24 vrouwen en 24 mannen, "
+        "verdeeld over de vier wijken Centrum (12), Brakel-Noord (13), Steynhof (12) en De Weiden (11)."
+    )
+    assert _clause(sentence, 0, len(sentence), interview=False) == (0, len(sentence))
+    assert tabular(
+        "Nr. Casus Gemeente Jaar " + " ".join(f"{i} Buurtbudget Noorderpolder Wierdenhaven 2015" for i in range(8))
+    )
+    assert not tabular(sentence)
