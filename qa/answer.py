@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -196,7 +197,7 @@ def _score(
     cues: QuestionCues,
     config: AnswerSettings,
 ) -> float:
-    tokens = set(tokenize(sentence))
+    tokens = _sentence_tokens(sentence)
     overlap = len(tokens & query_tokens) / len(query_tokens) if query_tokens else 0.0
     typed = config.answer_type_bonus if cues.answer_type and looks_like(cues.answer_type, sentence) else 0.0
     # A document's opening lines (under its title) say who and what it is about, not what was found.
@@ -213,6 +214,12 @@ def _score(
         - intro
         - config.rank_penalty * rank
     )
+
+
+@lru_cache(maxsize=65_536)
+def _sentence_tokens(sentence: str) -> frozenset[str]:
+    """A sentence's stemmed words; the same sentences come back question after question."""
+    return frozenset(tokenize(sentence))
 
 
 def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tuple[int, int, np.ndarray] | None:
