@@ -44,6 +44,15 @@ class Filters:
     def active(self) -> bool:
         return bool(self.scope) or any(v is not None for v in (self.case, self.municipality, self.kind, self.year))
 
+    @property
+    def cases(self) -> tuple[str, ...]:
+        """The cases a search is restricted to: the chosen one, else those the question names."""
+        return (self.case,) if self.case else self.scope
+
+    @property
+    def single_case(self) -> bool:
+        return len(self.cases) == 1
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -83,7 +92,7 @@ class Hit:
 def focus(query: str, filters: Filters, version: IndexVersion) -> str:
     """The query as ranking sees it: once it is restricted to some cases, their names match all of
     what is left alike, so they are taken out and the rest of the question decides."""
-    scoped = [version.cases[c] for c in (*filters.scope, filters.case) if c is not None and c in version.cases]
+    scoped = [version.cases[c] for c in filters.cases if c in version.cases]
     return without_names(query, scoped)
 
 
@@ -380,8 +389,7 @@ class Retriever:
             fused = self._rerank(version, ordered[: config.rerank_depth], fused, vector, config)
             ordered = sorted(fused, key=lambda i: (-fused[i], i))
         # Diversity across cases only makes sense when the search spans several cases.
-        single_case = filters.case is not None or len(filters.scope) == 1
-        return Ranking(version, ordered, fused, single_case)
+        return Ranking(version, ordered, fused, filters.single_case)
 
     def hits(
         self, ranking: Ranking, k: int, per_case: int | None = None, where: Callable[[str | None], bool] | None = None

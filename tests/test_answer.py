@@ -10,18 +10,7 @@ import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
-from qa.answer import (
-    Candidate,
-    Signals,
-    _clause,
-    abstains,
-    find_outline,
-    heading_span,
-    list_items,
-    resolve,
-    select,
-    tabular,
-)
+from qa.answer import Candidate, Signals, _clause, abstains, resolve, select
 from qa.evaluation import on_intent
 from qa.indexer import build_index
 from qa.question import detect_language, looks_like, read_question
@@ -30,6 +19,7 @@ from qa.retrieval import Filters, Hit
 from qa.scope import without_names
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
+from qa.structure import find_outline, heading_span, list_items, tabular
 
 CASES = [
     CaseInfo("buurtbudget", "Buurtbudget Noorderpolder", "Wierdenhaven", 2015),
