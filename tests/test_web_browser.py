@@ -160,6 +160,25 @@ def test_ask_in_dutch_and_english(session: object, local_app: RunningApp) -> Non
     assert "### Bronnen" in markdown and "> " in markdown
 
 
+def test_an_enumeration_lists_the_headings_each_cited(session: object, local_app: RunningApp) -> None:
+    """The synthesis's six overarching success factors are headings: the answer lists them verbatim as
+    a nested list, each with a marker whose card marks the heading in its passage."""
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    answer = s.ask("Wat zijn de overkoepelende succesfactoren?")
+    items = answer.locator("li li")  # type: ignore[attr-defined]
+    texts = [" ".join(items.nth(i).inner_text().split()) for i in range(items.count())]
+    assert len(texts) == 6, texts
+    assert texts[0].startswith("“1. Een transparant en navolgbaar participatieproces”")
+    assert texts[5].startswith("“6. Ruimte voor experiment”")
+    marker = items.nth(5).locator("a.bron-marker")
+    href = marker.get_attribute("href")
+    marker.click()
+    s.page.wait_for_function(f"document.querySelector('{href}').classList.contains('uitgelicht')")
+    assert s.page.locator(f"{href} mark").first.inner_text().strip() == "6. Ruimte voor experiment"
+    s.shot("opsomming")
+
+
 def test_open_a_pdf_source_at_its_page(session: object, local_app: RunningApp) -> None:
     s = session(local_app)  # type: ignore[operator]
     s.open()
