@@ -31,6 +31,7 @@ _POSITIVE_SECTION = re.compile(r"succes|werkte goed|wat goed|goed ging|sterk|les
 _NEGATIVE_SECTION = re.compile(r"aandacht|anders|lastig|mis|knelpunt|valkuil|moeilijk|kritiek|verbeter", re.I)
 _REFERENCES = re.compile(r"^(bronnen|bronvermelding|literatuur|referenties|bibliografie|sources|references)\b", re.I)
 _DISCLAIMER = "fictief voorbeeldmateriaal"
+_MIN_QUOTE = 25  # characters: a shorter quote ("Drie dingen.") says nothing on its own
 _NUMBERS_EN = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
 
@@ -126,7 +127,7 @@ def _clause(text: str, start: int, end: int, interview: bool) -> tuple[int, int]
     while start < end and text[start] in "•-–· ":
         start += 1
     colon = text.find(": ", start, end)
-    if colon > start and tabular(text[colon + 2 : end], min_words=8, share=0.4):
+    if colon - start >= _MIN_QUOTE and tabular(text[colon + 2 : end], min_words=15, share=0.4):
         # A table that text extraction ran into the sentence announcing it ("... en nam 12
         # aanbevelingen over: Nr. Aanbeveling Besluit raad 1 ..."): quote the clause up to the colon.
         end = colon + 1
@@ -157,6 +158,9 @@ def candidates(
             similarity = float(np.dot(query_vector, vector))
             score = _score(sentence, similarity, rank, hit, query_tokens, cues, config)
             follower = _follower(hit.text, end, index, sentences.get(hit.chunk_id, [])) if b == end else None
+            short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
+            if short and follower is None:
+                continue
             if follower is not None:
                 # The sentence after often holds the fact ("... 81 aanvragen binnen. Daarvan werden er
                 # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better.
@@ -171,7 +175,7 @@ def candidates(
                     config,
                 )
                 joined = max(score, f_score) + config.pair_bonus
-                if joined > score:
+                if joined > score or short:
                     found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank))
                     continue
             found.append(Candidate(hit, a, b, item.page, score, similarity, 1, rank))
@@ -248,6 +252,8 @@ def select(
             for c in group
         ):
             continue  # overlaps a quote already taken from this passage
+        if any(candidate.quote in c.quote or c.quote in candidate.quote for g in groups.values() for c in g):
+            continue  # the same words from an overlapping passage (passages share sentences at their edges)
         group.append(candidate)
         used_chunks.add(candidate.hit.chunk_id)
 
@@ -279,7 +285,7 @@ def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -
             }[cues.intent]
             return f"In the case {hit.case_title} ({hit.municipality}) {said} (quoted in Dutch):"
         if k == 0:
-            return "The study's synthesis addresses this (quoted in Dutch):"
+            return "The study as a whole addresses this (quoted in Dutch):"
         count = _NUMBERS_EN[k] if k < len(_NUMBERS_EN) else str(k)
         total = _NUMBERS_EN[total_cases] if total_cases < len(_NUMBERS_EN) else str(total_cases)
         return f"{count.capitalize()} of the {total} cases {what} (quoted in Dutch):"
@@ -292,7 +298,7 @@ def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -
         }[cues.intent]
         return f"In de casus {hit.case_title} ({hit.municipality}) {said}:"
     if k == 0:
-        return "De synthese van het onderzoek gaat hierop in:"
+        return "Het onderzoek als geheel gaat hierop in:"
     what = {
         "positive": "noemen betrokkenen wat goed werkte",
         "negative": "noemen betrokkenen aandachtspunten",
@@ -463,7 +469,7 @@ def compose_answer(
     def heading(hit: Hit) -> str:
         if hit.case_id:
             return f"**{hit.case_title}** ({hit.municipality})"
-        return "**Synthese van het onderzoek**" if cues.language == "nl" else "**The study's synthesis**"
+        return "**Het onderzoek als geheel**" if cues.language == "nl" else "**The study as a whole**"
 
     def outline_lines(outline: Outline) -> list[str]:
         lines = [

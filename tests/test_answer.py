@@ -6,16 +6,17 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
-from qa.answer import Candidate, Signals, _clause, abstains, resolve, select
+from qa.answer import Candidate, Signals, _clause, abstains, candidates, resolve, select
 from qa.evaluation import on_intent
 from qa.indexer import build_index
 from qa.question import detect_language, looks_like, read_question
 from qa.records import Answer, CaseInfo, Turn
-from qa.retrieval import Filters, Hit
+from qa.retrieval import Filters, Hit, Sentence
 from qa.scope import without_names
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
@@ -272,7 +273,7 @@ def test_no_answer_type_for_open_questions() -> None:
 
 
 def _candidate(case_id: str | None, score: float, passage_rank: int, chunk_id: int) -> Candidate:
-    text = f"Zin over {case_id or 'de studie'} die iets zegt."
+    text = f"Zin {chunk_id} over {case_id or 'de studie'} die iets zegt."
     hit = Hit(
         rank=passage_rank + 1,
         score=0.0,
@@ -315,6 +316,28 @@ def test_select_quotes_at_most_three_sentences_per_case() -> None:
     ]
     groups = select(found, AnswerSettings(sentences_per_case=3, quote_margin=0.1), single_case=False)
     assert sum(c.sentences for c in groups[0]) == 3
+
+
+def test_the_same_sentence_from_overlapping_passages_is_quoted_once() -> None:
+    first = _candidate("a", 0.90, passage_rank=0, chunk_id=1)
+    same = replace(_candidate("a", 0.89, passage_rank=1, chunk_id=2), hit=replace(first.hit, chunk_id=2))
+    other = _candidate("a", 0.88, passage_rank=2, chunk_id=3)
+    groups = select([first, same, other], AnswerSettings(quote_margin=0.1), single_case=True)
+    assert [c.hit.chunk_id for c in groups[0]] == [1, 3]
+
+
+def test_a_quote_too_short_to_stand_alone_comes_with_the_next_sentence() -> None:
+    text = "Wijkregisseur: Drie dingen. De loting, de website en een vast aanspreekpunt.\nVerder niets."
+    hit = replace(_candidate("a", 0.0, 0, 1).hit, text=text, kind="interview-ambtenaar", section="Wat werkte goed")
+    first, second = text.index("De loting"), text.index("Verder")
+    spans = [(0, first - 1), (first, second - 1), (second, len(text))]
+    vector = np.ones(4, dtype=np.float32) / 2
+    sentences = {1: [Sentence(a, b, None, vector) for a, b in spans]}
+    quotes = {
+        c.quote for c in candidates([hit], sentences, vector, set(), read_question("Wat werkte?"), AnswerSettings())
+    }
+    assert "Drie dingen. De loting, de website en een vast aanspreekpunt." in quotes
+    assert "Drie dingen." not in quotes and "Verder niets." not in quotes  # 13 characters: too short
 
 
 def test_names_of_the_scoped_cases_leave_the_query() -> None:
