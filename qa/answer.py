@@ -30,6 +30,13 @@ _SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
 _POSITIVE_SECTION = re.compile(r"succes|werkte goed|wat goed|goed ging|sterk|lessen|aanraden|wat werkte", re.I)
 _NEGATIVE_SECTION = re.compile(r"aandacht|anders|lastig|mis|knelpunt|valkuil|moeilijk|kritiek|verbeter", re.I)
 _REFERENCES = re.compile(r"^(bronnen|bronvermelding|literatuur|referenties|bibliografie|sources|references)\b", re.I)
+# How the study itself was done (its method report, its introduction), as opposed to what it found;
+# quoted for questions about the research, held back for questions about participation.
+_METHOD = re.compile(
+    r"verantwoording|methode|methodolog|onderzoeksopzet|aanpak van het onderzoek|inleiding|onderzoeksvragen|"
+    r"beperkingen|selectie van de cases|geïnterviewden",
+    re.I,
+)
 _DISCLAIMER = "fictief voorbeeldmateriaal"
 _MIN_QUOTE = 25  # characters: a shorter quote ("Drie dingen.") says nothing on its own
 _NUMBERS_EN = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
@@ -199,6 +206,9 @@ def _score(
     # Nor does a list of sources: "Jaarverslag Initiatievenfonds 2014, maart 2015." names a document.
     leaf = (hit.section or "").rsplit(SECTION_SEPARATOR, 1)[-1].strip()
     if _REFERENCES.match(leaf):
+        intro = config.intro_penalty
+    # Nor, unless the question is about the research, how the study was done.
+    if hit.case_id is None and not cues.about_research and _METHOD.search(f"{hit.title} {hit.section}"):
         intro = config.intro_penalty
     return (
         similarity

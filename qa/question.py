@@ -160,6 +160,12 @@ _LISTING = re.compile(
     r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b"
 )
 
+#: Questions about the research itself rather than about participation.
+_ABOUT_RESEARCH = re.compile(
+    r"\b(onderzoek\w*|onderzocht|researchers?|research|auteurs?|authors?|interview\w*|criteri\w+|selecte\w*|"
+    r"method\w*)\b"
+)
+
 _MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
 _NUMBER_WORDS = (
     "twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien|"
@@ -235,6 +241,7 @@ class QuestionCues:
     content_words: tuple[str, ...]  # folded words that carry the topic
     answer_type: AnswerType | None = None  # asks for a date, an amount, a duration, a count or a reason
     listing: bool = False  # asks for an enumeration ("wat zijn de succesfactoren?", "the fifth factor")
+    about_research: bool = False  # asks about the research itself ("welke criteria", "the researchers")
 
 
 def words(text: str) -> list[str]:
@@ -309,4 +316,5 @@ def read_question(text: str) -> QuestionCues:
         content_words=content,
         answer_type=answer_type(folded),
         listing=bool(_LISTING.search(folded)),
+        about_research=bool(_ABOUT_RESEARCH.search(folded)),
     )

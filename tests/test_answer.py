@@ -268,6 +268,12 @@ def test_answer_types(question: str, kind: str, yes: str, no: str) -> None:
     assert not looks_like(cues.answer_type, no)
 
 
+def test_questions_about_the_research_itself() -> None:
+    assert read_question("Welke criteria zijn gebruikt om de cases te selecteren?").about_research
+    assert read_question("How long did the interviews for the study last?").about_research
+    assert not read_question("Hoe betrek je jongeren bij participatie?").about_research
+
+
 def test_no_answer_type_for_open_questions() -> None:
     assert read_question("Wat werkte goed bij bewonersinitiatieven?").answer_type is None
 
