@@ -400,8 +400,11 @@ def retrieve(
     texts = [resolved.query] if focus == resolved.query else [resolved.query, focus]
     vectors = retriever.embedder.embed_queries(texts)
     asked_vector, query_vector = vectors[0], vectors[-1]
-    guards = retriever.guard.embed_queries(texts) if retriever.guard and retriever.guarded(version) else None
-    asked_guard, guard_vector = (guards[0], guards[-1]) if guards is not None else (None, None)
+    # The guard ranks passages for English questions only; for others it just measures topicality.
+    guard_texts = texts if cues.language == "en" else texts[:1]
+    guards = retriever.guard.embed_queries(guard_texts) if retriever.guard and retriever.guarded(version) else None
+    asked_guard = guards[0] if guards is not None else None
+    guard_vector = guards[-1] if guards is not None and cues.language == "en" else None  # else rank() embeds if needed
     ranking = retriever.rank(
         resolved.query,
         k=config.passages,
