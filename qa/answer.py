@@ -24,7 +24,15 @@ from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
 from qa.retrieval import focus as focus_of
 from qa.scope import named_cases, without_names
 from qa.settings import AnswerSettings, Settings
-from qa.structure import Outline, find_outline, heading_span, list_items, tabular
+from qa.structure import (
+    Outline,
+    continued_items,
+    find_outline,
+    heading_span,
+    list_continues,
+    list_items,
+    tabular,
+)
 
 _SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
 _POSITIVE_SECTION = re.compile(r"succes|werkte goed|wat goed|goed ging|sterk|lessen|aanraden|wat werkte", re.I)
@@ -38,6 +46,7 @@ _METHOD = re.compile(
     re.I,
 )
 _DISCLAIMER = "fictief voorbeeldmateriaal"
+_LONGEST_LIST = 20  # items of one announced list that are quoted
 _MIN_QUOTE = 25  # characters: a shorter quote ("Drie dingen.") says nothing on its own
 _NUMBERS_EN = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
@@ -507,9 +516,22 @@ def compose_answer(
         for candidate in sorted(group, key=lambda c: (c.hit.chunk_id, c.start)):
             n = cite(candidate)
             lines.append(f"- “{candidate.quote}” [{n}]")
-            for a, b in list_items(candidate.hit.text, candidate.end):  # the list the quote announces
+            items = list_items(candidate.hit.text, candidate.end)  # the list the quote announces
+            for a, b in items:
                 item = replace(candidate, start=a, end=b)
                 lines.append(f"  - “{item.quote}” [{cite(item)}]")
+            quoted = {candidate.hit.text[a:b] for a, b in items}
+            passage, more = candidate.hit, items
+            while len(quoted) < _LONGEST_LIST and list_continues(passage.text, more):
+                following = version.next_passage(passage)  # ... where it runs on into the next passage
+                if following is None:
+                    break
+                more = continued_items(following.text, quoted)
+                for a, b in more:
+                    item = Candidate(following, a, b, following.page, 0.0, 0.0)
+                    lines.append(f"  - “{item.quote}” [{cite(item)}]")
+                    quoted.add(item.quote)
+                passage = following
         if outline is not None and not placed and outline.group == group[0].group:
             lines += outline_lines(outline)
             placed = True

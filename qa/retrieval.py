@@ -211,6 +211,18 @@ class IndexVersion:
         folded = fold_text(section)
         return next((case for title, case in self._titles if title in folded), None)
 
+    def next_passage(self, hit: Hit) -> Hit | None:
+        """The passage after `hit` in its document, when it is still in the same section."""
+        with self._lock:
+            row = self.connection.execute(
+                "SELECT n.id FROM chunks k JOIN chunks n ON n.document = k.document AND n.ordinal = k.ordinal + 1 "
+                "WHERE k.id = ?",
+                (hit.chunk_id,),
+            ).fetchone()
+        found = self.chunk_rows([row[0]]) if row else {}
+        following = self.hit(found[row[0]]) if row and row[0] in found else None
+        return following if following is not None and following.section == hit.section else None
+
     def subsections(self, document: str, section: str) -> list[Hit]:
         """The passage that opens each direct subsection of `section` in `document`, in document
         order: under "Overkoepelende succesfactoren", the ones starting "1. Een transparant ...",

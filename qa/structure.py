@@ -62,15 +62,44 @@ def heading_span(hit: Hit) -> tuple[int, int] | None:
     return (at, at + len(heading)) if at >= 0 else None
 
 
+_BULLETS = "•-–·"
+
+
 def list_items(text: str, end: int, limit: int = 8, longest: int = 400) -> list[tuple[int, int]]:
     """The items of a list that a quote ending in ':' announces: the lines that follow it in the
-    passage ("Daarbij hanteerden we deze criteria:" / "Spreiding over ...: ..." / "Actualiteit: ...")."""
+    passage ("Daarbij hanteerden we deze criteria:" / "• Spreiding over ...: ..." / "• Actualiteit: ...").
+    When the first item is bulleted, the list ends at the first line that is not."""
     if not text[:end].rstrip().endswith(":") or not text[end:].lstrip(" \t").startswith("\n"):
         return []  # no colon, or the sentence goes on after it on the same line
+    return _lines(text, end, limit, longest)
+
+
+def list_continues(text: str, items: Sequence[tuple[int, int]]) -> bool:
+    """Whether a bulleted list runs on past the end of its passage (its last item ends the text)."""
+    if not items or items[-1][1] < len(text.rstrip()):
+        return False
+    line = text[text.rfind("\n", 0, items[0][0]) + 1 : items[0][0]].strip()
+    return bool(line) and line[0] in _BULLETS
+
+
+def continued_items(text: str, quoted: set[str], limit: int = 8, longest: int = 400) -> list[tuple[int, int]]:
+    """The rest of a bulleted list at the start of the next passage, without the items it repeats
+    from the previous one (passages overlap by a sentence or two)."""
+    items = _lines(text, 0, limit, longest, bulleted=True)
+    return [(a, b) for a, b in items if text[a:b] not in quoted]
+
+
+def _lines(text: str, start: int, limit: int, longest: int, bulleted: bool | None = None) -> list[tuple[int, int]]:
     items: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text[end:]):
-        a, b = end + line.start(), end + line.end()
-        while a < b and text[a] in "•-–· \t":
+    for line in re.finditer(r"[^\n]+", text[start:]):
+        a, b = start + line.start(), start + line.end()
+        while a < b and text[a] in " \t":
+            a += 1
+        if bulleted is None and a < b:
+            bulleted = text[a] in _BULLETS  # the first item decides what kind of list this is
+        if bulleted and a < b and text[a] not in _BULLETS:
+            break
+        while a < b and text[a] in _BULLETS + " \t":
             a += 1
         while b > a and text[b - 1].isspace():
             b -= 1

@@ -20,7 +20,7 @@ from qa.retrieval import Filters, Hit, Sentence
 from qa.scope import without_names
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
-from qa.structure import find_outline, heading_span, list_items, tabular
+from qa.structure import continued_items, find_outline, heading_span, list_continues, list_items, tabular
 
 CASES = [
     CaseInfo("buurtbudget", "Buurtbudget Noorderpolder", "Wierdenhaven", 2015),
@@ -374,6 +374,17 @@ def test_a_sentence_ending_in_a_colon_brings_its_list() -> None:
     inline = "De taak luidt als volgt: toetsen en wegen.\nVolgende regel."
     assert list_items(inline, inline.index(":") + 1) == []  # the sentence goes on after the colon
     assert len(list_items("Punten:\n" + "Punt.\n" * 20, 7, limit=8)) == 8
+    # a bulleted list ends at the first line without a bullet
+    bulleted = "Criteria:\n\n• Spreiding: elk een vorm.\n\n• Actualiteit: recent.\n\nDat leverde acht cases op."
+    items = list_items(bulleted, bulleted.index(":") + 1)
+    assert [bulleted[a:b] for a, b in items] == ["Spreiding: elk een vorm.", "Actualiteit: recent."]
+    assert not list_continues(bulleted, items)  # it ended inside the passage
+    cut = bulleted[: bulleted.index("\n\nDat")]
+    assert list_continues(cut, list_items(cut, cut.index(":") + 1))  # it runs on past the passage
+    following = "• Actualiteit: recent.\n\n• Leerwaarde: ook mislukte trajecten.\n\nDat leverde acht cases op."
+    rest = continued_items(following, {"Actualiteit: recent."})
+    assert [following[a:b] for a, b in rest] == ["Leerwaarde: ook mislukte trajecten."]
+    assert continued_items("Een gewone zin.\n• Iets.", set()) == []  # no list at the start of the passage
 
 
 def _section_hit(chunk_id: int, section: str, text: str, document: str = "study/synthese.pdf") -> Hit:
@@ -495,3 +506,41 @@ def test_a_table_run_into_its_lead_in_is_quoted_up_to_the_colon() -> None:
         "Nr. Casus Gemeente Jaar " + " ".join(f"{i} Buurtbudget Noorderpolder Wierdenhaven 2015" for i in range(8))
     )
     assert not tabular(sentence)
+
+
+def test_a_list_that_runs_on_into_the_next_passage_is_quoted_whole(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    (root / "study").mkdir(parents=True)
+    criteria = [
+        f"Criterium {n}: een case voldeed aan eis nummer {n} van de begeleidingscommissie." for n in range(1, 7)
+    ]
+    (root / "study" / "methode.md").write_text(
+        "# Methode\n\n## Selectie van de cases\n\nDe commissie bracht de lijst terug tot acht cases. "
+        "Daarbij hanteerden we deze selectiecriteria:\n\n"
+        + "".join(f"- {c}\n" for c in criteria)
+        + "\nDat leverde acht cases op.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(
+        corpus=root,
+        index=tmp_path / "index",
+        chunk={"size": 300, "overlap": 80, "min_size": 100},  # type: ignore[arg-type]
+        answer=AnswerSettings(guarded_bar_nl=-9, guarded_bar_nl_unknown=-9, abstain_below=-9, abstain_unknown_nl=-9),
+    )
+    build_index(settings, HashEmbedder())
+    service = Vraagbaak(settings, HashEmbedder())
+    version = service.retriever.version()
+    rows = version.chunk_rows(version.allowed_ids(Filters(kind="studie")).tolist())
+    hits = sorted((version.hit(row) for row in rows.values()), key=lambda h: h.start)
+    assert version.next_passage(hits[0]) is None  # the title passage: the next one is in another section
+    selection = [h for h in hits if h.section == "Selectie van de cases"]
+    assert len(selection) >= 2 and version.next_passage(selection[0]) == selection[1]
+    assert version.next_passage(selection[-1]) is None
+    answer = service.ask("Daarbij hanteerden we deze selectiecriteria")
+    check_integrity(answer)
+    assert "Daarbij hanteerden we deze selectiecriteria:” [1]" in answer.text, answer.text
+    for criterion in criteria:
+        assert f"  - “{criterion}” [" in answer.text
+    listed = answer.text.split("selectiecriteria:")[1].split("\n\n")[0]
+    assert "Dat leverde acht cases op." not in listed  # the list ends where the bullets do
+    assert {"[1]", "[2]"} <= set(re.findall(r"\[\d\]", listed))  # items after the cut cite the next passage

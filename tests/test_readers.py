@@ -147,10 +147,10 @@ def test_markdown_sections_lists_and_tables() -> None:
     )
     texts = [b.text for b in blocks]
     assert texts[:2] == ["Interview", "Intro tekst."]
-    assert "Snelle besluiten" in texts and "Lage drempel" in texts
+    assert "• Snelle besluiten" in texts and "• Lage drempel" in texts  # list items keep a bullet
     assert "2014 | 81" in texts
     assert "Bewoner: Het was druk." in texts
-    assert next(b for b in blocks if b.text == "Lage drempel").section == "Wat ging goed"
+    assert next(b for b in blocks if b.text == "• Lage drempel").section == "Wat ging goed"
 
 
 def test_legacy_encoding_falls_back_to_cp1252_with_warning(tmp_path: Path) -> None:

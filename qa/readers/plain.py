@@ -29,6 +29,9 @@ def decode(raw: bytes, display: str) -> tuple[str, list[str]]:
     return text, [f"{display}: not UTF-8; read as cp1252 (Windows-1252). Save it as UTF-8 to be sure."]
 
 
+BULLET = "•"
+
+
 def _md_table_row(line: str) -> str:
     cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
     return " | ".join(cell for cell in cells if cell)
@@ -67,7 +70,7 @@ def markdown_blocks(text: str) -> list[Block]:
                 flush()
         elif line.startswith(("- ", "* ", "+ ")):
             flush()
-            paragraph.append(line[2:].strip())
+            paragraph.append(f"{BULLET} {line[2:].strip()}")  # marked as a list item, as PDFs show them
         else:
             paragraph.append(line)
     flush()
