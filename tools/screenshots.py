@@ -1,4 +1,4 @@
-"""The README's screenshots: the chat with its sources, and the case overview.
+"""The README's screenshots: the chat with its sources, an enumeration, and the case overview.
 
 Starts the app in local mode on a free loopback port over the sample study's index (build it
 first with `qa index`) and drives Debian's Chromium with Playwright:
@@ -29,6 +29,7 @@ FLAGS = [
     "--no-first-run",
 ]
 QUESTION = "Wat werkte goed bij bewonersinitiatieven?"
+OUTLINE_QUESTION = "Wat zijn de overkoepelende succesfactoren?"
 SCROLL_CHAT_TO_TOP = """document.querySelectorAll('#gesprek *').forEach((e) => {
   if (e.scrollHeight > e.clientHeight + 5) { e.scrollTop = 0; }
 });"""
@@ -80,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
             page.evaluate("window.scrollTo(0, 0)")
             time.sleep(0.5)
             page.screenshot(path=str(args.out / "chat.png"))
+            # An enumeration: the six overarching success factors, each heading quoted and cited.
+            box.fill(OUTLINE_QUESTION)
+            box.press("Enter")
+            page.locator('#bronnen .bronnen[data-turn="1"]').wait_for(timeout=120_000)
+            time.sleep(1.5)
+            page.locator('#gesprek [data-testid="bot"]').nth(1).scroll_into_view_if_needed()
+            page.evaluate("window.scrollTo(0, 0)")
+            time.sleep(0.5)
+            page.screenshot(path=str(args.out / "outline.png"))
             page.set_viewport_size({"width": 1280, "height": 1400})
             page.get_by_role("tab", name="Casussen").click()
             page.locator("#casus-detail section.casus").wait_for(timeout=60_000)
@@ -88,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     finally:
         demo.close()
-    for name in ("chat.png", "cases.png"):
+    for name in ("chat.png", "outline.png", "cases.png"):
         shrink(args.out / name)
         print(f"{args.out / name}: {(args.out / name).stat().st_size // 1024} KB")
     return 0
