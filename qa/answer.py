@@ -474,6 +474,8 @@ def compose_answer(
     factoid = cues.answer_type is not None and not cues.other_cases
     groups = select(found, config, filters.single_case, config.factoid_cases if factoid else None)
     outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
+    if outline is not None:  # the question asks for that section's parts: the rest of the study is beside it
+        groups = [g for g in groups if g[0].group == outline.group]
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
 
@@ -526,7 +528,8 @@ def compose_answer(
                 following = version.next_passage(passage)  # ... where it runs on into the next passage
                 if following is None:
                     break
-                more = continued_items(following.text, quoted)
+                last = passage.text[more[-1][0] : more[-1][1]] if more else ""
+                more = continued_items(following.text, quoted, cut=not last.endswith((".", "!", "?", ";", ":")))
                 for a, b in more:
                     item = Candidate(following, a, b, following.page, 0.0, 0.0)
                     lines.append(f"  - “{item.quote}” [{cite(item)}]")

@@ -35,14 +35,14 @@ def find_outline(
     scope: Sequence[str] = (),
 ) -> Outline | None:
     """For a question that asks for an enumeration: a section with at least `min_parts` subsections
-    whose own passage is among the best three, or two of whose subsections are among the best five.
+    whose own passage is among the best five, or two of whose subsections are among the best eight.
     A question restricted to some cases only gets the outline of one of their own documents."""
     if not cues.listing:
         return None
     hits = [h for h in hits if not scope or h.case_id in scope]
-    wanted: list[tuple[str, str, str]] = [(h.document, h.section, h.case_id or "") for h in hits[:3] if h.section]
+    wanted: list[tuple[str, str, str]] = [(h.document, h.section, h.case_id or "") for h in hits[:5] if h.section]
     parents: dict[tuple[str, str], int] = {}
-    for h in hits[:5]:
+    for h in hits[:8]:
         parent = (h.section or "").rpartition(SECTION_SEPARATOR)[0]
         if parent:
             parents[(h.document, parent)] = parents.get((h.document, parent), 0) + 1
@@ -65,13 +65,24 @@ def heading_span(hit: Hit) -> tuple[int, int] | None:
 _BULLETS = "•-–·"
 
 
+#: A sentence that announces what follows without a colon: "... doen we de volgende aanbevelingen."
+_ANNOUNCES = re.compile(r"\b(volgende|als volgt|hieronder|following|as follows|below)\b", re.IGNORECASE)
+
+
 def list_items(text: str, end: int, limit: int = 8, longest: int = 400) -> list[tuple[int, int]]:
-    """The items of a list that a quote ending in ':' announces: the lines that follow it in the
-    passage ("Daarbij hanteerden we deze criteria:" / "• Spreiding over ...: ..." / "• Actualiteit: ...").
-    When the first item is bulleted, the list ends at the first line that is not."""
-    if not text[:end].rstrip().endswith(":") or not text[end:].lstrip(" \t").startswith("\n"):
-        return []  # no colon, or the sentence goes on after it on the same line
-    return _lines(text, end, limit, longest)
+    """The items of a list that a quote announces: after a colon ("Daarbij hanteerden we deze criteria:"
+    / "• Spreiding over ...: ..." / "• Actualiteit: ..."), or after a sentence that says what follows
+    ("de volgende aanbevelingen.") when bullets follow. When the first item is bulleted, the list ends
+    at the first line that neither has a bullet nor carries on the item before it."""
+    head, rest = text[:end].rstrip(), text[end:].lstrip(" \t")
+    if not rest.startswith("\n"):
+        return []  # the sentence goes on after it on the same line
+    if head.endswith(":"):
+        return _lines(text, end, limit, longest)
+    sentence_start = max(head.rfind(". "), head.rfind("\n")) + 1
+    if head.endswith(".") and _ANNOUNCES.search(head[sentence_start:]) and rest.lstrip()[:1] in _BULLETS:
+        return _lines(text, end, limit, longest, bulleted=True)
+    return []
 
 
 def list_continues(text: str, items: Sequence[tuple[int, int]]) -> bool:
@@ -82,10 +93,22 @@ def list_continues(text: str, items: Sequence[tuple[int, int]]) -> bool:
     return bool(line) and line[0] in _BULLETS
 
 
-def continued_items(text: str, quoted: set[str], limit: int = 8, longest: int = 400) -> list[tuple[int, int]]:
+def continued_items(
+    text: str, quoted: set[str], cut: bool = False, limit: int = 8, longest: int = 400
+) -> list[tuple[int, int]]:
     """The rest of a bulleted list at the start of the next passage, without the items it repeats
-    from the previous one (passages overlap by a sentence or two)."""
-    items = _lines(text, 0, limit, longest, bulleted=True)
+    from the previous one (passages overlap by a sentence or two). A line before the first bullet is
+    the tail of the previous passage's last item when that item was cut off mid-sentence (`cut`) or
+    already holds it; it is not quoted."""
+    lines = [m for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    if not lines:
+        return []
+    head = lines[0].group().strip()
+    tail = cut or any(head in item for item in quoted)  # cut off before, or repeated by the overlap
+    first = 1 if tail and head[:1] not in _BULLETS else 0
+    if first >= len(lines) or lines[first].group().lstrip()[:1] not in _BULLETS:
+        return []  # the passage does not go on with the list
+    items = _lines(text, lines[first].start(), limit, longest, bulleted=True)
     return [(a, b) for a, b in items if text[a:b] not in quoted]
 
 
@@ -98,6 +121,8 @@ def _lines(text: str, start: int, limit: int, longest: int, bulleted: bool | Non
         if bulleted is None and a < b:
             bulleted = text[a] in _BULLETS  # the first item decides what kind of list this is
         if bulleted and a < b and text[a] not in _BULLETS:
+            if text[a].islower():
+                continue  # an item carried over a page break ("... zoals een" / "initiatievenmakelaar ...")
             break
         while a < b and text[a] in _BULLETS + " \t":
             a += 1

@@ -385,6 +385,17 @@ def test_a_sentence_ending_in_a_colon_brings_its_list() -> None:
     rest = continued_items(following, {"Actualiteit: recent."})
     assert [following[a:b] for a, b in rest] == ["Leerwaarde: ook mislukte trajecten."]
     assert continued_items("Een gewone zin.\n• Iets.", set()) == []  # no list at the start of the passage
+    # after an item cut off mid-sentence, the next passage's first line is its tail
+    tail = "Zorg voor steun van een wethouder.\n\n• Betrek bestaande partijen.\n\nTot slot."
+    assert [tail[a:b] for a, b in continued_items(tail, set(), cut=True)] == ["Betrek bestaande partijen."]
+    repeated = {"Wijs een aanspreekpunt aan. Zorg voor steun van een wethouder."}  # the overlap repeats it
+    assert [tail[a:b] for a, b in continued_items(tail, repeated)] == ["Betrek bestaande partijen."]
+    assert continued_items(tail, set()) == []  # otherwise a sentence before the bullets ends the list
+    # a sentence that says what follows announces a bulleted list too; with a page break inside an item
+    advice = "De volgende aanbevelingen.\n\n• Leg de kaders vast, zoals een\n\nbudget en planning.\n\n• Spreek termijnen af.\n\nTot slot."
+    found = [advice[a:b] for a, b in list_items(advice, advice.index("\n"))]
+    assert found == ["Leg de kaders vast, zoals een", "Spreek termijnen af."]
+    assert list_items("Dat was het.\n\n• Los punt.", len("Dat was het.")) == []  # announces nothing
 
 
 def _section_hit(chunk_id: int, section: str, text: str, document: str = "study/synthese.pdf") -> Hit:
