@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qa.answer import retrieve
+from qa.answer import abstains, retrieve
 from qa.evaluation import load_questions
 from qa.retrieval import Filters
 from qa.service import Vraagbaak
@@ -48,8 +48,7 @@ def points(service: Vraagbaak) -> list[Point]:
             for q in load_questions(file):
                 got = retrieve(service.retriever, q.question, Filters(), [], settings)
                 s = got.signals
-                a = settings.answer
-                guarded = s.relevance + a.guard_weight * (s.topicality or 0.0) + a.support_weight * s.support
+                _abstains, guarded, _bar = abstains(s, q.lang, settings.answer)  # the composer's own score
                 found.append(Point(q.question, q.lang, off, guarded, s.relevance, s.unknown_words))
     return found
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like, read_question
-from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
+from qa.readers.sections import leaf
 from qa.records import Answer, CaseInfo, Citation, Turn
 from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
 from qa.retrieval import focus as focus_of
@@ -119,11 +119,11 @@ def _topic_question(history: Sequence[Turn], cases: Sequence[CaseInfo]) -> str |
 
 
 def _section_bonus(section: str | None, cues: QuestionCues) -> float:
-    leaf = (section or "").rsplit(SECTION_SEPARATOR, 1)[-1]
+    heading = leaf(section)
     if cues.intent == "positive":
-        return 1.0 if _POSITIVE_SECTION.search(leaf) else -0.5 if _NEGATIVE_SECTION.search(leaf) else 0.0
+        return 1.0 if _POSITIVE_SECTION.search(heading) else -0.5 if _NEGATIVE_SECTION.search(heading) else 0.0
     if cues.intent == "negative":
-        return 1.0 if _NEGATIVE_SECTION.search(leaf) else -0.5 if _POSITIVE_SECTION.search(leaf) else 0.0
+        return 1.0 if _NEGATIVE_SECTION.search(heading) else -0.5 if _POSITIVE_SECTION.search(heading) else 0.0
     return 0.0
 
 
@@ -161,19 +161,22 @@ def candidates(
     """Every quotable sentence of the retrieved passages, scored against the question."""
     found: list[Candidate] = []
     for rank, hit in enumerate(hits):
-        for index, item in enumerate(sentences.get(hit.chunk_id, [])):
+        items = sentences.get(hit.chunk_id, [])
+        passage = _passage_terms(hit, rank, cues, config)
+        interview = (hit.kind or "").startswith("interview")
+        for index, item in enumerate(items):
             start, end, vector = item.start, item.end, item.vector
             sentence = hit.text[start:end]
             if _DISCLAIMER in sentence.lower() or sentence.rstrip().endswith("?"):
                 continue  # the fictional-material notice; interviewers' questions
             if sentence.startswith(("Interviewer:", "Vraag:")) or sentence.count("|") >= 2:
                 continue  # interviewers' prompts; table rows ("Casus | Gemeente | ...") are not findings
-            a, b = _clause(hit.text, start, end, interview=(hit.kind or "").startswith("interview"))
+            a, b = _clause(hit.text, start, end, interview=interview)
             if tabular(hit.text[a:b]):
                 continue  # a table whose cells text extraction ran together
             similarity = float(np.dot(query_vector, vector))
-            score = _score(sentence, similarity, rank, hit, query_tokens, cues, config)
-            follower = _follower(hit.text, end, index, sentences.get(hit.chunk_id, [])) if b == end else None
+            score = _score(sentence, similarity, passage, query_tokens, cues, config)
+            follower = _follower(hit.text, end, index, items) if b == end else None
             short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
             if short and follower is None:
                 continue
@@ -181,15 +184,8 @@ def candidates(
                 # The sentence after often holds the fact ("... 81 aanvragen binnen. Daarvan werden er
                 # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better.
                 f_start, f_end, f_vector = follower
-                f_score = _score(
-                    hit.text[f_start:f_end],
-                    float(np.dot(query_vector, f_vector)),
-                    rank,
-                    hit,
-                    query_tokens,
-                    cues,
-                    config,
-                )
+                f_similarity = float(np.dot(query_vector, f_vector))
+                f_score = _score(hit.text[f_start:f_end], f_similarity, passage, query_tokens, cues, config)
                 joined = max(score, f_score) + config.pair_bonus
                 if joined > score or short:
                     found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank))
@@ -198,11 +194,33 @@ def candidates(
     return sorted(found, key=lambda c: -c.score)
 
 
+@dataclass(frozen=True)
+class _PassageTerms:
+    """What a sentence's score owes to the passage it stands in, the same for all its sentences."""
+
+    section: float  # section_weight * how well the section matches the intent
+    penalty: float  # opening lines, a list of sources, or how the study was done
+    rank: float  # rank_penalty * the passage's retrieval rank
+
+
+def _passage_terms(hit: Hit, rank: int, cues: QuestionCues, config: AnswerSettings) -> _PassageTerms:
+    # A document's opening lines (under its title) say who and what it is about, not what was found;
+    # nor does a list of sources ("Jaarverslag Initiatievenfonds 2014, maart 2015." names a document);
+    # nor, unless the question is about the research, how the study was done.
+    opening = bool(hit.section and hit.title and hit.section.strip() == hit.title.strip())
+    sources = bool(_REFERENCES.match(leaf(hit.section).strip()))
+    method = hit.case_id is None and not cues.about_research and bool(_METHOD.search(f"{hit.title} {hit.section}"))
+    return _PassageTerms(
+        section=config.section_weight * _section_bonus(hit.section, cues),
+        penalty=config.intro_penalty if opening or sources or method else 0.0,
+        rank=config.rank_penalty * rank,
+    )
+
+
 def _score(
     sentence: str,
     similarity: float,
-    rank: int,
-    hit: Hit,
+    passage: _PassageTerms,
     query_tokens: set[str],
     cues: QuestionCues,
     config: AnswerSettings,
@@ -210,23 +228,7 @@ def _score(
     tokens = _sentence_tokens(sentence)
     overlap = len(tokens & query_tokens) / len(query_tokens) if query_tokens else 0.0
     typed = config.answer_type_bonus if cues.answer_type and looks_like(cues.answer_type, sentence) else 0.0
-    # A document's opening lines (under its title) say who and what it is about, not what was found.
-    intro = config.intro_penalty if hit.section and hit.title and hit.section.strip() == hit.title.strip() else 0.0
-    # Nor does a list of sources: "Jaarverslag Initiatievenfonds 2014, maart 2015." names a document.
-    leaf = (hit.section or "").rsplit(SECTION_SEPARATOR, 1)[-1].strip()
-    if _REFERENCES.match(leaf):
-        intro = config.intro_penalty
-    # Nor, unless the question is about the research, how the study was done.
-    if hit.case_id is None and not cues.about_research and _METHOD.search(f"{hit.title} {hit.section}"):
-        intro = config.intro_penalty
-    return (
-        similarity
-        + config.lexical_weight * overlap
-        + config.section_weight * _section_bonus(hit.section, cues)
-        + typed
-        - intro
-        - config.rank_penalty * rank
-    )
+    return similarity + config.lexical_weight * overlap + passage.section + typed - passage.penalty - passage.rank
 
 
 @lru_cache(maxsize=65_536)
@@ -286,43 +288,42 @@ def select(
     return study[:1] + cases
 
 
-def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -> str:
-    case_groups = [g for g in groups if g[0].group]
-    k = len(case_groups)
-    if cues.language == "en":
-        what = {
-            "positive": "mention what worked",
-            "negative": "mention points of attention",
-            None: "have passages on this question",
-        }[cues.intent]
-        if k == 1:
-            hit = case_groups[0][0].hit
-            said = {
-                "positive": "those involved mention what worked",
-                "negative": "those involved mention points of attention",
-                None: "the sources say",
-            }[cues.intent]
-            return f"In the case {hit.case_title} ({hit.municipality}) {said} (quoted in Dutch):"
-        if k == 0:
-            return "The study as a whole addresses this (quoted in Dutch):"
-        count = _NUMBERS_EN[k] if k < len(_NUMBERS_EN) else str(k)
-        total = _NUMBERS_EN[total_cases] if total_cases < len(_NUMBERS_EN) else str(total_cases)
-        return f"{count.capitalize()} of the {total} cases {what} (quoted in Dutch):"
-    if k == 1:
-        hit = case_groups[0][0].hit
-        said = {
-            "positive": "noemen betrokkenen wat goed werkte",
-            "negative": "noemen betrokkenen aandachtspunten",
-            None: "staat hierover",
-        }[cues.intent]
-        return f"In de casus {hit.case_title} ({hit.municipality}) {said}:"
-    if k == 0:
-        return "Het onderzoek als geheel gaat hierop in:"
-    what = {
+#: What the quoted cases do, per language and intent: "In 4 van de 8 casussen noemen betrokkenen ...".
+_THEY_SAY = {
+    "en": {
+        "positive": "mention what worked",
+        "negative": "mention points of attention",
+        None: "have passages on this question",
+    },
+    "nl": {
         "positive": "noemen betrokkenen wat goed werkte",
         "negative": "noemen betrokkenen aandachtspunten",
         None: "gaan passages op deze vraag in",
-    }[cues.intent]
+    },
+}
+
+
+def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -> str:
+    case_groups = [g for g in groups if g[0].group]
+    k = len(case_groups)
+    english = cues.language == "en"
+    what = _THEY_SAY["en" if english else "nl"][cues.intent]
+    if k == 1:
+        hit = case_groups[0][0].hit
+        if english:
+            said = f"those involved {what}" if cues.intent else "the sources say"
+            return f"In the case {hit.case_title} ({hit.municipality}) {said} (quoted in Dutch):"
+        return f"In de casus {hit.case_title} ({hit.municipality}) {what if cues.intent else 'staat hierover'}:"
+    if k == 0:
+        return (
+            "The study as a whole addresses this (quoted in Dutch):"
+            if english
+            else "Het onderzoek als geheel gaat hierop in:"
+        )
+    if english:
+        count = _NUMBERS_EN[k] if k < len(_NUMBERS_EN) else str(k)
+        total = _NUMBERS_EN[total_cases] if total_cases < len(_NUMBERS_EN) else str(total_cases)
+        return f"{count.capitalize()} of the {total} cases {what} (quoted in Dutch):"
     return f"In {k} van de {total_cases} casussen {what}:"
 
 

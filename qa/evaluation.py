@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import QaError
+from qa.readers.sections import leaf
 from qa.records import Answer
 from qa.retrieval import Filters, Hit, Mode, Retriever
 
@@ -340,7 +341,7 @@ def on_intent(answer: Answer, intent: str) -> float:
     quoted = [c for c in answer.citations if c.section]
     if not quoted:
         return 0.0
-    return sum(bool(label.search(c.section.rsplit(" › ", 1)[-1])) for c in quoted if c.section) / len(quoted)
+    return sum(bool(label.search(leaf(c.section))) for c in quoted) / len(quoted)
 
 
 def evaluate_intent(

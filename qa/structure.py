@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.question import QuestionCues
-from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
+from qa.readers.sections import leaf, parent
 from qa.retrieval import Hit
 
 
@@ -24,7 +24,7 @@ class Outline:
 
     @property
     def name(self) -> str:
-        return self.section.rsplit(SECTION_SEPARATOR, 1)[-1]
+        return leaf(self.section)
 
 
 def find_outline(
@@ -43,9 +43,9 @@ def find_outline(
     wanted: list[tuple[str, str, str]] = [(h.document, h.section, h.case_id or "") for h in hits[:5] if h.section]
     parents: dict[tuple[str, str], int] = {}
     for h in hits[:8]:
-        parent = (h.section or "").rpartition(SECTION_SEPARATOR)[0]
-        if parent:
-            parents[(h.document, parent)] = parents.get((h.document, parent), 0) + 1
+        above = parent(h.section)
+        if above:
+            parents[(h.document, above)] = parents.get((h.document, above), 0) + 1
     by_document = {h.document: h.case_id or "" for h in hits}
     wanted += [(doc, parent, by_document[doc]) for (doc, parent), n in parents.items() if n >= 2]
     for document, section, group in dict.fromkeys(wanted):
@@ -57,7 +57,7 @@ def find_outline(
 
 def heading_span(hit: Hit) -> tuple[int, int] | None:
     """Where the passage's own heading (the leaf of its section) stands in its text."""
-    heading = (hit.section or "").rsplit(SECTION_SEPARATOR, 1)[-1].strip()
+    heading = leaf(hit.section).strip()
     at = hit.text.find(heading) if heading else -1
     return (at, at + len(heading)) if at >= 0 else None
 

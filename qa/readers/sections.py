@@ -9,6 +9,16 @@ from __future__ import annotations
 SEPARATOR = " › "
 
 
+def leaf(section: str | None) -> str:
+    """The last heading of a section path: 'Succesfactoren' in 'Casus 1: … › Succesfactoren'."""
+    return (section or "").rsplit(SEPARATOR, 1)[-1]
+
+
+def parent(section: str | None) -> str:
+    """The path above the last heading ('' at the top level)."""
+    return (section or "").rpartition(SEPARATOR)[0]
+
+
 class SectionTracker:
     """Feed headings with their level (smaller = higher; for font sizes pass the negative size)."""
 
