@@ -4,7 +4,10 @@ For every question of the in-scope sets (eval/questions.jsonl, broad.jsonl, inte
 set (eval/offtopic.jsonl) it computes the signals the composer decides on (qa.answer.retrieve), then
 per language picks the bar that abstains on the most off-topic questions while abstaining on at
 most --max-false of the in-scope ones. Because choosing a bar on the same questions it is scored on
-flatters it, it also reports repeated 2-fold cross-validation (choose on one half, score the other).
+flatters it, it also reports repeated 2-fold cross-validation (choose on one half, score the other),
+and applies the bars chosen on all of them to the held-out sets (eval/heldout-inscope.jsonl,
+eval/heldout-offtopic.jsonl), which were written later, by another hand, and never tuned on.
+Each rule is scored for several weights of the background questions (qa.background).
 
     python -m benchmarks.abstention [--max-false 0.03] [--folds-repeat 50] [--json]
 """
@@ -15,6 +18,7 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +31,8 @@ from qa.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 IN_SCOPE = [ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "broad.jsonl", ROOT / "eval" / "intent.jsonl"]
 OFF_TOPIC = [ROOT / "eval" / "offtopic.jsonl"]
+HELD_OUT = {False: [ROOT / "eval" / "heldout-inscope.jsonl"], True: [ROOT / "eval" / "heldout-offtopic.jsonl"]}
+WEIGHTS = (0.0, 0.5, 0.75, 1.0, 1.5)
 
 
 @dataclass(frozen=True)
@@ -34,23 +40,38 @@ class Point:
     question: str
     lang: str
     off_topic: bool
-    guarded: float  # relevance + guard_weight * topicality + support_weight * support
+    base: float  # relevance + guard_weight * topicality + support_weight * support
+    elsewhere: float  # closeness to the background questions (subtracted, times its weight)
     relevance: float
     unknown_words: bool
+    held_out: bool = False
     group: str = ""  # the bar it is held against (set by calibrate)
+
+
+Value = Callable[[Point], float]
 
 
 def points(service: Vraagbaak) -> list[Point]:
     settings = service.settings
     found = []
-    for files, off in ((IN_SCOPE, False), (OFF_TOPIC, True)):
-        for file in files:
-            for q in load_questions(file):
-                got = retrieve(service.retriever, q.question, Filters(), [], settings)
-                s = got.signals
-                _abstains, guarded, _bar = abstains(s, q.lang, settings.answer)  # the composer's own score
-                found.append(Point(q.question, q.lang, off, guarded, s.relevance, s.unknown_words))
+    sets = [(f, False, False) for f in IN_SCOPE] + [(f, True, False) for f in OFF_TOPIC]
+    sets += [(f, off, True) for off, files in HELD_OUT.items() for f in files if f.exists()]
+    for file, off, held in sets:
+        for q in load_questions(file):
+            got = retrieve(service.retriever, q.question, Filters(), [], settings)
+            s = got.signals
+            # the composer's own score, without its background term (added back per weight below)
+            _abstains, guarded, _bar = abstains(replace(s, elsewhere=0.0), q.lang, settings.answer)
+            found.append(Point(q.question, q.lang, off, guarded, s.elsewhere, s.relevance, s.unknown_words, held))
     return found
+
+
+def with_background(weight: float) -> Value:
+    return lambda p: p.base - weight * p.elsewhere
+
+
+def relevance(p: Point) -> float:
+    return p.relevance
 
 
 def choose_bar(scores_in: list[float], max_false: float) -> float:
@@ -73,28 +94,29 @@ def _group(point: Point, split_unknown: bool) -> str:
     return point.lang
 
 
-def _fit_and_score(train: list[Point], test: list[Point], field: str, max_false: float) -> tuple[float, float]:
+def _fit_and_score(train: list[Point], test: list[Point], value: Value, max_false: float) -> tuple[float, float]:
     """Bars chosen per group on `train`, applied to `test`: its false abstention and abstention."""
     bars = {
-        group: choose_bar([getattr(p, field) for p in train if p.group == group and not p.off_topic], max_false)
+        group: choose_bar([value(p) for p in train if p.group == group and not p.off_topic], max_false)
         for group in {p.group for p in train}
     }
     inside = [p for p in test if not p.off_topic]
     outside = [p for p in test if p.off_topic]
-    false = sum(getattr(p, field) < bars.get(p.group, 0.0) for p in inside) / len(inside) if inside else 0.0
-    caught = sum(getattr(p, field) < bars.get(p.group, 0.0) for p in outside) / len(outside) if outside else 0.0
+    false = sum(value(p) < bars.get(p.group, 0.0) for p in inside) / len(inside) if inside else 0.0
+    caught = sum(value(p) < bars.get(p.group, 0.0) for p in outside) / len(outside) if outside else 0.0
     return false, caught
 
 
 def calibrate(
-    data: list[Point], field: str, max_false: float, repeat: int, split_unknown: bool
+    data: list[Point], value: Value, max_false: float, repeat: int, split_unknown: bool
 ) -> dict[str, dict[str, float]]:
     grouped = [replace(p, group=_group(p, split_unknown)) for p in data]
+    tuning = [p for p in grouped if not p.held_out]
     results: dict[str, dict[str, float]] = {}
-    for group in sorted({p.group for p in grouped}):
-        mine = [p for p in grouped if p.group == group]
-        score_in = [getattr(p, field) for p in mine if not p.off_topic]
-        score_off = [getattr(p, field) for p in mine if p.off_topic]
+    for group in sorted({p.group for p in tuning}):
+        mine = [p for p in tuning if p.group == group]
+        score_in = [value(p) for p in mine if not p.off_topic]
+        score_off = [value(p) for p in mine if p.off_topic]
         bar = choose_bar(score_in, max_false)
         false, caught = rates(bar, score_in, score_off)
         results[group] = {
@@ -104,8 +126,8 @@ def calibrate(
             "false_abstention": round(false, 4),
             "abstention": round(caught, 4),
         }
-    for lang in sorted({p.lang for p in grouped}):
-        mine = [p for p in grouped if p.lang == lang]
+    for lang in sorted({p.lang for p in tuning}):
+        mine = [p for p in tuning if p.lang == lang]
         rng = random.Random(0)
         cv_false: list[float] = []
         cv_caught: list[float] = []
@@ -114,10 +136,12 @@ def calibrate(
             rng.shuffle(shuffled)
             half = len(shuffled) // 2
             for train, test in ((shuffled[:half], shuffled[half:]), (shuffled[half:], shuffled[:half])):
-                f, c = _fit_and_score(train, test, field, max_false)
+                f, c = _fit_and_score(train, test, value, max_false)
                 cv_false.append(f)
                 cv_caught.append(c)
-        fitted_false, fitted_caught = _fit_and_score(mine, mine, field, max_false)
+        fitted_false, fitted_caught = _fit_and_score(mine, mine, value, max_false)
+        held = [p for p in grouped if p.held_out and p.lang == lang]
+        held_false, held_caught = _fit_and_score(mine, held, value, max_false) if held else (float("nan"),) * 2
         results[f"{lang}, overall"] = {
             "in_scope": sum(not p.off_topic for p in mine),
             "off_topic": sum(p.off_topic for p in mine),
@@ -125,6 +149,8 @@ def calibrate(
             "abstention": round(fitted_caught, 4),
             "cv_false_abstention": round(sum(cv_false) / len(cv_false), 4),
             "cv_abstention": round(sum(cv_caught) / len(cv_caught), 4),
+            "held_out_false_abstention": round(held_false, 4),
+            "held_out_abstention": round(held_caught, 4),
         }
     return results
 
@@ -138,18 +164,19 @@ def main(argv: list[str] | None = None) -> int:
     service = Vraagbaak(Settings())
     data = points(service)
     m, r = args.max_false, args.folds_repeat
-    report = {
-        "guarded, Dutch split by unknown words": calibrate(data, "guarded", m, r, split_unknown=True),
-        "guarded, one bar per language": calibrate(data, "guarded", m, r, split_unknown=False),
-        "relevance alone, Dutch split": calibrate(data, "relevance", m, r, split_unknown=True),
-    }
+    report: dict[str, dict[str, dict[str, float]]] = {}
+    for w in WEIGHTS:
+        report[f"guarded, background {w}, Dutch split"] = calibrate(data, with_background(w), m, r, True)
+        report[f"guarded, background {w}, one bar"] = calibrate(data, with_background(w), m, r, False)
+    report["relevance alone, Dutch split"] = calibrate(data, relevance, m, r, split_unknown=True)
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"abstention bars, chosen for at most {m:.0%} false abstention per group; CV = 2-fold x {r}")
+    print(f"abstention bars, chosen for at most {m:.0%} false abstention per group; CV = 2-fold x {r}; ")
+    print("held out = bars chosen on all tuning questions, applied to eval/heldout-*.jsonl")
     print(
         f"{'signal':<38} {'group':<20} {'in':>4} {'off':>4} {'bar':>7} {'falseAb':>8} {'abstain':>8} "
-        f"{'cv fAb':>7} {'cv abst':>8}"
+        f"{'cv fAb':>7} {'cv abst':>8} {'ho fAb':>7} {'ho abst':>8}"
     )
     nan = float("nan")
     for signal, groups in report.items():
@@ -157,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{signal:<38} {group:<20} {x['in_scope']:>4} {x['off_topic']:>4} {x.get('bar', nan):>7.3f} "
                 f"{x['false_abstention']:>8.3f} {x['abstention']:>8.3f} {x.get('cv_false_abstention', nan):>7.3f} "
-                f"{x.get('cv_abstention', nan):>8.3f}"
+                f"{x.get('cv_abstention', nan):>8.3f} {x.get('held_out_false_abstention', nan):>7.3f} "
+                f"{x.get('held_out_abstention', nan):>8.3f}"
             )
     return 0
 

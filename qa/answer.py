@@ -335,17 +335,23 @@ class Signals:
     topicality: float | None  # guard encoder: best cosine over the retrieved passages (None: no guard)
     unknown_words: bool  # the question uses a word (4+ letters) that the study never does
     support: float = 0.0  # main encoder: the best cosine of a quotable sentence of those passages
+    elsewhere: float = 0.0  # guard encoder: best cosine to everyday questions the study does not answer
 
 
 def abstains(signals: Signals, language: str, config: AnswerSettings) -> tuple[bool, float, float]:
     """Whether to abstain, with the score and the bar it was held against (pure).
 
     With a guard encoder the score is relevance + guard_weight * topicality + support_weight * support
-    against a bar per language (for Dutch, a higher one when the question uses a word the study never
-    does; an English question always does); without one, relevance alone against bars chosen the same
-    way. `python -m benchmarks.abstention` chooses the bars."""
+    - background_weight * elsewhere against a bar per language (for Dutch, another one when the question
+    uses a word the study never does; an English question always does); without one, relevance alone
+    against bars chosen the same way. `python -m benchmarks.abstention` chooses the bars."""
     if signals.topicality is not None:
-        score = signals.relevance + config.guard_weight * signals.topicality + config.support_weight * signals.support
+        score = (
+            signals.relevance
+            + config.guard_weight * signals.topicality
+            + config.support_weight * signals.support
+            - config.background_weight * signals.elsewhere
+        )
         if language == "en":
             bar = config.guarded_bar_en
         else:
@@ -454,6 +460,9 @@ def retrieve(
         topicality=topicality,
         unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
         support=max((c.similarity for c in found), default=0.0),
+        elsewhere=retriever.background.closeness(asked_guard)
+        if retriever.background is not None and asked_guard is not None
+        else 0.0,
     )
     return Retrieved(version, resolved, filters, focus, query_vector, hits, found, signals)
 

@@ -171,7 +171,7 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     service = Vraagbaak(settings)
     service.reindex(progress=_tqdm_progress(sys.stderr.isatty()))
     results = evaluate(service.retriever, questions)
-    tuned = {"retrieval": settings.retrieval.model_dump(), "answer": settings.answer.model_dump()}
+    tuned = {"retrieval": settings.retrieval.model_dump(), "answer": settings.answer.model_dump(mode="json")}
     payload: dict[str, Any] = {
         "set": str(args.question_set),
         "encoder": service.embedder.name,

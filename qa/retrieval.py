@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from qa import store
+from qa.background import Background, read_background
 from qa.dense import DenseIndex
 from qa.errors import IndexMismatchError, IndexMissingError
 from qa.indexer import manifest_differences, manifest_for
@@ -305,6 +306,9 @@ class Retriever:
         self.settings = settings
         self.embedder = embedder
         self.guard = guard  # the topic guard's encoder (indexing.guard_encoder), when the index has one
+        path = settings.answer.background_questions
+        # everyday questions the study does not answer, in the guard's space (for abstention)
+        self.background = Background(read_background(path), guard) if guard is not None and path else None
         self.layout = IndexLayout(settings.index)
         self._version: IndexVersion | None = None
         self._lock = threading.Lock()

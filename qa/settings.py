@@ -122,11 +122,22 @@ class AnswerSettings(BaseModel):
     support_weight: float = Field(
         1.0, ge=0, description="With a guard: weight of the best quotable sentence's cosine (main encoder)."
     )
-    guarded_bar_nl: float = Field(2.015, description="With a guard: abstain on Dutch questions scoring below this.")
+    guarded_bar_nl: float = Field(1.699, description="With a guard: abstain on Dutch questions scoring below this.")
     guarded_bar_nl_unknown: float = Field(
-        2.05, description="With a guard: the bar for Dutch questions using a word the study never uses."
+        1.699, description="With a guard: the bar for Dutch questions using a word the study never uses."
     )
-    guarded_bar_en: float = Field(1.925, description="With a guard: abstain on English questions scoring below this.")
+    guarded_bar_en: float = Field(1.600, description="With a guard: abstain on English questions scoring below this.")
+    background_questions: Path | None = Field(
+        Path(__file__).resolve().parent / "data" / "background.jsonl",
+        description="Everyday questions to a municipality that the study does not answer (qa.background); "
+        "None: not used.",
+    )
+    background_weight: float = Field(
+        0.75,
+        ge=0,
+        description="With a guard: weight of a question's closeness to the background questions, "
+        "subtracted from its score.",
+    )
     suggest_within: float = Field(0.06, ge=0, description="On abstention, offer nearby topics this close to the bar.")
 
 

@@ -246,6 +246,9 @@ def test_abstention_rule_with_and_without_a_guard() -> None:
     # the best quotable sentence adds its cosine (support_weight 1 by default)
     assert abstains(replace(off_topic, support=0.3), "en", config) == (False, pytest.approx(1.35), 1.1)
     assert abstains(replace(off_topic, support=0.3), "en", replace_config(config, support_weight=0.0))[0]
+    # closeness to everyday questions the study does not answer is taken off (background_weight 0.75)
+    assert abstains(replace(on_topic, elsewhere=0.2), "nl", config) == (True, pytest.approx(1.1), 1.2)
+    assert not abstains(replace(on_topic, elsewhere=0.2), "nl", replace_config(config, background_weight=0.0))[0]
     # Without guard vectors only the main encoder's relevance counts, with the higher bar for unknown words.
     assert not abstains(Signals(relevance=0.85, topicality=None, unknown_words=False), "nl", config)[0]
     assert abstains(Signals(relevance=0.85, topicality=None, unknown_words=True), "nl", config)[0]

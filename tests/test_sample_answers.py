@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import REPO
 
+from qa.answer import abstains, retrieve
 from qa.evaluation import citation_problems, evaluate, load_questions
 from qa.records import Turn
+from qa.retrieval import Filters
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +41,28 @@ def test_what_worked_for_resident_initiatives(sample_service, question: str, lan
 def test_off_topic_questions_are_declined(sample_service, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = sample_service.ask(question)
     assert answer.abstained and not answer.citations
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much does it cost to renew a driving licence?",
+        "How do I enrol my child in a primary school?",
+        "Wat zijn de openingstijden van het zwembad?",
+    ],
+)
+def test_everyday_municipal_questions_are_declined(sample_service, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Questions near the study's domain, which it used to answer from passages that share their words
+    (qa.background); none of them is in the background list."""
+    answer = sample_service.ask(question)
+    assert answer.abstained and not answer.citations
+    # it is the background that declines them: they are closer to it than a question on the study is,
+    # and without its term they would be answered
+    settings = sample_service.settings
+    asked = retrieve(sample_service.retriever, question, Filters(), [], settings).signals
+    on_topic = retrieve(sample_service.retriever, "What worked for resident initiatives?", Filters(), [], settings)
+    assert asked.elsewhere > on_topic.signals.elsewhere
+    assert not abstains(replace(asked, elsewhere=0.0), answer.language, settings.answer)[0]
 
 
 def test_follow_up_keeps_to_the_case_and_the_residents(sample_service) -> None:  # type: ignore[no-untyped-def]
