@@ -27,6 +27,7 @@ class Question:
     page: int | None = None
     lang: str = "?"
     fact: str | None = None  # a string the answer must contain
+    fact_also: tuple[str, ...] = ()  # the same fact as the study also writes it ("3 van de 48" for "drie van de 48")
     cases: tuple[str, ...] = ()  # the cases the answer belongs to (empty: the study as a whole)
     intent: str | None = None  # "positive" (what worked) or "negative" (what went wrong), for eval/intent.jsonl
 
@@ -66,6 +67,7 @@ def load_questions(path: Path) -> list[Question]:
                     page=data.get("page"),
                     lang=data.get("lang", "?"),
                     fact=data.get("fact"),
+                    fact_also=tuple(data.get("fact_also") or ()),
                     cases=tuple(data.get("cases") or ()),
                     intent=data.get("intent"),
                 )
@@ -82,12 +84,18 @@ def is_labelled(question: Question, hit: Hit) -> bool:
     )
 
 
+def holds_fact(question: Question, text: str) -> bool:
+    """The text holds the question's key fact, in one of the ways the study writes it."""
+    folded = text.lower()
+    return question.fact is not None and any(f.lower() in folded for f in (question.fact, *question.fact_also))
+
+
 def is_answer_bearing(question: Question, hit: Hit) -> bool:
     """The hit holds the answer: labelled, or it contains the key fact and belongs to the question's
     case(s) or the study. The sample study repeats facts across a case's documents and the synthesis."""
     if is_labelled(question, hit):
         return True
-    if not question.fact or question.fact.lower() not in hit.text.lower():
+    if not holds_fact(question, hit.text):
         return False
     return hit.case_id is None or not question.cases or hit.case_id in question.cases
 
@@ -231,7 +239,7 @@ def evaluate_answers(
         answer = ask(question.question)
         cited = {c.case_id for c in answer.citations}
         case_ok = bool(cited & set(question.cases)) if question.cases else None in cited
-        fact_ok = question.fact is not None and question.fact.lower() in answer.text.lower()
+        fact_ok = holds_fact(question, answer.text)
         problems = citation_problems(answer)
         rows.append((question.lang, case_ok, fact_ok, not problems, answer.abstained))
         named = cited - {None}
