@@ -460,8 +460,9 @@ def retrieve(
         topicality=topicality,
         unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
         support=max((c.similarity for c in found), default=0.0),
+        # A question that names the study or its cases is put to it, however everyday its words.
         elsewhere=retriever.background.closeness(asked_guard)
-        if retriever.background is not None and asked_guard is not None
+        if retriever.background is not None and asked_guard is not None and not cues.names_study
         else 0.0,
     )
     return Retrieved(version, resolved, filters, focus, query_vector, hits, found, signals)

@@ -166,6 +166,10 @@ _ABOUT_RESEARCH = re.compile(
     r"method\w*)\b"
 )
 
+#: The question names the study or its cases ("In welke casussen ...", "Which cases ...", "the study"):
+#: whatever its words, it is put to the study, not to a municipality's front desk.
+_NAMES_STUDY = re.compile(r"\b(casus|casussen|cases|case studies|onderzoek|studie|the study|this study)\b")
+
 _MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
 _NUMBER_WORDS = (
     "twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien|"
@@ -242,6 +246,7 @@ class QuestionCues:
     answer_type: AnswerType | None = None  # asks for a date, an amount, a duration, a count or a reason
     listing: bool = False  # asks for an enumeration ("wat zijn de succesfactoren?", "the fifth factor")
     about_research: bool = False  # asks about the research itself ("welke criteria", "the researchers")
+    names_study: bool = False  # names the study or its cases ("in welke casussen", "which cases")
 
 
 def words(text: str) -> list[str]:
@@ -317,4 +322,5 @@ def read_question(text: str) -> QuestionCues:
         answer_type=answer_type(folded),
         listing=bool(_LISTING.search(folded)),
         about_research=bool(_ABOUT_RESEARCH.search(folded)),
+        names_study=bool(_NAMES_STUDY.search(folded)),
     )

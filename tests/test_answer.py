@@ -558,3 +558,18 @@ def test_a_list_that_runs_on_into_the_next_passage_is_quoted_whole(tmp_path: Pat
     listed = answer.text.split("selectiecriteria:")[1].split("\n\n")[0]
     assert "Dat leverde acht cases op." not in listed  # the list ends where the bullets do
     assert {"[1]", "[2]"} <= set(re.findall(r"\[\d\]", listed))  # items after the cut cite the next passage
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("In welke casussen namen bewoners taken van de gemeente over?", True),
+        ("Which cases used a lottery?", True),
+        ("Wat zegt het onderzoek over jongeren?", True),
+        ("What powers does the mayor have in case of riots?", False),
+        ("Hoe vraag ik een bodemonderzoek aan?", False),
+    ],
+)
+def test_a_question_that_names_the_study_or_its_cases(question: str, names: bool) -> None:
+    """Such a question is put to the study: the background questions do not count against it."""
+    assert read_question(question).names_study is names
