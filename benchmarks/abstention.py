@@ -62,7 +62,8 @@ def points(service: Vraagbaak) -> list[Point]:
             s = got.signals
             # the composer's own score, without its background term (added back per weight below)
             _abstains, guarded, _bar = abstains(replace(s, elsewhere=0.0), q.lang, settings.answer)
-            found.append(Point(q.question, q.lang, off, guarded, s.elsewhere, s.relevance, s.unknown_words, held))
+            elsewhere = s.elsewhere or 0.0
+            found.append(Point(q.question, q.lang, off, guarded, elsewhere, s.relevance, s.unknown_words, held))
     return found
 
 

@@ -335,7 +335,7 @@ class Signals:
     topicality: float | None  # guard encoder: best cosine over the retrieved passages (None: no guard)
     unknown_words: bool  # the question uses a word (4+ letters) that the study never does
     support: float = 0.0  # main encoder: the best cosine of a quotable sentence of those passages
-    elsewhere: float = 0.0  # guard encoder: best cosine to everyday questions the study does not answer
+    elsewhere: float | None = None  # guard encoder: best cosine to the background questions (None: no list)
 
 
 def abstains(signals: Signals, language: str, config: AnswerSettings) -> tuple[bool, float, float]:
@@ -343,19 +343,19 @@ def abstains(signals: Signals, language: str, config: AnswerSettings) -> tuple[b
 
     With a guard encoder the score is relevance + guard_weight * topicality + support_weight * support
     - background_weight * elsewhere against a bar per language (for Dutch, another one when the question
-    uses a word the study never does; an English question always does); without one, relevance alone
+    uses a word the study never does; an English question always does). Without background questions
+    the score lacks its last term and faces bars chosen for that. Without a guard, relevance alone
     against bars chosen the same way. `python -m benchmarks.abstention` chooses the bars."""
     if signals.topicality is not None:
-        score = (
-            signals.relevance
-            + config.guard_weight * signals.topicality
-            + config.support_weight * signals.support
-            - config.background_weight * signals.elsewhere
-        )
-        if language == "en":
-            bar = config.guarded_bar_en
+        score = signals.relevance + config.guard_weight * signals.topicality + config.support_weight * signals.support
+        if signals.elsewhere is not None and config.background_weight > 0:
+            score -= config.background_weight * signals.elsewhere
+            if language == "en":
+                bar = config.guarded_bar_en
+            else:
+                bar = config.guarded_bar_nl_unknown if signals.unknown_words else config.guarded_bar_nl
         else:
-            bar = config.guarded_bar_nl_unknown if signals.unknown_words else config.guarded_bar_nl
+            bar = config.guarded_bar_en_alone if language == "en" else config.guarded_bar_nl_alone
     else:
         score = signals.relevance
         if not signals.unknown_words:
@@ -460,12 +460,18 @@ def retrieve(
         topicality=topicality,
         unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
         support=max((c.similarity for c in found), default=0.0),
-        # A question that names the study or its cases is put to it, however everyday its words.
-        elsewhere=retriever.background.closeness(asked_guard)
-        if retriever.background is not None and asked_guard is not None and not cues.names_study
-        else 0.0,
+        elsewhere=_elsewhere(retriever, asked_guard, cues),
     )
     return Retrieved(version, resolved, filters, focus, query_vector, hits, found, signals)
+
+
+def _elsewhere(retriever: Retriever, guard_vector: np.ndarray | None, cues: QuestionCues) -> float | None:
+    """How close the question is to the background questions (None: there are none, or no guard)."""
+    if retriever.background is None or guard_vector is None:
+        return None
+    if cues.names_study:  # put to the study or its cases, however everyday its words
+        return 0.0
+    return retriever.background.closeness(guard_vector)
 
 
 def compose_answer(

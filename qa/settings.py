@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa.errors import SettingsError
@@ -127,10 +127,16 @@ class AnswerSettings(BaseModel):
         1.706, description="With a guard: the bar for Dutch questions using a word the study never uses."
     )
     guarded_bar_en: float = Field(1.600, description="With a guard: abstain on English questions scoring below this.")
+    guarded_bar_en_alone: float = Field(
+        1.929, description="With a guard but no background questions: the bar for English questions."
+    )
+    guarded_bar_nl_alone: float = Field(
+        2.020, description="With a guard but no background questions: the bar for Dutch questions."
+    )
     background_questions: Path | None = Field(
         Path(__file__).resolve().parent / "data" / "background.jsonl",
         description="Everyday questions to a municipality that the study does not answer (qa.background); "
-        "None: not used.",
+        "empty or none: not used.",
     )
     background_weight: float = Field(
         0.75,
@@ -139,6 +145,12 @@ class AnswerSettings(BaseModel):
         "subtracted from its score.",
     )
     suggest_within: float = Field(0.06, ge=0, description="On abstention, offer nearby topics this close to the bar.")
+
+    @field_validator("background_questions", mode="before")
+    @classmethod
+    def _no_background(cls, value: object) -> object:
+        """`QA_ANSWER__BACKGROUND_QUESTIONS=` (empty) or `none` switches the background questions off."""
+        return None if isinstance(value, str) and value.strip().lower() in ("", "none") else value
 
 
 class Settings(BaseSettings):

@@ -236,19 +236,24 @@ def test_abstention_rule_with_and_without_a_guard() -> None:
     config = AnswerSettings(
         guard_weight=1.0, guarded_bar_nl=1.2, guarded_bar_nl_unknown=1.3, guarded_bar_en=1.1, abstain_below=0.8
     )
-    on_topic = Signals(relevance=0.9, topicality=0.35, unknown_words=False)
+    # with background questions, and far from all of them
+    on_topic = Signals(relevance=0.9, topicality=0.35, unknown_words=False, elsewhere=0.0)
     assert abstains(on_topic, "nl", config) == (False, pytest.approx(1.25), 1.2)
     # the same score with a word the study never uses: Dutch questions then face the higher bar
     assert abstains(replace(on_topic, unknown_words=True), "nl", config) == (True, pytest.approx(1.25), 1.3)
-    off_topic = Signals(relevance=0.9, topicality=0.15, unknown_words=False)
+    off_topic = Signals(relevance=0.9, topicality=0.15, unknown_words=False, elsewhere=0.0)
     assert abstains(off_topic, "en", config)[0]
-    assert not abstains(Signals(relevance=0.97, topicality=0.15, unknown_words=True), "en", config)[0]
+    assert not abstains(replace(off_topic, relevance=0.97, unknown_words=True), "en", config)[0]
     # the best quotable sentence adds its cosine (support_weight 1 by default)
     assert abstains(replace(off_topic, support=0.3), "en", config) == (False, pytest.approx(1.35), 1.1)
     assert abstains(replace(off_topic, support=0.3), "en", replace_config(config, support_weight=0.0))[0]
     # closeness to everyday questions the study does not answer is taken off (background_weight 0.75)
     assert abstains(replace(on_topic, elsewhere=0.2), "nl", config) == (True, pytest.approx(1.1), 1.2)
-    assert not abstains(replace(on_topic, elsewhere=0.2), "nl", replace_config(config, background_weight=0.0))[0]
+    # without the list (or with weight 0) the score lacks that term and faces the bars chosen for that
+    alone = replace_config(config, background_weight=0.0, guarded_bar_nl_alone=1.2)
+    assert abstains(replace(on_topic, elsewhere=0.2), "nl", alone) == (False, pytest.approx(1.25), 1.2)
+    no_list = replace(on_topic, elsewhere=None)
+    assert abstains(no_list, "en", replace_config(config, guarded_bar_en_alone=1.3)) == (True, pytest.approx(1.25), 1.3)
     # Without guard vectors only the main encoder's relevance counts, with the higher bar for unknown words.
     assert not abstains(Signals(relevance=0.85, topicality=None, unknown_words=False), "nl", config)[0]
     assert abstains(Signals(relevance=0.85, topicality=None, unknown_words=True), "nl", config)[0]
