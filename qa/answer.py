@@ -37,6 +37,7 @@ from qa.structure import (
 _SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
 _POSITIVE_SECTION = re.compile(r"succes|werkte goed|wat goed|goed ging|sterk|lessen|aanraden|wat werkte", re.I)
 _NEGATIVE_SECTION = re.compile(r"aandacht|anders|lastig|mis|knelpunt|valkuil|moeilijk|kritiek|verbeter", re.I)
+_ADVICE_SECTION = re.compile(r"aanbevel|advies aan|adviezen|tips|aanraden", re.I)
 _REFERENCES = re.compile(r"^(bronnen|bronvermelding|literatuur|referenties|bibliografie|sources|references)\b", re.I)
 # How the study itself was done (its method report, its introduction), as opposed to what it found;
 # quoted for questions about the research, held back for questions about participation.
@@ -87,7 +88,10 @@ def resolve(question: str, history: Sequence[Turn], cases: Sequence[CaseInfo]) -
     named = named_cases(question, cases)
     if named:  # a case's name says nothing about what is asked of it ("Right to Challenge")
         unnamed = without_names(question, [c for c in cases if c.case_id in named])
-        cues = replace(cues, intent=read_question(unnamed).intent)
+        intent = read_question(unnamed).intent
+        # what a case's people recommended, or what its panel advised, is in the case, not in the
+        # study's recommendations for The Hague
+        cues = replace(cues, intent=None if intent == "advice" else intent)
     previous_question = _topic_question(history, cases)
     previous_scope = next((t.scope for t in reversed(history) if t.role == "assistant" and t.scope), ())
     query, scope, inherited = question, named, False
@@ -124,6 +128,8 @@ def _section_bonus(section: str | None, cues: QuestionCues) -> float:
         return 1.0 if _POSITIVE_SECTION.search(heading) else -0.5 if _NEGATIVE_SECTION.search(heading) else 0.0
     if cues.intent == "negative":
         return 1.0 if _NEGATIVE_SECTION.search(heading) else -0.5 if _POSITIVE_SECTION.search(heading) else 0.0
+    if cues.intent == "advice":
+        return 1.0 if _ADVICE_SECTION.search(heading) else 0.0
     return 0.0
 
 
@@ -293,11 +299,13 @@ _THEY_SAY = {
     "en": {
         "positive": "mention what worked",
         "negative": "mention points of attention",
+        "advice": "give advice",
         None: "have passages on this question",
     },
     "nl": {
         "positive": "noemen betrokkenen wat goed werkte",
         "negative": "noemen betrokkenen aandachtspunten",
+        "advice": "geven betrokkenen adviezen",
         None: "gaan passages op deze vraag in",
     },
 }

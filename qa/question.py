@@ -12,7 +12,7 @@ from typing import Literal
 from qa.lexical import fold_text
 
 Language = Literal["nl", "en"]
-Intent = Literal["positive", "negative"]
+Intent = Literal["positive", "negative", "advice"]
 
 _WORD = re.compile(r"\w+")
 
@@ -116,7 +116,14 @@ _EN = frozenset(
 
 _POSITIVE = re.compile(
     r"\b(werkte|werkten|werkt|goed|succes\w*|geslaagd|sterk\w*|hielp|helpen|lessen|aanraden|"
-    r"worked|work|works|went well|well|success\w*|strengths?|helped|recommend\w*)\b"
+    r"worked|work|works|went well|well|success\w*|strengths?|helped)\b"
+)
+#: Asks for advice: the study's recommendations ("Aanbevelingen voor Den Haag"), what people would
+#: recommend. Read before "what worked?": "What does the study recommend?" is not that question; after
+#: "what went wrong?", which "What should be done differently?" asks.
+_ADVICE = re.compile(
+    r"\b(aanbevel\w*|aanraden|raadt\b.*\baan|raden\b.*\baan|adviseer\w*|adviseren|tips|"
+    r"recommend\w*|advice|advise\w*)\b"
 )
 _NEGATIVE = re.compile(
     r"\b(mis|fout|lastig\w*|moeilijk\w*|probleem|problemen|knelpunt\w*|aandachtspunt\w*|valkuil\w*|"
@@ -301,6 +308,8 @@ def read_question(text: str) -> QuestionCues:
     intent: Intent | None = None
     if _NEGATIVE.search(folded):
         intent = "negative"
+    elif _ADVICE.search(folded) and answer_type(folded) is None:  # not "hoeveel aanbevelingen ...?"
+        intent = "advice"
     elif _POSITIVE.search(folded):
         intent = "positive"
     kind = None

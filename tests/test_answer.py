@@ -220,6 +220,10 @@ def test_resolve_other_cases_inherits_topic_and_flips_scope() -> None:
         ("What went wrong with the citizens' panel?", "en", "negative", None),
         ("Waar moet je op letten bij digitale participatie?", "nl", "negative", None),
         ("What did the officials say about the budget?", "en", None, "interview-ambtenaar"),
+        ("What does the study recommend to The Hague?", "en", "advice", None),
+        ("Wat raden de onderzoekers Den Haag aan?", "nl", "advice", None),
+        ("Hoeveel aanbevelingen deed het panel?", "nl", None, None),  # asks for a count, not for advice
+        ("What should be done differently next time?", "en", "negative", None),
     ],
 )
 def test_question_cues(question: str, language: str, intent: str | None, kind: str | None) -> None:

@@ -81,3 +81,19 @@ def test_a_pdf_citation_names_its_page(sample_service) -> None:  # type: ignore[
     assert pdf and all(c.page is not None and c.page >= 1 for c in pdf)
     assert any("drie weken" in c.quote for c in answer.citations)
     assert Path(REPO / "corpus" / pdf[0].document).is_file()
+
+
+@pytest.mark.parametrize(
+    "question", ["What does the study recommend to The Hague?", "Wat raden de onderzoekers Den Haag aan?"]
+)
+def test_the_recommendations_for_the_hague(sample_service, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = sample_service.ask(question)
+    assert not answer.abstained and citation_problems(answer) == []
+    assert answer.citations[0].section == "Aanbevelingen voor Den Haag"
+    assert answer.text.count("\n  - “") >= 6  # the list the announcing sentence brings
+
+
+def test_a_panels_recommendations_are_the_panels(sample_service) -> None:  # type: ignore[no-untyped-def]
+    answer = sample_service.ask("Hoeveel aanbevelingen deed het burgerpanel?")
+    assert {c.case_id for c in answer.citations} == {"burgerpanel-brakelsteyn"}
+    assert "17 aanbevelingen" in answer.text
