@@ -14,8 +14,9 @@ from pathlib import Path
 
 from qa.errors import QaError
 from qa.readers.sections import leaf
-from qa.records import Answer
+from qa.records import Answer, Citation
 from qa.retrieval import Filters, Hit, Mode, Retriever
+from qa.structure import interviewer_prompt
 
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 
@@ -318,12 +319,22 @@ def format_answer_table(results: dict[str, AnswerScores]) -> str:
     return "\n".join(lines)
 
 
-#: The study's own labels for success factors and points of attention: the headings its documents file
-#: them under ("Succesfactoren", "Wat werkte goed", "Aandachtspunten", "Wat lastig was", ...). A heading
-#: such as "Wat goed ging en wat lastig was" carries both.
+#: The study's own labels for success factors, points of attention and recommendations: the headings
+#: its documents file them under ("Succesfactoren", "Wat werkte goed", "Aandachtspunten", "Wat lastig
+#: was", "Aanbevelingen voor Den Haag", ...). A heading such as "Wat goed ging en wat lastig was"
+#: carries both.
 INTENT_LABELS = {
     "positive": re.compile(r"succesfactor|werkte goed|goed werkte|goed ging", re.IGNORECASE),
     "negative": re.compile(r"aandachtspunt|lastig|moeilijk|anders doen|knelpunt|valkuil", re.IGNORECASE),
+    "advice": re.compile(r"aanbevel|advies aan|tips", re.IGNORECASE),
+}
+#: ... and the interviewers' questions in the interviews that file an answer the same way ("Wat ging er
+#: goed?", "Wat ging er minder goed?", "Wat zou u andere gemeenten aanraden?"), written from the list
+#: of questions the sample interviews ask.
+INTENT_PROMPTS = {
+    "positive": re.compile(r"wat ging( er)?( volgens u)? goed|vond u goed|positief", re.IGNORECASE),
+    "negative": re.compile(r"minder goed|ging er mis|lastig|moeilijk|anders (doen|aanpakken)", re.IGNORECASE),
+    "advice": re.compile(r"aanraden|advies|meegeven", re.IGNORECASE),
 }
 
 
@@ -344,12 +355,19 @@ class IntentScores:
 
 
 def on_intent(answer: Answer, intent: str) -> float:
-    """Share of the answer's quoted passages whose section heading files them under `intent`."""
-    label = INTENT_LABELS[intent]
-    quoted = [c for c in answer.citations if c.section]
-    if not quoted:
+    """Share of the answer's quotes filed under `intent`: by their passage's section heading, or in an
+    interview by the interviewer's question they answer."""
+    if not answer.citations:
         return 0.0
-    return sum(bool(label.search(leaf(c.section))) for c in quoted) / len(quoted)
+
+    def filed(citation: Citation) -> bool:
+        if citation.section and INTENT_LABELS[intent].search(leaf(citation.section)):
+            return True
+        position = citation.text.find(citation.quote[:60])
+        prompt = interviewer_prompt(citation.text, position) if position >= 0 else None
+        return bool(prompt and INTENT_PROMPTS[intent].search(prompt))
+
+    return sum(filed(c) for c in answer.citations) / len(answer.citations)
 
 
 def evaluate_intent(

@@ -1,6 +1,7 @@
 """What a passage's structure says about quoting it: the parts of a section a question asks to
-enumerate, the list a sentence ending in a colon announces, and tables that text extraction ran
-together into one "sentence". Pure functions over passages."""
+enumerate, the list a sentence ending in a colon announces, tables that text extraction ran
+together into one "sentence", and the interviewer's question an interview answer replies to. Pure
+functions over passages."""
 
 from __future__ import annotations
 
@@ -144,3 +145,16 @@ def tabular(text: str, min_words: int = 25, share: float = 0.45) -> bool:
         return False
     cells = sum(1 for w in words if w[0].isupper() or w[0].isdigit() or w[0] in "€%")
     return cells / len(words) >= share
+
+
+_PROMPT = re.compile(r"^(?:Interviewer|Vraag):[ \t]*(.+)$", re.MULTILINE)
+
+
+def interviewer_prompt(text: str, position: int) -> str | None:
+    """The interviewer's question last asked before `position` in an interview passage ("Wat zou u
+    andere gemeenten aanraden?"): what the answer there replies to. None when the passage starts
+    in the middle of an answer."""
+    found = None
+    for match in _PROMPT.finditer(text, 0, position):
+        found = match.group(1).strip()
+    return found

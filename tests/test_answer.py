@@ -224,6 +224,7 @@ def test_resolve_other_cases_inherits_topic_and_flips_scope() -> None:
         ("Wat raden de onderzoekers Den Haag aan?", "nl", "advice", None),
         ("Hoeveel aanbevelingen deed het panel?", "nl", None, None),  # asks for a count, not for advice
         ("What should be done differently next time?", "en", "negative", None),
+        ("Wat ging er minder goed bij het buurtbudget?", "nl", "negative", None),
     ],
 )
 def test_question_cues(question: str, language: str, intent: str | None, kind: str | None) -> None:
