@@ -240,7 +240,7 @@ def evaluate_answers(
         answer = ask(question.question)
         cited = {c.case_id for c in answer.citations}
         case_ok = bool(cited & set(question.cases)) if question.cases else None in cited
-        fact_ok = holds_fact(question, answer.text)
+        fact_ok = holds_fact(question, answer.text) and not answer.abstained  # not in a suggested topic's name
         problems = citation_problems(answer)
         rows.append((question.lang, case_ok, fact_ok, not problems, answer.abstained))
         named = cited - {None}

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when what is embedded for a chunk changes (see `indexed_text`).
-TEXT_FORMAT = 4  # 4: Markdown list items keep a bullet, as PDF list items do
+TEXT_FORMAT = 5  # 5: a sentence a PDF page break cut in two is mended; 4: Markdown list items keep a bullet
 
 #: progress(stage, done, total)
 Progress = Callable[[str, int, int], None]

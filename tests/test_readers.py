@@ -34,6 +34,29 @@ def test_pdf_keeps_pages_and_drops_running_header_and_footer(pdf_factory) -> Non
     assert loting.section == "Succesfactoren"
 
 
+def test_a_sentence_a_page_break_cuts_is_mended_on_the_page_it_starts(pdf_factory) -> None:
+    path = pdf_factory(
+        "aanbevelingen.pdf",
+        [
+            [
+                "De gemeente Den Haag krijgt van de onderzoekers de volgende aanbevelingen mee. Ze volgen uit de",
+                "acht cases en de zes overkoepelende succesfactoren, en uit de gesprekken met ambtenaren en",
+                "bewoners in de zeven gemeenten die aan het onderzoek meededen.",
+                "",
+                "• Reserveer naast projectbudget ook geld voor ondersteuning, zoals een",
+            ],
+            ["initiatievenmakelaar of een kwartiermaker. Maak de verantwoording evenredig aan het bedrag."],
+            ["Een nieuwe alinea begint met een hoofdletter, na een zin die op de vorige pagina af was."],
+        ],
+        header=HEADER,
+    )
+    blocks = [(b.page, b.text) for b in read_pdf(path, "aanbevelingen.pdf").blocks]
+    mended = "• Reserveer naast projectbudget ook geld voor ondersteuning, zoals een initiatievenmakelaar of een kwartiermaker."
+    assert (1, mended) in blocks
+    assert (2, "Maak de verantwoording evenredig aan het bedrag.") in blocks
+    assert blocks[-1][0] == 3 and blocks[-1][1].startswith("Een nieuwe alinea")  # a finished sentence stays
+
+
 def test_pdf_ligatures_and_hyphenation_are_repaired(pdf_factory) -> None:
     path = pdf_factory(
         "lig.pdf",
