@@ -9,7 +9,7 @@ and applies the bars chosen on all of them to the held-out sets (eval/heldout-in
 eval/heldout-offtopic.jsonl), which were written later, by another hand, and never tuned on.
 Each rule is scored for several weights of the background questions (qa.background).
 
-    python -m benchmarks.abstention [--max-false 0.03] [--folds-repeat 50] [--json]
+    python -m benchmarks.abstention [--max-false 0.01] [--folds-repeat 50] [--json]
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def calibrate(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--max-false", type=float, default=0.03, help="false abstention allowed when choosing")
+    parser.add_argument("--max-false", type=float, default=0.01, help="false abstention allowed when choosing")
     parser.add_argument("--folds-repeat", type=int, default=50)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -113,7 +113,7 @@ def document_units(document: Document) -> list[Unit]:
             units.append(Unit(offset, offset + len(block.text), block.page, block.section, index, True))
         else:
             for a, b in split_sentences(block.text):
-                units.append(Unit(offset + a, offset + b, block.page, block.section, index, False))
+                units.append(Unit(offset + a, offset + b, block.page_at(a), block.section, index, False))
         offset += len(block.text) + len(BLOCK_SEPARATOR)
     return units
 

@@ -119,8 +119,9 @@ def sentence_texts(chunk: Chunk, document: Document) -> list[tuple[int, int, int
         offset += len(block.text) + len(BLOCK_SEPARATOR)
     found = []
     for a, b in quotable_spans(chunk.text):
-        block = document.blocks[max(0, bisect_right(starts, chunk.start + a) - 1)]
-        found.append((a, b, block.page, f"{where} — {chunk.text[a:b]}"))
+        number = max(0, bisect_right(starts, chunk.start + a) - 1)
+        page = document.blocks[number].page_at(chunk.start + a - starts[number])
+        found.append((a, b, page, f"{where} — {chunk.text[a:b]}"))
     return found
 
 

@@ -26,6 +26,13 @@ class Block:
     page: int | None = None  # 1-based for PDFs, None otherwise
     section: str | None = None  # nearest heading above (or this heading itself)
     is_heading: bool = False
+    next_page_at: int | None = None  # a paragraph that runs on over a page break: where the next page begins
+
+    def page_at(self, offset: int) -> int | None:
+        """The page that the text at `offset` (into this block's text) stands on."""
+        if self.page is not None and self.next_page_at is not None and offset >= self.next_page_at:
+            return self.page + 1
+        return self.page
 
 
 @dataclass(frozen=True)

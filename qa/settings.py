@@ -122,11 +122,11 @@ class AnswerSettings(BaseModel):
     support_weight: float = Field(
         1.0, ge=0, description="With a guard: weight of the best quotable sentence's cosine (main encoder)."
     )
-    guarded_bar_nl: float = Field(1.706, description="With a guard: abstain on Dutch questions scoring below this.")
+    guarded_bar_nl: float = Field(1.699, description="With a guard: abstain on Dutch questions scoring below this.")
     guarded_bar_nl_unknown: float = Field(
-        1.706, description="With a guard: the bar for Dutch questions using a word the study never uses."
+        1.699, description="With a guard: the bar for Dutch questions using a word the study never uses."
     )
-    guarded_bar_en: float = Field(1.600, description="With a guard: abstain on English questions scoring below this.")
+    guarded_bar_en: float = Field(1.589, description="With a guard: abstain on English questions scoring below this.")
     guarded_bar_en_alone: float = Field(
         1.929, description="With a guard but no background questions: the bar for English questions."
     )

@@ -4,10 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from qa.chunking import document_units
 from qa.errors import UnreadableDocumentError
 from qa.readers.docx import read_docx, table_rows
 from qa.readers.pdf import read_pdf
 from qa.readers.plain import markdown_blocks, read_text
+from qa.records import Document, DocumentKind
 from qa.textclean import find_running_lines, is_page_number, join_hyphenated, normalize
 
 HEADER = "Bureau Meerstem · Fictief voorbeeld · Documentanalyse"
@@ -50,11 +52,16 @@ def test_a_sentence_a_page_break_cuts_is_mended_on_the_page_it_starts(pdf_factor
         ],
         header=HEADER,
     )
-    blocks = [(b.page, b.text) for b in read_pdf(path, "aanbevelingen.pdf").blocks]
+    blocks = read_pdf(path, "aanbevelingen.pdf").blocks
+    item = next(b for b in blocks if b.text.startswith("• Reserveer"))
     mended = "• Reserveer naast projectbudget ook geld voor ondersteuning, zoals een initiatievenmakelaar of een kwartiermaker."
-    assert (1, mended) in blocks
-    assert (2, "Maak de verantwoording evenredig aan het bedrag.") in blocks
-    assert blocks[-1][0] == 3 and blocks[-1][1].startswith("Een nieuwe alinea")  # a finished sentence stays
+    assert item.text == f"{mended} Maak de verantwoording evenredig aan het bedrag."
+    # every sentence keeps the page it starts on
+    assert item.page_at(item.text.index("zoals een")) == 1
+    assert item.page_at(item.text.index("initiatievenmakelaar")) == 2
+    document = Document("a.pdf", DocumentKind.STUDIE, "A", None, "0", 0, 3, tuple(blocks))
+    assert [u.page for u in document_units(document) if not u.is_heading][-4:] == [1, 1, 2, 3]
+    assert blocks[-1].page == 3 and blocks[-1].text.startswith("Een nieuwe alinea")  # a finished sentence stays
 
 
 def test_pdf_ligatures_and_hyphenation_are_repaired(pdf_factory) -> None:

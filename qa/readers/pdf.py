@@ -197,35 +197,35 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20) -> ReadResu
     return ReadResult(blocks=join_across_pages(blocks), pages=len(pages), warnings=warnings)
 
 
-_FIRST_SENTENCE_END = re.compile(r"[.!?…][\"”')\]]*(?=\s|$)")
 _ENDS_SENTENCE = (".", "!", "?", ":", ";", "…", '"', "”", ")")
 
 
 def join_across_pages(blocks: list[Block]) -> list[Block]:
-    """Mend sentences a page break cut in two ("… ondersteuning, zoals een" | "initiatievenmakelaar
-    of een kwartiermaker. Maak …"): the words up to the end of the cut sentence join the paragraph
-    on the earlier page, where the sentence starts; the rest stays on its own page (pure)."""
+    """Mend paragraphs a page break cut in two ("• Reserveer … ondersteuning, zoals een" |
+    "initiatievenmakelaar of een kwartiermaker. Maak …"): when a page ends mid-sentence and the next
+    one goes on in lower case, the two are one paragraph, which remembers where the next page begins,
+    so that every sentence keeps the page it starts on (pure)."""
     mended: list[Block] = []
     for block in blocks:
         previous = mended[-1] if mended else None
-        continues = (
+        if (
             previous is not None
             and not previous.is_heading
             and not block.is_heading
             and previous.page is not None
+            and previous.next_page_at is None
             and block.page == previous.page + 1
             and previous.section == block.section
             and not previous.text.rstrip().endswith(_ENDS_SENTENCE)
             and block.text[:1].islower()
-        )
-        if not continues or previous is None:
+        ):
+            joined = join_hyphenated(f"{previous.text.rstrip()}\n{block.text}").replace("\n", " ")
+            mended[-1] = Block(
+                text=joined,
+                page=previous.page,
+                section=previous.section,
+                next_page_at=len(joined) - len(block.text),
+            )
+        else:
             mended.append(block)
-            continue
-        end = _FIRST_SENTENCE_END.search(block.text)
-        cut = end.end() if end else len(block.text)
-        joined = join_hyphenated(f"{previous.text}\n{block.text[:cut]}").replace("\n", " ")
-        mended[-1] = Block(text=joined, page=previous.page, section=previous.section)
-        rest = block.text[cut:].strip()
-        if rest:
-            mended.append(Block(text=rest, page=block.page, section=block.section))
     return mended
