@@ -89,6 +89,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
+#: A table row as the readers write one (qa.readers.tables.table_rows): "Header: value; Header: value".
+_TABLE_ROW = re.compile(r"^[^:;\n]{1,60}: [^;\n]+(?:; [^:;\n]{1,60}: [^;\n]+)+$")
+
 MIN_SENTENCE = 25  # shorter units (headings, labels, table cells) are not quoted or embedded alone
 
 
@@ -99,8 +102,11 @@ def quotable_spans(text: str) -> list[tuple[int, int]]:
         sentence = text[a:b]
         if len(sentence) < MIN_SENTENCE:
             continue
+        if _TABLE_ROW.match(sentence):
+            spans.append((a, b))  # a table row as the readers write it: "Post: Moderatie; Kosten per jaar: € 15.000"
+            continue
         if len(sentence) < 80 and not sentence.rstrip("\"”')").endswith((".", "!", "?", ":", ";")):
-            continue  # a heading or a table row
+            continue  # a heading or a bare line
         spans.append((a, b))
     return spans
 

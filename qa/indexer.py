@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when what is embedded for a chunk changes (see `indexed_text`).
-TEXT_FORMAT = 5  # 5: a sentence a PDF page break cut in two is mended; 4: Markdown list items keep a bullet
+# 5: PDF tables read as rows, table rows quotable, a paragraph a PDF page break cut in two mended;
+# 4: Markdown list items keep a bullet
+TEXT_FORMAT = 5
 
 #: progress(stage, done, total)
 Progress = Callable[[str, int, int], None]

@@ -126,12 +126,12 @@ class AnswerSettings(BaseModel):
     guarded_bar_nl_unknown: float = Field(
         1.699, description="With a guard: the bar for Dutch questions using a word the study never uses."
     )
-    guarded_bar_en: float = Field(1.589, description="With a guard: abstain on English questions scoring below this.")
+    guarded_bar_en: float = Field(1.588, description="With a guard: abstain on English questions scoring below this.")
     guarded_bar_en_alone: float = Field(
-        1.929, description="With a guard but no background questions: the bar for English questions."
+        1.888, description="With a guard but no background questions: the bar for English questions."
     )
     guarded_bar_nl_alone: float = Field(
-        2.020, description="With a guard but no background questions: the bar for Dutch questions."
+        1.976, description="With a guard but no background questions: the bar for Dutch questions."
     )
     background_questions: Path | None = Field(
         Path(__file__).resolve().parent / "data" / "background.jsonl",

@@ -3,12 +3,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import REALDOCS
 
-from qa.chunking import document_units
+from qa.chunking import document_units, quotable_spans
 from qa.errors import UnreadableDocumentError
-from qa.readers.docx import read_docx, table_rows
+from qa.readers.docx import read_docx
 from qa.readers.pdf import read_pdf
 from qa.readers.plain import markdown_blocks, read_text
+from qa.readers.tables import table_rows
 from qa.records import Document, DocumentKind
 from qa.textclean import find_running_lines, is_page_number, join_hyphenated, normalize
 
@@ -203,3 +205,51 @@ def test_text_helpers() -> None:
 def test_table_rows_without_header() -> None:
     assert table_rows([["Wie", ""], ["x", "y"]]) == ["Wie", "x | y"]
     assert table_rows([["", ""], ["x", "y"]]) == ["x | y"]
+
+
+def test_a_pdf_table_is_read_as_rows(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(
+        180, 6, "De jaarlijkse kosten van het platform zijn als volgt begroot, volgens de begroting van 2015:"
+    )
+    pdf.ln(4)
+    pdf.set_font("Helvetica", size=9)
+    with pdf.table(col_widths=(60, 40, 80)) as table:
+        for cells in [
+            ("Post", "Kosten per jaar", "Toelichting"),
+            ("Licentie platform", "EUR 28.000", "Contract met de leverancier tot en met 2017"),
+            ("Moderatie", "EUR 15.000", "Een moderator, 16 uur per week"),
+            ("Totaal", "EUR 43.000", ""),
+        ]:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.set_font("Helvetica", size=11)
+    pdf.ln(4)
+    pdf.multi_cell(180, 6, "De moderator reageert binnen twee werkdagen op elke bijdrage aan het platform.")
+    path = tmp_path / "kosten.pdf"
+    pdf.output(str(path))
+    blocks = [b.text for b in read_pdf(path, "kosten.pdf").blocks]
+    table = next(b for b in blocks if b.startswith("Post | "))
+    assert table.split("\n") == [
+        "Post | Kosten per jaar | Toelichting",
+        "Post: Licentie platform; Kosten per jaar: EUR 28.000; Toelichting: Contract met de leverancier tot en met 2017",
+        "Post: Moderatie; Kosten per jaar: EUR 15.000; Toelichting: Een moderator, 16 uur per week",
+        "Post: Totaal; Kosten per jaar: EUR 43.000",
+    ]
+    assert blocks[-1].startswith("De moderator reageert")  # the text after the table is not part of it
+    assert quotable_spans(table) and all(table[a:b].startswith("Post: ") for a, b in quotable_spans(table))
+
+
+def test_a_line_of_names_in_a_real_pdf_is_not_a_table() -> None:
+    """Kamervragen: "Vragen van de leden Van Weyenberg, Romke de Jong en Kat (allen D66)" sets names
+    apart on two lines; two lines are not a table."""
+    path = REALDOCS / "kamervragen-ah-tk-20202021-3235.pdf"
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    text = "\n".join(b.text for b in read_pdf(path, path.name).blocks)
+    assert "Vragen van de leden |" not in text and "Van Weyenberg" in text

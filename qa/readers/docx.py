@@ -9,6 +9,7 @@ from typing import Any
 from qa.errors import UnreadableDocumentError
 from qa.readers import ReadResult
 from qa.readers.sections import SectionTracker
+from qa.readers.tables import table_rows
 from qa.records import Block
 from qa.textclean import normalize
 
@@ -24,21 +25,6 @@ def heading_level(paragraph: Any) -> int | None:
         return 0
     digits = "".join(ch for ch in style if ch.isdigit())
     return int(digits) if digits else 1
-
-
-def table_rows(rows: list[list[str]]) -> list[str]:
-    """Render table rows as text: with a header row, body rows read 'Header: value; ...'."""
-    rows = [row for row in rows if any(cell for cell in row)]
-    if not rows:
-        return []
-    header, body = rows[0], rows[1:]
-    if not body or len(set(header)) < len(header) or not all(header):
-        return [" | ".join(cell for cell in row if cell) for row in rows]
-    rendered = [" | ".join(header)]
-    for row in body:
-        pairs = [f"{name}: {value}" for name, value in zip(header, row, strict=False) if value]
-        rendered.append("; ".join(pairs))
-    return rendered
 
 
 def _cells(table: Any) -> list[list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from qa.errors import UnreadableDocumentError
 from qa.readers import ReadResult
 from qa.readers.pdf_glyphs import apply_mapping, has_private_use, repair_private_use
 from qa.readers.sections import SectionTracker
+from qa.readers.tables import Run, find_tables, table_lines, table_rows
 from qa.records import Block
 from qa.textclean import find_running_lines, join_hyphenated, normalize, strip_running_lines
 
@@ -42,20 +44,21 @@ def looks_short(line: str) -> bool:
 HEADING_SCALE = 1.05  # a line set in a font this much larger than the body text is a heading
 
 
-def _text_runs(page: Any) -> list[tuple[float, float, str]]:
-    """(baseline y, effective font size, text) of every text run on a page, in content order."""
-    runs: list[tuple[float, float, str]] = []
+def _text_runs(page: Any) -> list[Run]:
+    """Every text run on a page, in content order: where it starts, its effective font size, its text."""
+    runs: list[Run] = []
 
     def visit(text: str, cm: list[float], tm: list[float], _font: Any, font_size: float) -> None:
         if text.strip():
             scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
-            runs.append((round(tm[5] * cm[3] + cm[5], 1), float(font_size) * scale, text))
+            x, y = round(tm[4] * cm[0] + cm[4], 1), round(tm[5] * cm[3] + cm[5], 1)
+            runs.append(Run(x, y, float(font_size) * scale, text))
 
     page.extract_text(visitor_text=visit)
     return runs
 
 
-def heading_lines(pages_runs: list[list[tuple[float, float, str]]]) -> list[dict[str, float]]:
+def heading_lines(pages_runs: list[list[Run]]) -> list[dict[str, float]]:
     """Per page, the normalised text (and font size) of lines set larger than the body text.
 
     Empty everywhere when the document uses one size throughout (then headings are guessed
@@ -63,16 +66,16 @@ def heading_lines(pages_runs: list[list[tuple[float, float, str]]]) -> list[dict
     """
     weight: dict[float, int] = {}
     for runs in pages_runs:
-        for _, size, text in runs:
-            weight[round(size, 1)] = weight.get(round(size, 1), 0) + len(text.strip())
+        for run in runs:
+            weight[round(run.size, 1)] = weight.get(round(run.size, 1), 0) + len(run.text.strip())
     if not weight:
         return [{} for _ in pages_runs]
     body = max(weight, key=lambda size: weight[size])
     result: list[dict[str, float]] = []
     for runs in pages_runs:
         lines: dict[float, list[tuple[float, str]]] = {}
-        for y, size, text in runs:
-            lines.setdefault(y, []).append((size, text))
+        for run in runs:
+            lines.setdefault(run.y, []).append((run.size, run.text))
         large: dict[str, float] = {}
         for parts in lines.values():
             sizes = [size for size, text in parts if text.strip()]
@@ -88,10 +91,12 @@ def lines_to_blocks(
     section: str | None,
     headings: dict[str, float] | None = None,
     tracker: SectionTracker | None = None,
+    tables: dict[int, list[str]] | None = None,
 ) -> tuple[list[Block], str | None]:
     """Group one page's cleaned lines into heading and paragraph blocks.
 
     `headings` are the lines the font marks as headings; without them, headings are guessed.
+    `tables` maps the first of the lines that hold a table to its rows (one block), the others to [].
     """
     blocks: list[Block] = []
     paragraph: list[str] = []
@@ -105,6 +110,12 @@ def lines_to_blocks(
     previous: str | None = None
     previous_size: float | None = None  # font size of the heading just emitted, if the last block is one
     for index, line in enumerate(lines):
+        if tables and index in tables:
+            flush()
+            if tables[index]:
+                blocks.append(Block(text="\n".join(tables[index]), page=page, section=section))
+            previous_size, previous = None, None
+            continue
         following = lines[index + 1] if index + 1 < len(lines) else None
         if headings is not None and line in headings and len(line) <= 120:
             flush()
@@ -160,10 +171,11 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20) -> ReadResu
                 raise UnreadableDocumentError(display, f"encrypted PDF; it cannot be opened ({exc})") from exc
         raw_pages = [page.extract_text() or "" for page in reader.pages]
         try:
-            by_font = heading_lines([_text_runs(page) for page in reader.pages])
-        except Exception:  # font sizes are a refinement; without them headings are guessed
-            log.debug("no font sizes for %s", display, exc_info=True)
-            by_font = [{} for _ in raw_pages]
+            page_runs = [_text_runs(page) for page in reader.pages]
+        except Exception:  # font sizes and positions are a refinement: without them headings are guessed
+            log.debug("no text positions for %s", display, exc_info=True)
+            page_runs = [[] for _ in raw_pages]
+        by_font = heading_lines(page_runs)
     except UnreadableDocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
@@ -177,6 +189,7 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20) -> ReadResu
     if any(has_private_use(text) for text in raw_pages):
         glyphs = repair_private_use(reader)  # ligatures and alternates shown as U+E000–U+F8FF
         raw_pages = [apply_mapping(text, glyphs) for text in raw_pages]
+        page_runs = [[replace(r, text=apply_mapping(r.text, glyphs)) for r in runs] for runs in page_runs]
     pages = [normalize(text).split("\n") for text in raw_pages]
     total_chars = sum(len("".join(lines).replace(" ", "")) for lines in pages)
     if total_chars < min_chars_per_page * len(pages):
@@ -190,11 +203,25 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20) -> ReadResu
     for number, lines in enumerate(pages, start=1):
         cleaned = strip_running_lines(lines, running)
         headings = by_font[number - 1] if use_font else None
-        page_blocks, section = lines_to_blocks(cleaned, number, section, headings, tracker)
+        tables = _tables(cleaned, page_runs[number - 1])
+        page_blocks, section = lines_to_blocks(cleaned, number, section, headings, tracker, tables)
         blocks.extend(page_blocks)
         if not page_blocks:
             warnings.append(f"page {number} has no text")
     return ReadResult(blocks=join_across_pages(blocks), pages=len(pages), warnings=warnings)
+
+
+def _tables(lines: list[str], runs: list[Run]) -> dict[int, list[str]]:
+    """The page's tables, found from where its text runs stand, keyed by the first extracted line
+    that holds each (its other lines map to nothing): rows instead of text run together."""
+    found: dict[int, list[str]] = {}
+    normalized = [replace(run, text=normalize(run.text)) for run in runs]
+    for table in find_tables(normalized):
+        indices = table_lines(lines, table)
+        if indices and not any(i in found for i in indices):
+            found.update({index: [] for index in indices})
+            found[indices[0]] = table_rows([list(row) for row in table.rows])
+    return found
 
 
 _ENDS_SENTENCE = (".", "!", "?", ":", ";", "…", '"', "”", ")")
