@@ -115,21 +115,19 @@ _EN = frozenset(
 )
 
 _POSITIVE = re.compile(
-    r"\b(werkte|werkten|werkt|goed|succes\w*|geslaagd|sterk\w*|hielp|helpen|lessen|aanraden|positief|"
+    r"\b(werkte|werkten|werkt|goed|succes\w*|geslaagd|sterk\w*|hielp|helpen|lessen|positief|"
     r"worked|work|works|went well|well|success\w*|strengths?|helped|positive)\b"
 )
 #: Asks for advice: the study's recommendations ("Aanbevelingen voor Den Haag"), what people would
 #: recommend. Read before "what worked?": "What does the study recommend?" is not that question; after
 #: "what went wrong?", which "What should be done differently?" asks.
 _ADVICE = re.compile(
-    r"\b(aanbevel\w*|aanraden|raadt\b.*\baan|raden\b.*\baan|adviseer\w*|adviseren|tips|meegeven|advies aan|"
-    r"belangrijkste advies|"
-    r"recommend\w*|advice|advise\w*)\b"
+    r"\b(aanbevel\w*|aanraden|raadt\b.*\baan|raden\b.*\baan|adviseer\w*|adviseren|tips|meegeven|"
+    r"advies aan|belangrijkste advies|recommend\w*|advice|advise\w*)\b"
 )
 _NEGATIVE = re.compile(
     r"\b(minder goed|niet goed|mis|fout|lastig\w*|moeilijk\w*|probleem|problemen|knelpunt\w*|aandachtspunt\w*|"
-    r"valkuil\w*|"
-    r"anders|beter|verbeter\w*|kritiek|zorgen|letten|oppassen|risico\w*|"
+    r"valkuil\w*|anders|beter|verbeter\w*|kritiek|zorgen|letten|oppassen|risico\w*|"
     r"wrong|difficult\w*|hard|problems?|issues?|pitfalls?|watch out|attention|improve\w*|differently|"
     r"risks?|failed|fail\w*|challeng\w*|struggl\w*)\b"
 )
