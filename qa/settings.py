@@ -69,7 +69,12 @@ class RetrievalSettings(BaseModel):
         "for English questions; its vectors align English with Dutch better than e5-small's.",
     )
     guard_weight_nl: float = Field(0.0, ge=0, description="The same for Dutch questions (measured: no gain).")
-    per_case: int = Field(2, ge=0, description="At most this many hits per case in the top k (0: no cap).")
+    per_case: int = Field(
+        3,
+        ge=0,
+        description="At most this many hits per case in the top k (0: no cap). 3, not 2, since PDF tables "
+        "became rows: measured R@5 nl 0.970 vs 0.939, the answers equal.",
+    )
     sentence_weight: float = Field(
         0.0, ge=0, description="Weight of the best-matching-sentence ranking when re-ranking (0: off)."
     )
