@@ -316,6 +316,12 @@ def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -
     k = len(case_groups)
     english = cues.language == "en"
     what = _THEY_SAY["en" if english else "nl"][cues.intent]
+    if k == 1 and len(groups) > 1:  # the study's own finding first, then one case
+        hit = case_groups[0][0].hit
+        case = f"{hit.case_title} ({hit.municipality})"
+        if english:
+            return f"The study as a whole and the case {case} address this (quoted in Dutch):"
+        return f"Het onderzoek als geheel en de casus {case} gaan hierop in:"
     if k == 1:
         hit = case_groups[0][0].hit
         if english:
@@ -441,7 +447,7 @@ def retrieve(
     # Depth and breadth: the best passages whatever their case (a question about one case needs
     # several of its passages), then the best per case (a cross-case question needs several cases).
     deep = retriever.hits(ranking, config.passages, per_case=0)
-    broad = retriever.hits(ranking, config.passages)
+    broad = retriever.hits(ranking, config.passages, per_case=config.broad_per_case)
     seen = {h.chunk_id for h in deep}
     hits = deep + [h for h in broad if h.chunk_id not in seen]
     if cues.intent is not None:

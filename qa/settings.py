@@ -85,6 +85,9 @@ class AnswerSettings(BaseModel):
     """How answers are composed from sentences; weights and thresholds tuned with `qa eval`."""
 
     passages: int = Field(10, ge=1, description="Passages retrieved per question.")
+    broad_per_case: int = Field(
+        2, ge=0, description="Beside the best passages, the best ones of several cases: at most this many per case."
+    )
     intent_passages: int = Field(
         8, ge=0, description="For 'what worked' / 'what went wrong': passages added from matching sections."
     )

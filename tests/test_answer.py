@@ -11,7 +11,7 @@ import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
-from qa.answer import Candidate, Signals, _clause, abstains, candidates, resolve, select
+from qa.answer import Candidate, Signals, _clause, _lead, abstains, candidates, resolve, select
 from qa.evaluation import on_intent
 from qa.indexer import build_index
 from qa.question import detect_language, looks_like, read_question
@@ -583,3 +583,22 @@ def test_a_list_that_runs_on_into_the_next_passage_is_quoted_whole(tmp_path: Pat
 def test_a_question_that_names_the_study_or_its_cases(question: str, names: bool) -> None:
     """Such a question is put to the study: the background questions do not count against it."""
     assert read_question(question).names_study is names
+
+
+def test_the_lead_names_the_study_and_the_one_case_it_quotes() -> None:
+    def group(case_id: str | None, title: str | None) -> list[Candidate]:
+        hit = Hit(
+            rank=1, score=1.0, chunk_id=1, document="d", kind="studie", title="T", case_id=case_id,
+            case_title=title, municipality="Zandwijck" if case_id else None, year=None, page=None,
+            page_end=None, section=None, text="Een zin.", start=0, end=8,
+        )  # fmt: skip
+        return [Candidate(hit, 0, 8, None, 1.0, 1.0)]
+
+    platform = group("platform", "Digitaal platform Zandwijck Denkt Mee")
+    english, dutch = read_question("How much did the platform cost?"), read_question("Wat kostte het platform?")
+    both = [group(None, None), platform]
+    assert _lead(english, both, 8).startswith("The study as a whole and the case Digitaal platform Zandwijck")
+    assert _lead(dutch, both, 8) == (
+        "Het onderzoek als geheel en de casus Digitaal platform Zandwijck Denkt Mee (Zandwijck) gaan hierop in:"
+    )
+    assert _lead(dutch, [platform], 8).startswith("In de casus Digitaal platform Zandwijck Denkt Mee (Zandwijck)")
