@@ -125,6 +125,8 @@ def _lines(text: str, start: int, limit: int, longest: int, bulleted: bool | Non
             if text[a].islower():
                 continue  # an item carried over a page break ("... zoals een" / "initiatievenmakelaar ...")
             break
+        if " | " in text[a:b] and ": " not in text[a:b]:
+            continue  # a table's header line ("Nr. | Aanbeveling | Besluit raad"): its rows are the items
         while a < b and text[a] in _BULLETS + " \t":
             a += 1
         while b > a and text[b - 1].isspace():

@@ -602,3 +602,17 @@ def test_the_lead_names_the_study_and_the_one_case_it_quotes() -> None:
         "Het onderzoek als geheel en de casus Digitaal platform Zandwijck Denkt Mee (Zandwijck) gaan hierop in:"
     )
     assert _lead(dutch, [platform], 8).startswith("In de casus Digitaal platform Zandwijck Denkt Mee (Zandwijck)")
+
+
+def test_a_table_announced_by_a_colon_is_listed_by_its_rows() -> None:
+    text = (
+        "De raad nam 12 aanbevelingen over:\n\n"
+        "Nr. | Aanbeveling | Besluit raad\n"
+        "Nr.: 1; Aanbeveling: Duurzaamheidslening; Besluit raad: Overgenomen\n"
+        "Nr.: 2; Aanbeveling: Gratis energiescan; Besluit raad: Overgenomen"
+    )
+    items = [text[a:b] for a, b in list_items(text, text.index(":") + 1)]
+    assert items == [
+        "Nr.: 1; Aanbeveling: Duurzaamheidslening; Besluit raad: Overgenomen",
+        "Nr.: 2; Aanbeveling: Gratis energiescan; Besluit raad: Overgenomen",
+    ]
