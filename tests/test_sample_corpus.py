@@ -86,3 +86,20 @@ def test_chunks_keep_their_pages_and_never_cross_documents(report: IngestReport)
             assert chunk.page_start <= chunk.page_end
         else:
             assert chunk.page_start is None
+
+
+def test_every_table_of_the_sample_pdfs_is_read_as_rows(report: IngestReport) -> None:
+    """The PDFs are made from Markdown sources (tools/sample_corpus/sources): each table there is a
+    header block here, once per page it stands on, with its rows below."""
+    sources = REPO / "tools" / "sample_corpus" / "sources"
+    for document in report.documents:
+        if not document.path.endswith(".pdf"):
+            continue
+        source = sources / document.path.replace(".pdf", ".md")
+        lines = source.read_text(encoding="utf-8").splitlines()
+        tables = sum(1 for i, line in enumerate(lines) if line.startswith("|") and not lines[i - 1].startswith("|"))
+        headers = [b.text.split("\n")[0] for b in document.blocks if "\n" in b.text and " | " in b.text.split("\n")[0]]
+        assert len(set(headers)) == tables, document.path
+        for block in document.blocks:
+            if block.text.split("\n")[0] in headers:
+                assert all("; " in row or ": " in row for row in block.text.split("\n")[1:]), document.path
