@@ -241,6 +241,7 @@ def join_across_pages(blocks: list[Block]) -> list[Block]:
             and not block.is_heading
             and previous.page is not None
             and previous.next_page_at is None
+            and "\n" not in previous.text + block.text  # a table's rows stay rows
             and block.page == previous.page + 1
             and previous.section == block.section
             and not previous.text.rstrip().endswith(_ENDS_SENTENCE)
