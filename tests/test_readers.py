@@ -8,10 +8,10 @@ from conftest import REALDOCS
 from qa.chunking import document_units, quotable_spans
 from qa.errors import UnreadableDocumentError
 from qa.readers.docx import read_docx
-from qa.readers.pdf import read_pdf
+from qa.readers.pdf import join_across_pages, read_pdf
 from qa.readers.plain import markdown_blocks, read_text
 from qa.readers.tables import table_rows
-from qa.records import Document, DocumentKind
+from qa.records import Block, Document, DocumentKind
 from qa.textclean import find_running_lines, is_page_number, join_hyphenated, normalize
 
 HEADER = "Bureau Meerstem · Fictief voorbeeld · Documentanalyse"
@@ -253,3 +253,13 @@ def test_a_line_of_names_in_a_real_pdf_is_not_a_table() -> None:
         pytest.skip(f"{path} is not here")
     text = "\n".join(b.text for b in read_pdf(path, path.name).blocks)
     assert "Vragen van de leden |" not in text and "Van Weyenberg" in text
+
+
+def test_page_break_mending_keeps_table_rows_and_finished_sentences() -> None:
+    table = Block(text="Post | Bedrag\nPost: Huur; Bedrag: € 900", page=1, section="Kosten")
+    after = Block(text="en verder niets.", page=2, section="Kosten")
+    assert join_across_pages([table, after]) == [table, after]
+    cut = Block(text="Het fonds gaf geld aan de", page=1, section="Kosten")
+    assert [b.text for b in join_across_pages([cut, after])] == ["Het fonds gaf geld aan de en verder niets."]
+    heading = Block(text="Kosten", page=2, section="Kosten", is_heading=True)
+    assert join_across_pages([cut, heading, after]) == [cut, heading, after]
