@@ -502,7 +502,9 @@ def compose_answer(
     if not found or abstain:
         return _abstain(question, cues, hits if score >= bar - config.suggest_within else [])
 
-    factoid = cues.answer_type is not None and not cues.other_cases
+    # a fact is one case's ("Hoeveel panelleden waren jonger dan 25?"), unless the question spans
+    # cases ("Hoeveel gemeenten werkten met loting?")
+    factoid = cues.answer_type is not None and not cues.other_cases and not cues.across_cases
     groups = select(found, config, filters.single_case, config.factoid_cases if factoid else None)
     outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
     if outline is not None:  # the question asks for that section's parts: the rest of the study is beside it

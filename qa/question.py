@@ -115,7 +115,8 @@ _EN = frozenset(
 )
 
 _POSITIVE = re.compile(
-    r"\b(werkte|werkten|werkt|goed|succes\w*|geslaagd|sterk\w*|hielp|helpen|lessen|positief|"
+    r"\b(werkte(?! met)|werkten(?! met)|(?<!hoe )werkt(?! met)|goed|succes\w*|geslaagd|sterk\w*|hielp|helpen|"
+    r"lessen|positief|"
     r"worked|work|works|went well|well|success\w*|strengths?|helped|positive)\b"
 )
 #: Asks for advice: the study's recommendations ("Aanbevelingen voor Den Haag"), what people would
@@ -173,9 +174,14 @@ _ABOUT_RESEARCH = re.compile(
     r"method\w*)\b"
 )
 
-#: The question names the study or its cases ("In welke casussen ...", "Which cases ...", "the study"):
-#: whatever its words, it is put to the study, not to a municipality's front desk.
-_NAMES_STUDY = re.compile(r"\b(casus|casussen|cases|case studies|onderzoek|studie|the study|this study)\b")
+#: The question names the study or its cases ("In welke casussen ...", "Which cases ...", "the study",
+#: "welke gemeenten"): whatever its words, it is put to the study, not to a municipality's front desk.
+_NAMES_STUDY = re.compile(
+    r"\b(casus|casussen|cases|case studies|onderzoek|studie|the study|this study|gemeenten|municipalities)\b"
+)
+
+#: The question spans cases: "Hoeveel gemeenten ...", "In which cases ...".
+_ACROSS_CASES = re.compile(r"\b(gemeenten|casussen|cases|municipalities|projecten|projects)\b")
 
 _MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
 _NUMBER_WORDS = (
@@ -193,8 +199,9 @@ ANSWER_TYPES: tuple[tuple[AnswerType, re.Pattern[str], re.Pattern[str]], ...] = 
     (
         "date",
         re.compile(
-            r"\b(wanneer|welke datum|op welke dag|in welk jaar|sinds wanneer|when|what date|which date|"
-            r"which year|what year|since when)\b"
+            # "when" asks for a date where it opens the question, not in "What went wrong when ...?"
+            r"^(wanneer|when)\b|\b(welke datum|op welke dag|in welk jaar|sinds wanneer|what date|which date|"
+            r"which year|what year|since when|vanaf wanneer|tot wanneer)\b"
         ),
         re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b({_MONTHS}) \d{{4}}\b|\b(19|20)\d\d\b", re.IGNORECASE),
     ),
@@ -254,6 +261,7 @@ class QuestionCues:
     listing: bool = False  # asks for an enumeration ("wat zijn de succesfactoren?", "the fifth factor")
     about_research: bool = False  # asks about the research itself ("welke criteria", "the researchers")
     names_study: bool = False  # names the study or its cases ("in welke casussen", "which cases")
+    across_cases: bool = False  # spans cases: "hoeveel gemeenten", "in which cases"
 
 
 def words(text: str) -> list[str]:
@@ -332,4 +340,5 @@ def read_question(text: str) -> QuestionCues:
         listing=bool(_LISTING.search(folded)),
         about_research=bool(_ABOUT_RESEARCH.search(folded)),
         names_study=bool(_NAMES_STUDY.search(folded)),
+        across_cases=bool(_ACROSS_CASES.search(folded)),
     )

@@ -111,7 +111,10 @@ class AnswerSettings(BaseModel):
         0.05, ge=0, description="Cases are listed by best sentence + this / (1 + rank of their best passage)."
     )
     factoid_cases: int = Field(
-        2, ge=1, description="Cases quoted when the question asks for a date, an amount, a count or a reason."
+        1,
+        ge=1,
+        description="Cases quoted when the question asks for a date, an amount, a count or a reason and does "
+        "not span cases. 1, not 2: cited cases that were expected 0.857 vs 0.793, the rest equal.",
     )
     outline_parts: int = Field(
         3,

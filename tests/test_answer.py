@@ -225,6 +225,8 @@ def test_resolve_other_cases_inherits_topic_and_flips_scope() -> None:
         ("Hoeveel aanbevelingen deed het panel?", "nl", None, None),  # asks for a count, not for advice
         ("What should be done differently next time?", "en", "negative", None),
         ("Wat ging er minder goed bij het buurtbudget?", "nl", "negative", None),
+        ("Welke gemeenten werkten met loting?", "nl", None, None),  # worked with, not what worked
+        ("Hoe werkt het initiatievenfonds?", "nl", None, None),
     ],
 )
 def test_question_cues(question: str, language: str, intent: str | None, kind: str | None) -> None:
@@ -616,3 +618,18 @@ def test_a_table_announced_by_a_colon_is_listed_by_its_rows() -> None:
         "Nr.: 1; Aanbeveling: Duurzaamheidslening; Besluit raad: Overgenomen",
         "Nr.: 2; Aanbeveling: Gratis energiescan; Besluit raad: Overgenomen",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "across"),
+    [
+        ("What went wrong when residents were chosen by lot?", None, False),  # "when" inside: no date asked
+        ("When did the cooperative take over the maintenance?", "date", False),
+        ("Hoeveel gemeenten werkten met loting?", "count", True),
+        ("Hoeveel panelleden waren jonger dan 25?", "count", False),
+    ],
+)
+def test_what_kind_of_answer_and_whether_it_spans_cases(question: str, kind: str | None, across: bool) -> None:
+    """A fact question that does not span cases is answered from one case (answer.factoid_cases)."""
+    cues = read_question(question)
+    assert (cues.answer_type, cues.across_cases) == (kind, across)
