@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.records import BLOCK_SEPARATOR, Chunk, Document
+from qa.readers.tables import TABLE_ROW
+from qa.records import Chunk, Document
 from qa.settings import ChunkSettings
 
 _ABBREVIATIONS = frozenset(
@@ -89,9 +90,6 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
-#: A table row as the readers write one (qa.readers.tables.table_rows): "Header: value; Header: value".
-_TABLE_ROW = re.compile(r"^[^:;\n]{1,60}: [^;\n]+(?:; [^:;\n]{1,60}: [^;\n]+)+$")
-
 MIN_SENTENCE = 25  # shorter units (headings, labels, table cells) are not quoted or embedded alone
 
 
@@ -102,7 +100,7 @@ def quotable_spans(text: str) -> list[tuple[int, int]]:
         sentence = text[a:b]
         if len(sentence) < MIN_SENTENCE:
             continue
-        if _TABLE_ROW.match(sentence):
+        if TABLE_ROW.match(sentence):
             spans.append((a, b))  # a table row as the readers write it: "Post: Moderatie; Kosten per jaar: € 15.000"
             continue
         if len(sentence) < 80 and not sentence.rstrip("\"”')").endswith((".", "!", "?", ":", ";")):
@@ -113,14 +111,12 @@ def quotable_spans(text: str) -> list[tuple[int, int]]:
 
 def document_units(document: Document) -> list[Unit]:
     units: list[Unit] = []
-    offset = 0
-    for index, block in enumerate(document.blocks):
+    for index, (offset, block) in enumerate(zip(document.block_starts, document.blocks, strict=True)):
         if block.is_heading:
             units.append(Unit(offset, offset + len(block.text), block.page, block.section, index, True))
         else:
             for a, b in split_sentences(block.text):
                 units.append(Unit(offset + a, offset + b, block.page_at(a), block.section, index, False))
-        offset += len(block.text) + len(BLOCK_SEPARATOR)
     return units
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +26,7 @@ from qa.embedcache import EmbeddingCache, text_key
 from qa.errors import UnreadableDocumentError
 from qa.layout import IndexLayout, WriterLock, publish, recover
 from qa.lexical import LexicalIndex
-from qa.records import BLOCK_SEPARATOR, CaseInfo, Chunk, Document, Skipped
+from qa.records import CaseInfo, Chunk, Document, Skipped
 from qa.settings import Settings
 from qa.store import DocumentRow, StoredChunk
 
@@ -114,17 +113,9 @@ def indexed_text(chunk: Chunk, title: str, case: CaseInfo | None) -> str:
 def sentence_texts(chunk: Chunk, document: Document) -> list[tuple[int, int, int | None, str]]:
     """The chunk's quotable sentences: offsets into the chunk text, page, and the text embedded for it."""
     where = source_label(document.title, document.case)
-    starts: list[int] = []
-    offset = 0
-    for block in document.blocks:
-        starts.append(offset)
-        offset += len(block.text) + len(BLOCK_SEPARATOR)
-    found = []
-    for a, b in quotable_spans(chunk.text):
-        number = max(0, bisect_right(starts, chunk.start + a) - 1)
-        page = document.blocks[number].page_at(chunk.start + a - starts[number])
-        found.append((a, b, page, f"{where} — {chunk.text[a:b]}"))
-    return found
+    return [
+        (a, b, document.page_at(chunk.start + a), f"{where} — {chunk.text[a:b]}") for a, b in quotable_spans(chunk.text)
+    ]
 
 
 @dataclass

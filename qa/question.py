@@ -176,12 +176,11 @@ _ABOUT_RESEARCH = re.compile(
 
 #: The question names the study or its cases ("In welke casussen ...", "Which cases ...", "the study",
 #: "welke gemeenten"): whatever its words, it is put to the study, not to a municipality's front desk.
-_NAMES_STUDY = re.compile(
-    r"\b(casus|casussen|cases|case studies|onderzoek|studie|the study|this study|gemeenten|municipalities)\b"
-)
+_CASES = "casussen|cases|gemeenten|municipalities"  # the study's cases, by name or by their municipalities
+_NAMES_STUDY = re.compile(rf"\b(casus|case studies|onderzoek|studie|the study|this study|{_CASES})\b")
 
 #: The question spans cases: "Hoeveel gemeenten ...", "In which cases ...".
-_ACROSS_CASES = re.compile(r"\b(gemeenten|casussen|cases|municipalities|projecten|projects)\b")
+_ACROSS_CASES = re.compile(rf"\b({_CASES}|projecten|projects)\b")
 
 _MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
 _NUMBER_WORDS = (

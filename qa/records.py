@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class DocumentKind(StrEnum):
@@ -72,6 +74,20 @@ class Document:
     def text(self) -> str:
         """The document's text; chunk offsets point into this string."""
         return BLOCK_SEPARATOR.join(block.text for block in self.blocks)
+
+    @cached_property
+    def block_starts(self) -> tuple[int, ...]:
+        """Where each block starts in `text`."""
+        starts, offset = [], 0
+        for block in self.blocks:
+            starts.append(offset)
+            offset += len(block.text) + len(BLOCK_SEPARATOR)
+        return tuple(starts)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page that the text at `offset` (into `text`) stands on."""
+        number = max(0, bisect_right(self.block_starts, offset) - 1)
+        return self.blocks[number].page_at(offset - self.block_starts[number]) if self.blocks else None
 
     @property
     def words(self) -> int:

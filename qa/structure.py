@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from qa.question import QuestionCues
 from qa.readers.sections import leaf, parent
+from qa.readers.tables import is_header_line
 from qa.retrieval import Hit
 
 
@@ -125,7 +126,7 @@ def _lines(text: str, start: int, limit: int, longest: int, bulleted: bool | Non
             if text[a].islower():
                 continue  # an item carried over a page break ("... zoals een" / "initiatievenmakelaar ...")
             break
-        if " | " in text[a:b] and ": " not in text[a:b]:
+        if is_header_line(text[a:b]):
             continue  # a table's header line ("Nr. | Aanbeveling | Besluit raad"): its rows are the items
         while a < b and text[a] in _BULLETS + " \t":
             a += 1

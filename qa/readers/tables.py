@@ -20,6 +20,15 @@ _BULLETS = {"•", "-", "–", "·", "▪", "◦", "*"}
 _SPACE = re.compile(r"\s+")
 
 
+#: A body row as `table_rows` writes it: "Header: value; Header: value".
+TABLE_ROW = re.compile(r"^[^:;\n]{1,60}: [^;\n]+(?:; [^:;\n]{1,60}: [^;\n]+)+$")
+
+
+def is_header_line(line: str) -> bool:
+    """A table's header line as `table_rows` writes it: "Nr. | Aanbeveling | Besluit raad"."""
+    return " | " in line and ": " not in line
+
+
 def table_rows(rows: list[list[str]]) -> list[str]:
     """Render table rows as text: with a header row, body rows read 'Header: value; ...'."""
     rows = [row for row in rows if any(cell for cell in row)]
@@ -113,11 +122,12 @@ def _table(member: list[list[Run]], columns: list[float], anchors: list[int]) ->
     """Cells from the lines of a table: a line without a first cell carries on the row nearest to it
     (a cell that wraps over three lines stands centred on its row)."""
     rows: list[list[list[str]]] = [[[] for _ in columns] for _ in anchors]
+    own_row = {k: row for row, k in enumerate(anchors)}
     for k, line in enumerate(member):
         y = line[0].y
-        row = min(range(len(anchors)), key=lambda a: (abs(member[anchors[a]][0].y - y), a))
-        if k in anchors:
-            row = anchors.index(k)
+        row = own_row.get(k)
+        if row is None:
+            row = min(range(len(anchors)), key=lambda a: (abs(member[anchors[a]][0].y - y), a))
         for run in line:
             column = _column(run.x, columns)
             if column is not None:
