@@ -177,9 +177,10 @@ class ZeroCostEmbedder:
         return np.tile(self._row, (len(texts), 1))
 
 
-def embed_like_indexer(embedder: Embedder, texts: Sequence[str], batch_size: int) -> np.ndarray:
-    """embed_passages over the texts in the slices the indexer uses."""
-    parts = [embedder.embed_passages(texts[start : start + batch_size]) for start in range(0, len(texts), batch_size)]
+def embed_like_indexer(embedder: Embedder, texts: Sequence[str], batch_size: int, as_query: bool = False) -> np.ndarray:
+    """embed_passages (or embed_queries) over the texts in the slices the indexer uses."""
+    embed = embedder.embed_queries if as_query else embedder.embed_passages
+    parts = [embed(texts[start : start + batch_size]) for start in range(0, len(texts), batch_size)]
     return np.vstack(parts) if parts else np.zeros((0, embedder.dimension), dtype=np.float32)
 
 
@@ -238,22 +239,39 @@ class Context:
 # ---------------------------------------------------------------- corpus helpers
 
 
-def chunk_texts(settings: Settings) -> list[list[str]]:
-    """Per chunk of the corpus, in the indexer's order: the texts build_index embeds for it on a fresh
-    index (its indexed text, then its sentences' texts when sentence vectors are on; see qa.indexer)."""
+@dataclass(frozen=True)
+class ChunkTexts:
+    """What build_index embeds for one chunk on a fresh index (see qa.indexer)."""
+
+    passages: list[str]  # its indexed text, then its sentences' texts (when sentence vectors are on)
+    questions: list[str]  # its sentences again, embedded as queries
+
+
+def chunk_texts(settings: Settings) -> list[ChunkTexts]:
+    """Per chunk of the corpus, in the indexer's order: the texts build_index embeds for it."""
     with_sentences = settings.indexing.sentence_vectors
-    found: list[list[str]] = []
+    found: list[ChunkTexts] = []
     for source in discover(settings).files:
         document, _warnings = read_source(source, settings)
         for chunk in chunk_document(document, settings.chunk):
-            sentences = [text for _a, _b, _page, text in sentence_texts(chunk, document)] if with_sentences else []
-            found.append([indexed_text(chunk, document.title, document.case), *sentences])
+            sentences = sentence_texts(chunk, document) if with_sentences else []
+            found.append(
+                ChunkTexts(
+                    [indexed_text(chunk, document.title, document.case), *(s.as_passage for s in sentences)],
+                    [s.as_question for s in sentences],
+                )
+            )
     return found
 
 
-def in_indexer_order(per_chunk: Sequence[Sequence[str]]) -> list[str]:
-    """The flat list build_index sends to the encoder: all chunk texts first, then all sentence texts."""
-    return [texts[0] for texts in per_chunk] + [text for texts in per_chunk for text in texts[1:]]
+def in_indexer_order(per_chunk: Sequence[ChunkTexts]) -> list[str]:
+    """The flat list build_index sends to embed_passages: all chunk texts first, then all sentence texts."""
+    return [c.passages[0] for c in per_chunk] + [text for c in per_chunk for text in c.passages[1:]]
+
+
+def questions_in_order(per_chunk: Sequence[ChunkTexts]) -> list[str]:
+    """The flat list build_index sends to embed_queries: every sentence again, as a query."""
+    return [text for c in per_chunk for text in c.questions]
 
 
 def copy_first_documents(settings: Settings, source_corpus: Path, target: Path, min_chunks: int) -> tuple[int, int]:

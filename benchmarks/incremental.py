@@ -26,6 +26,7 @@ from benchmarks.common import (
     embed_like_indexer,
     in_indexer_order,
     log,
+    questions_in_order,
     stopwatch,
 )
 from qa.chunking import chunk_document
@@ -219,13 +220,13 @@ def _seconds_per_chunk(
     wanted = QUICK_SAMPLE_CHUNKS if context.quick else SAMPLE_CHUNKS
     sample = per_chunk[:: max(1, len(per_chunk) // wanted)][:wanted]
     texts = in_indexer_order(sample)
+    questions = questions_in_order(sample)
     log.info("incremental: encoder %s alone on %d chunks (%d texts)", embedder.name, len(sample), len(texts))
     with stopwatch() as elapsed:
         embed_like_indexer(embedder, texts, context.settings.indexing.batch_size)
+        embed_like_indexer(embedder, questions, context.settings.indexing.batch_size, as_query=True)
         if guard is not None:
-            embed_like_indexer(
-                guard, [texts_of_chunk[0] for texts_of_chunk in sample], context.settings.indexing.batch_size
-            )
+            embed_like_indexer(guard, [c.passages[0] for c in sample], context.settings.indexing.batch_size)
     return elapsed[0] / len(sample), len(sample)
 
 

@@ -49,6 +49,13 @@ _METHOD = re.compile(
 _DISCLAIMER = "fictief voorbeeldmateriaal"
 _LONGEST_LIST = 20  # items of one announced list that are quoted
 _MIN_QUOTE = 25  # characters: a shorter quote ("Drie dingen.") says nothing on its own
+# A sentence that opens with one of these words leans on the sentence before it ("Daarvan werden er 63
+# gehonoreerd."), and is quoted together with it.
+_REFERS_BACK = re.compile(
+    r"(daar\w*|dat|dit|die|deze|dus|toen|daarna|hij|zij|ze|zo|het|hun|hen|er|ook|toch|maar|en|want|wel|bovendien|"
+    r"verder|vervolgens|uiteindelijk|tegelijk|wat|waardoor|waarna|waarop|hiervan|hierdoor|hierbij|hiermee)\b",
+    re.I,
+)
 _NUMBERS_EN = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
 
@@ -160,11 +167,12 @@ def candidates(
     hits: Sequence[Hit],
     sentences: dict[int, list[Sentence]],
     query_vector: np.ndarray,
-    query_tokens: set[str],
+    query_tokens: dict[str, float],
     cues: QuestionCues,
     config: AnswerSettings,
 ) -> list[Candidate]:
-    """Every quotable sentence of the retrieved passages, scored against the question."""
+    """Every quotable sentence of the retrieved passages, scored against the question (`query_tokens`:
+    its words, each with its weight in the word overlap)."""
     found: list[Candidate] = []
     for rank, hit in enumerate(hits):
         items = sentences.get(hit.chunk_id, [])
@@ -181,19 +189,21 @@ def candidates(
             if tabular(hit.text[a:b]):
                 continue  # a table whose cells text extraction ran together
             similarity = float(np.dot(query_vector, vector))
-            score = _score(sentence, similarity, passage, query_tokens, cues, config)
+            score = _score(sentence, _dense(query_vector, item, config), passage, query_tokens, cues, config)
             follower = _follower(hit.text, end, index, items) if b == end else None
             short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
             if short and follower is None:
                 continue
             if follower is not None:
                 # The sentence after often holds the fact ("... 81 aanvragen binnen. Daarvan werden er
-                # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better.
-                f_start, f_end, f_vector = follower
-                f_similarity = float(np.dot(query_vector, f_vector))
-                f_score = _score(hit.text[f_start:f_end], f_similarity, passage, query_tokens, cues, config)
+                # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better and the
+                # sentence after leans on this one; one that stands alone is quoted alone.
+                f_start, f_end, f_item = follower
+                f_dense = _dense(query_vector, f_item, config)
+                f_score = _score(hit.text[f_start:f_end], f_dense, passage, query_tokens, cues, config)
                 joined = max(score, f_score) + config.pair_bonus
-                if joined > score or short:
+                leans = _REFERS_BACK.match(hit.text, f_start) is not None
+                if (joined > score and leans) or short:
                     found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank))
                     continue
             found.append(Candidate(hit, a, b, item.page, score, similarity, 1, rank))
@@ -223,16 +233,27 @@ def _passage_terms(hit: Hit, rank: int, cues: QuestionCues, config: AnswerSettin
     )
 
 
+def _dense(query_vector: np.ndarray, sentence: Sentence, config: AnswerSettings) -> float:
+    """The question's cosine to the sentence embedded as a passage, mixed with its cosine to the sentence
+    embedded as a query: a short sentence is closer in form to a question than to a passage."""
+    as_passage = float(np.dot(query_vector, sentence.vector))
+    if not config.question_form_weight:
+        return as_passage
+    as_question = float(np.dot(query_vector, sentence.as_question))
+    return (1 - config.question_form_weight) * as_passage + config.question_form_weight * as_question
+
+
 def _score(
     sentence: str,
     similarity: float,
     passage: _PassageTerms,
-    query_tokens: set[str],
+    query_tokens: dict[str, float],
     cues: QuestionCues,
     config: AnswerSettings,
 ) -> float:
-    tokens = _sentence_tokens(sentence)
-    overlap = len(tokens & query_tokens) / len(query_tokens) if query_tokens else 0.0
+    shared = _sentence_tokens(sentence) & query_tokens.keys()
+    total = sum(query_tokens.values())
+    overlap = sum(query_tokens[t] for t in shared) / total if total else 0.0
     typed = config.answer_type_bonus if cues.answer_type and looks_like(cues.answer_type, sentence) else 0.0
     return similarity + config.lexical_weight * overlap + passage.section + typed - passage.penalty - passage.rank
 
@@ -243,7 +264,7 @@ def _sentence_tokens(sentence: str) -> frozenset[str]:
     return frozenset(tokenize(sentence))
 
 
-def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tuple[int, int, np.ndarray] | None:
+def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tuple[int, int, Sentence] | None:
     """The next quotable sentence when it follows directly in the same paragraph."""
     if index + 1 >= len(sentences):
         return None
@@ -253,7 +274,7 @@ def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tup
     between = text[end : following.start]
     if "\n" in between or between.strip() or len(text[following.start : following.end]) > 240:
         return None
-    return following.start, following.end, following.vector
+    return following.start, following.end, following
 
 
 def select(
@@ -468,7 +489,9 @@ def retrieve(
     if asked_guard is not None:
         topicality = version.topicality(asked_guard, [h.chunk_id for h in hits])
     sentences = version.sentences([h.chunk_id for h in hits])
-    found = candidates(hits, sentences, query_vector, set(tokenize(focus)), cues, config)
+    words = set(tokenize(focus))
+    weights = {word: version.lexical.idf(word) if config.lexical_idf else 1.0 for word in words}
+    found = candidates(hits, sentences, query_vector, weights, cues, config)
     signals = Signals(
         relevance=version.relevance(asked_vector, config.peak_weight),
         topicality=topicality,

@@ -110,11 +110,23 @@ def indexed_text(chunk: Chunk, title: str, case: CaseInfo | None) -> str:
     return f"{where} — {title}{section}\n{chunk.text}"
 
 
-def sentence_texts(chunk: Chunk, document: Document) -> list[tuple[int, int, int | None, str]]:
-    """The chunk's quotable sentences: offsets into the chunk text, page, and the text embedded for it."""
+@dataclass(frozen=True)
+class SentenceText:
+    """A quotable sentence of a chunk and the two texts embedded for it."""
+
+    start: int  # offsets into the chunk text
+    end: int
+    page: int | None
+    as_passage: str  # with where it comes from, embedded as the chunks are
+    as_question: str  # the sentence alone, embedded as a query: compared with a question, form for form
+
+
+def sentence_texts(chunk: Chunk, document: Document) -> list[SentenceText]:
+    """The chunk's quotable sentences: offsets into the chunk text, page, and the texts embedded for it."""
     where = source_label(document.title, document.case)
     return [
-        (a, b, document.page_at(chunk.start + a), f"{where} — {chunk.text[a:b]}") for a, b in quotable_spans(chunk.text)
+        SentenceText(a, b, document.page_at(chunk.start + a), f"{where} — {chunk.text[a:b]}", chunk.text[a:b])
+        for a, b in quotable_spans(chunk.text)
     ]
 
 
@@ -181,7 +193,7 @@ def _update(
     rows: list[DocumentRow] = []
     carried: list[StoredChunk] = []  # unchanged chunks, same ids
     fresh: list[tuple[Chunk, str]] = []  # new chunks and the text to embed
-    fresh_sentences: list[list[tuple[int, int, int | None, str]]] = []  # per new chunk: sentences to embed
+    fresh_sentences: list[list[SentenceText]] = []  # per new chunk: sentences to embed
     keep_old: list[str] = []  # documents whose previous chunks stay
 
     seen = {source.display for source in found.files}
@@ -266,13 +278,27 @@ def _update(
     flat_sentences = [sentence for sentences in fresh_sentences for sentence in sentences]
     try:
         embedded, embedded_count = _embed(
-            [text for _chunk, text in fresh] + [text for _a, _b, _page, text in flat_sentences],
+            [text for _chunk, text in fresh] + [s.as_passage for s in flat_sentences],
             embedder,
             settings.indexing.batch_size,
             progress,
             cache,
         )
-        cache.prune(keep_at_least=len(carried) + len(fresh) + len(carried_sentences) + len(flat_sentences))
+        question_cache = EmbeddingCache(cache_file, f"{embedder.name}/query", embedder.version, embedder.dimension)
+        try:
+            as_questions, asked_count = _embed(
+                [s.as_question for s in flat_sentences],
+                embedder,
+                settings.indexing.batch_size,
+                progress,
+                question_cache,
+                as_query=True,
+            )
+        finally:
+            question_cache.close()
+        embedded_count += asked_count
+        sentences = len(carried_sentences) + len(flat_sentences)
+        cache.prune(keep_at_least=len(carried) + len(fresh) + 2 * sentences)  # a sentence has two vectors
     finally:
         cache.close()
     new_guard: list[tuple[int, bytes]] = []
@@ -292,8 +318,15 @@ def _update(
     vectors_new = embedded[: len(fresh)]
     summary.embedded_chunks = embedded_count
     new_sentences = [
-        store.SentenceRow(new_chunks[owner].id, a, b, page, embedded[len(fresh) + i].astype(np.float32).tobytes())
-        for i, (owner, (a, b, page, _text)) in enumerate(zip(sentence_owner, flat_sentences, strict=True))
+        store.SentenceRow(
+            new_chunks[owner].id,
+            s.start,
+            s.end,
+            s.page,
+            embedded[len(fresh) + i].astype(np.float32).tobytes(),
+            as_questions[i].astype(np.float32).tobytes(),
+        )
+        for i, (owner, s) in enumerate(zip(sentence_owner, flat_sentences, strict=True))
     ]
 
     all_chunks = carried + new_chunks
@@ -384,9 +417,15 @@ def _text_for(chunk: Chunk, rows: dict[str, DocumentRow], cases: list[CaseInfo])
 
 
 def _embed(
-    texts: list[str], embedder: Embedder, batch_size: int, progress: Progress | None, cache: EmbeddingCache
+    texts: list[str],
+    embedder: Embedder,
+    batch_size: int,
+    progress: Progress | None,
+    cache: EmbeddingCache,
+    as_query: bool = False,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for `texts`, from the cache where possible; returns them and the number embedded."""
+    """Vectors for `texts` (as passages, or as queries), from the cache where possible; returns them and the
+    number embedded."""
     vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     keys = [text_key(text) for text in texts]
     cached = cache.get(sorted(set(keys)))
@@ -396,7 +435,8 @@ def _embed(
             vectors[i] = cached[key]
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]
-        embedded = embedder.embed_passages([texts[i] for i in batch])
+        embed = embedder.embed_queries if as_query else embedder.embed_passages
+        embedded = embed([texts[i] for i in batch])
         vectors[batch] = embedded
         cache.put([keys[i] for i in batch], embedded)  # committed per batch: a killed run keeps its work
         if progress:

@@ -6,6 +6,7 @@ Pure apart from `save`/`load`, which write one folder of arrays plus a small JSO
 from __future__ import annotations
 
 import logging
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -52,6 +53,7 @@ class LexicalIndex:
     def __init__(self, retriever: Any, ids: np.ndarray) -> None:
         self._retriever = retriever
         self.ids = ids
+        self._df: np.ndarray | None = None  # passages holding each vocabulary entry, read on first use
 
     @classmethod
     def build(cls, texts: list[str], ids: np.ndarray) -> LexicalIndex:
@@ -70,6 +72,15 @@ class LexicalIndex:
     def knows(self, token: str) -> bool:
         """Whether a (stemmed) token occurs anywhere in the indexed texts."""
         return bool(len(self.ids)) and token in self._retriever.vocab_dict
+
+    def idf(self, token: str) -> float:
+        """How rare a (stemmed) token is among the indexed passages: log(1 + N / (1 + passages holding it))."""
+        if self._df is None:
+            indptr = np.asarray(self._retriever.scores["indptr"]) if len(self.ids) else np.zeros(1, np.int64)
+            self._df = np.diff(indptr)  # the vocabulary's last entry is bm25s's empty token, without a column
+        index = self._retriever.vocab_dict.get(token) if len(self.ids) else None
+        held = int(self._df[index]) if index is not None and index < len(self._df) else 0
+        return math.log(1 + len(self.ids) / (1 + held))
 
     def known_share(self, query: str) -> float:
         """Share of the query's words (stemmed, stop words out) that occur in the indexed texts."""

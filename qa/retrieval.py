@@ -130,8 +130,8 @@ class Sentence:
     start: int  # offsets into the chunk text
     end: int
     page: int | None
-    vector: np.ndarray
-
+    vector: np.ndarray  # embedded as a passage
+    as_question: np.ndarray  # embedded as a query: compared with a question, form for form
 
 class IndexVersion:
     """One loaded, immutable index version."""
@@ -282,7 +282,8 @@ class IndexVersion:
         found: dict[int, list[Sentence]] = {}
         for row in rows:
             vector = np.frombuffer(row.vector, dtype=np.float32)
-            found.setdefault(row.chunk_id, []).append(Sentence(row.start, row.end, row.page, vector))
+            as_question = np.frombuffer(row.as_question, dtype=np.float32)
+            found.setdefault(row.chunk_id, []).append(Sentence(row.start, row.end, row.page, vector, as_question))
         return found
 
     def close(self) -> None:

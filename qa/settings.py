@@ -92,19 +92,27 @@ class AnswerSettings(BaseModel):
         8, ge=0, description="For 'what worked' / 'what went wrong': passages added from matching sections."
     )
     intent_per_case: int = Field(2, ge=0, description="... at most this many per case (0: no cap).")
-    lexical_weight: float = Field(0.1, ge=0, description="Weight of word overlap next to sentence similarity.")
-    section_weight: float = Field(0.1, ge=0, description="Bonus for sentences in a section matching the intent.")
-    rank_penalty: float = Field(0.002, ge=0, description="Score lost per retrieval rank of the passage.")
+    question_form_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of a sentence's similarity taken from the sentence embedded as a query (the rest: "
+        "embedded as a passage).",
+    )
+    lexical_weight: float = Field(0.15, ge=0, description="Weight of word overlap next to sentence similarity.")
+    lexical_idf: bool = Field(True, description="Weigh the overlapping words by how rare they are in the study.")
+    section_weight: float = Field(0.15, ge=0, description="Bonus for sentences in a section matching the intent.")
+    rank_penalty: float = Field(0.001, ge=0, description="Score lost per retrieval rank of the passage.")
     group_margin: float = Field(0.07, ge=0, description="Quotes must score within this of the best one.")
     quote_margin: float = Field(0.04, ge=0, description="Extra quotes per case within this of the case's best.")
     answer_type_bonus: float = Field(
-        0.02,
+        0.01,
         ge=0,
         description="Bonus for sentences holding what the question asks for: a date, an amount, a duration, "
         "a count or a reason.",
     )
     pair_bonus: float = Field(0.0, description="Bonus for quoting a sentence together with the one after it.")
-    intro_penalty: float = Field(0.05, ge=0, description="Score lost by sentences in a document's opening lines.")
+    intro_penalty: float = Field(0.025, ge=0, description="Score lost by sentences in a document's opening lines.")
     sentences_per_case: int = Field(3, ge=1, le=3, description="Sentences quoted per case (or for the synthesis).")
     max_cases: int = Field(5, ge=1)
     case_rank_weight: float = Field(

@@ -11,7 +11,7 @@ from typing import Any
 
 from qa.records import CaseInfo, Chunk, DocumentKind
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,7 +28,8 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_document ON chunks(document);
 CREATE TABLE sentences (
-    chunk_id INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER, vector BLOB NOT NULL
+    chunk_id INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER, vector BLOB NOT NULL,
+    as_question BLOB NOT NULL
 );
 CREATE INDEX sentences_chunk ON sentences(chunk_id);
 CREATE TABLE guard (chunk_id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
@@ -212,18 +213,20 @@ def chunk_ids_where(
 
 @dataclass(frozen=True)
 class SentenceRow:
-    """A sentence of a chunk (offsets into the chunk text) and its embedding."""
+    """A sentence of a chunk (offsets into the chunk text) and its embeddings."""
 
     chunk_id: int
     start: int
     end: int
     page: int | None  # the page the sentence starts on (PDFs)
-    vector: bytes  # float32
+    vector: bytes  # float32: embedded as a passage, as the chunks are
+    as_question: bytes  # float32: embedded as a query, like the question it is compared with
 
 
 def write_sentences(connection: sqlite3.Connection, rows: Iterable[SentenceRow]) -> None:
     connection.executemany(
-        "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)", [(r.chunk_id, r.start, r.end, r.page, r.vector) for r in rows]
+        "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?)",
+        [(r.chunk_id, r.start, r.end, r.page, r.vector, r.as_question) for r in rows],
     )
 
 
@@ -234,7 +237,7 @@ def read_sentences(connection: sqlite3.Connection, chunk_ids: Iterable[int]) -> 
         part = wanted[start : start + 500]
         marks = ",".join("?" * len(part))
         rows = connection.execute(
-            f'SELECT chunk_id, start, "end", page, vector FROM sentences WHERE chunk_id IN ({marks}) '
+            f'SELECT chunk_id, start, "end", page, vector, as_question FROM sentences WHERE chunk_id IN ({marks}) '
             "ORDER BY chunk_id, start",
             part,
         )

@@ -11,7 +11,19 @@ import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
-from qa.answer import Candidate, Signals, _clause, _lead, abstains, candidates, resolve, select
+from qa.answer import (
+    Candidate,
+    Signals,
+    _clause,
+    _dense,
+    _lead,
+    _PassageTerms,
+    _score,
+    abstains,
+    candidates,
+    resolve,
+    select,
+)
 from qa.evaluation import on_intent
 from qa.indexer import build_index
 from qa.question import detect_language, looks_like, read_question
@@ -353,9 +365,9 @@ def test_a_quote_too_short_to_stand_alone_comes_with_the_next_sentence() -> None
     first, second = text.index("De loting"), text.index("Verder")
     spans = [(0, first - 1), (first, second - 1), (second, len(text))]
     vector = np.ones(4, dtype=np.float32) / 2
-    sentences = {1: [Sentence(a, b, None, vector) for a, b in spans]}
+    sentences = {1: [Sentence(a, b, None, vector, vector) for a, b in spans]}
     quotes = {
-        c.quote for c in candidates([hit], sentences, vector, set(), read_question("Wat werkte?"), AnswerSettings())
+        c.quote for c in candidates([hit], sentences, vector, {}, read_question("Wat werkte?"), AnswerSettings())
     }
     assert "Drie dingen. De loting, de website en een vast aanspreekpunt." in quotes
     assert "Drie dingen." not in quotes and "Verder niets." not in quotes  # 13 characters: too short
@@ -633,3 +645,42 @@ def test_what_kind_of_answer_and_whether_it_spans_cases(question: str, kind: str
     """A fact question that does not span cases is answered from one case (answer.factoid_cases)."""
     cues = read_question(question)
     assert (cues.answer_type, cues.across_cases) == (kind, across)
+
+
+def _two_sentences(text: str, lead: np.ndarray, follower: np.ndarray) -> tuple[Hit, dict[int, list[Sentence]]]:
+    hit = replace(_candidate("a", 0.0, 0, 1).hit, text=text, kind="documentanalyse", section="Resultaten")
+    split = text.index(". ") + 2
+    return hit, {1: [Sentence(0, split - 1, None, lead, lead), Sentence(split, len(text), None, follower, follower)]}
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it() -> None:
+    question = np.array([1, 0, 0, 0], dtype=np.float32)
+    weak, strong = np.array([0, 1, 0, 0], dtype=np.float32), question
+    text = "Er kwamen in 2014 in totaal 81 aanvragen binnen. Daarvan werden er 63 gehonoreerd door het fonds."
+    hit, sentences = _two_sentences(text, weak, strong)
+    quotes = [c.quote for c in candidates([hit], sentences, question, {}, read_question("Hoeveel?"), AnswerSettings())]
+    assert quotes[0] == text  # "Daarvan" needs the 81 applications before it
+    alone = "Er kwamen in 2014 in totaal 81 aanvragen binnen. Een wandelgroep kreeg € 900 voor koffie en begeleiding."
+    hit, sentences = _two_sentences(alone, weak, strong)
+    quotes = [c.quote for c in candidates([hit], sentences, question, {}, read_question("Hoeveel?"), AnswerSettings())]
+    assert quotes[0] == "Een wandelgroep kreeg € 900 voor koffie en begeleiding."  # stands alone: quoted alone
+
+
+def test_a_sentence_is_scored_in_both_forms_as_the_settings_mix_them() -> None:
+    question = np.array([1, 0, 0, 0], dtype=np.float32)
+    as_passage, as_question = np.array([0.6, 0.8, 0, 0], dtype=np.float32), question
+    sentence = Sentence(0, 10, None, as_passage, as_question)
+    assert _dense(question, sentence, AnswerSettings(question_form_weight=0)) == pytest.approx(0.6)
+    assert _dense(question, sentence, AnswerSettings(question_form_weight=1)) == pytest.approx(1.0)
+    assert _dense(question, sentence, AnswerSettings(question_form_weight=0.5)) == pytest.approx(0.8)
+
+
+def test_rare_words_weigh_more_in_the_overlap() -> None:
+    rare, common = {"cadeaubon": 3.0, "bewoner": 0.5}, {"cadeaubon": 1.0, "bewoner": 1.0}
+    passage = _PassageTerms(section=0.0, penalty=0.0, rank=0.0)
+    cues = read_question("Wat kregen de bewoners?")
+    settings = AnswerSettings(lexical_weight=1.0)
+    with_rare = _score("De bewoners kregen een cadeaubon.", 0.0, passage, rare, cues, settings)
+    with_common = _score("De bewoners kregen een bos bloemen.", 0.0, passage, rare, cues, settings)
+    assert with_rare == pytest.approx((3.0 + 0.5) / 3.5) and with_common == pytest.approx(0.5 / 3.5)
+    assert _score("De bewoners kregen een bos bloemen.", 0.0, passage, common, cues, settings) == pytest.approx(0.5)

@@ -19,6 +19,7 @@ from fakes import HashEmbedder
 from qa.errors import IndexLockedError, IndexMismatchError
 from qa.indexer import build_index
 from qa.layout import IndexLayout, WriterLock
+from qa.lexical import LexicalIndex, tokenize
 from qa.retrieval import Filters, Retriever, diversify, reciprocal_rank_fusion
 from qa.settings import ChunkSettings, Settings
 
@@ -27,12 +28,21 @@ class CountingEmbedder(HashEmbedder):
     def __init__(self) -> None:
         super().__init__()
         self.passages = 0
+        self.asked = 0  # the indexer embeds every sentence a second time, as a query
         self.texts: list[str] = []
 
     def embed_passages(self, texts):  # type: ignore[no-untyped-def]
         self.passages += len(texts)
         self.texts.extend(texts)
         return super().embed_passages(texts)
+
+    def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+        self.asked += len(texts)
+        return super().embed_queries(texts)
+
+    @property
+    def embedded(self) -> int:
+        return self.passages + self.asked
 
 
 def _case(root: Path, slug: str, municipality: str, topic: str) -> None:
@@ -74,10 +84,10 @@ def test_build_then_nothing_changed_embeds_nothing(corpus: Path, tmp_path: Path)
     first = build_index(settings, embedder)
     assert (first.added, first.changed, first.removed, first.unchanged) == (5, 0, 0, 0)
     assert first.documents == 5 and first.chunks >= 5
-    assert embedder.passages == first.embedded_chunks > first.chunks  # passages and their sentences
+    assert embedder.embedded == first.embedded_chunks > first.chunks  # passages, their sentences, as queries too
     second = build_index(settings, embedder)
     assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 5)
-    assert second.embedded_chunks == 0 and embedder.passages == first.embedded_chunks
+    assert second.embedded_chunks == 0 and embedder.embedded == first.embedded_chunks
     assert second.version == first.version  # nothing rewritten, nothing switched
     assert second.chunks == first.chunks
     assert set(second.as_json()) == {
@@ -102,11 +112,12 @@ def test_change_add_remove_touch_only_those_documents(corpus: Path, tmp_path: Pa
     (corpus / "study" / "synthese.md").write_text("# Synthese\n\nBudget voor initiatieven hielp.\n", "utf-8")
     (corpus / "cases" / "buurtbudget" / "interview.docx").unlink()
     (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen digitaal platform trok veel reacties.\n", "utf-8")
-    embedder.passages, embedder.texts = 0, []
+    embedder.passages, embedder.asked, embedder.texts = 0, 0, []
     summary = build_index(settings, embedder)
     assert (summary.added, summary.changed, summary.removed, summary.unchanged) == (1, 1, 1, 3)
-    # only the changed and the new document were embedded: each one passage plus one sentence
-    assert embedder.passages == summary.embedded_chunks == 4
+    # only the changed and the new document were embedded: each one passage plus one sentence, and that
+    # sentence once more as a query
+    assert embedder.passages == 4 and embedder.asked == 2 and summary.embedded_chunks == 6
     assert all("Budget voor initiatieven" in t or "digitaal platform" in t for t in embedder.texts)
 
     after = {h.document: h.chunk_id for h in retriever.search("loting Brakelsteyn", k=10, mode="lexical")}
@@ -242,7 +253,7 @@ def test_rebuild_reuses_cached_embeddings(corpus: Path, tmp_path: Path) -> None:
     first = build_index(settings, embedder)
     rebuilt = build_index(settings, embedder, rebuild=True)
     assert rebuilt.rebuilt and rebuilt.added == 5
-    assert rebuilt.embedded_chunks == 0 and embedder.passages == first.embedded_chunks  # nothing embedded twice
+    assert rebuilt.embedded_chunks == 0 and embedder.embedded == first.embedded_chunks  # nothing embedded twice
     hits = Retriever(settings, embedder).search("loting Brakelsteyn", k=1)
     assert hits[0].document == "cases/burgerpanel/analyse.pdf"
 
@@ -315,3 +326,27 @@ def test_guard_ranking_joins_the_fusion_for_english_questions_only(corpus: Path,
     assert [h.score for h in plain.search("What worked well for the neighbourhood budget?", k=3)] != [
         h.score for h in english
     ]
+
+
+def test_every_sentence_is_stored_in_both_forms(corpus: Path, tmp_path: Path) -> None:
+    settings = _settings(corpus, tmp_path)
+    embedder = HashEmbedder()
+    build_index(settings, embedder)
+    version = Retriever(settings, embedder).version()
+    ids = [row[0] for row in version.connection.execute("SELECT id FROM chunks")]
+    rows = version.chunk_rows(ids)
+    sentences = [(rows[cid][2][s.start : s.end], s) for cid, found in version.sentences(ids).items() for s in found]
+    assert sentences
+    for text, sentence in sentences:
+        # as a question: the sentence alone, embedded as a query; as a passage: with its source in front
+        assert np.allclose(sentence.as_question, embedder.embed_queries([text])[0])
+        assert not np.allclose(sentence.vector, embedder.embed_passages([text])[0])
+
+
+def test_rare_words_have_a_higher_idf() -> None:
+    texts = ["loting en loting", "loting bij het panel", "een cadeaubon voor elke deelnemer"]
+    lexical = LexicalIndex.build(texts, np.arange(3))
+    (lot,), (bon,) = tokenize("loting"), tokenize("cadeaubon")  # idf takes the stemmed words tokenize gives
+    assert lexical.idf(bon) == pytest.approx(np.log(1 + 3 / 2)) and lexical.idf(lot) == pytest.approx(np.log(2))
+    assert lexical.idf("onbekend") == pytest.approx(np.log(1 + 3))  # a word no passage holds: rarest of all
+    assert LexicalIndex.build([], np.arange(0)).idf(lot) == 0.0
