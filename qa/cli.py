@@ -248,7 +248,7 @@ def run_index(settings: Settings, as_json: bool, rebuild: bool) -> int:
         print(f"Full rebuild: {summary.reason}")
     print(
         f"{summary.documents} documents, {summary.chunks} chunks ({summary.added} added, {summary.changed} changed, "
-        f"{summary.removed} removed, {summary.unchanged} unchanged; {summary.embedded_chunks} chunks embedded "
+        f"{summary.removed} removed, {summary.unchanged} unchanged; {summary.embedded_chunks} texts embedded "
         f"with {embedder.name}) in {summary.seconds:.1f} s"
     )
     for skipped in summary.skipped:

@@ -55,7 +55,7 @@ class IndexSummary:
     chunks: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
-    embedded_chunks: int = 0  # texts sent to the encoder (passages and their sentences), cache misses only
+    embedded_chunks: int = 0  # texts sent to the encoder (passages, their sentences twice), cache misses only
     version: str | None = None
     reason: str | None = None  # why a full rebuild happened
 
@@ -433,9 +433,9 @@ def _embed(
     for i, key in enumerate(keys):
         if key in cached:
             vectors[i] = cached[key]
+    embed = embedder.embed_queries if as_query else embedder.embed_passages
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]
-        embed = embedder.embed_queries if as_query else embedder.embed_passages
         embedded = embed([texts[i] for i in batch])
         vectors[batch] = embedded
         cache.put([keys[i] for i in batch], embedded)  # committed per batch: a killed run keeps its work

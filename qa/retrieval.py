@@ -133,6 +133,7 @@ class Sentence:
     vector: np.ndarray  # embedded as a passage
     as_question: np.ndarray  # embedded as a query: compared with a question, form for form
 
+
 class IndexVersion:
     """One loaded, immutable index version."""
 

@@ -333,7 +333,7 @@ def index_summary_html(summary: IndexSummary) -> str:
         '<div class="index-samenvatting"><h3>Index bijgewerkt</h3>'
         f"<p>{summary.documents} documenten, {summary.chunks} passages: {summary.added} nieuw, "
         f"{summary.changed} gewijzigd, {summary.removed} verwijderd, {summary.unchanged} ongewijzigd; "
-        f"{summary.embedded_chunks} passages ingebed in {summary.seconds:.1f} s.</p>"
+        f"{summary.embedded_chunks} teksten (passages en hun zinnen) ingebed in {summary.seconds:.1f} s.</p>"
         f"{rebuilt}{skipped}</div>"
     )
 
