@@ -178,6 +178,7 @@ def candidates(
         items = sentences.get(hit.chunk_id, [])
         passage = _passage_terms(hit, rank, cues, config)
         interview = (hit.kind or "").startswith("interview")
+        dense = with_neighbours([_dense(query_vector, item, config) for item in items], config.neighbour_weight)
         for index, item in enumerate(items):
             start, end, vector = item.start, item.end, item.vector
             sentence = hit.text[start:end]
@@ -189,7 +190,7 @@ def candidates(
             if tabular(hit.text[a:b]):
                 continue  # a table whose cells text extraction ran together
             similarity = float(np.dot(query_vector, vector))
-            score = _score(sentence, _dense(query_vector, item, config), passage, query_tokens, cues, config)
+            score = _score(sentence, dense[index], passage, query_tokens, cues, config)
             follower = _follower(hit.text, end, index, items) if b == end else None
             short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
             if short and follower is None:
@@ -198,9 +199,8 @@ def candidates(
                 # The sentence after often holds the fact ("... 81 aanvragen binnen. Daarvan werden er
                 # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better and the
                 # sentence after leans on this one; one that stands alone is quoted alone.
-                f_start, f_end, f_item = follower
-                f_dense = _dense(query_vector, f_item, config)
-                f_score = _score(hit.text[f_start:f_end], f_dense, passage, query_tokens, cues, config)
+                f_start, f_end = follower
+                f_score = _score(hit.text[f_start:f_end], dense[index + 1], passage, query_tokens, cues, config)
                 joined = max(score, f_score) + config.pair_bonus
                 leans = _REFERS_BACK.match(hit.text, f_start) is not None
                 if (joined > score and leans) or short:
@@ -243,6 +243,17 @@ def _dense(query_vector: np.ndarray, sentence: Sentence, config: AnswerSettings)
     return (1 - config.question_form_weight) * as_passage + config.question_form_weight * as_question
 
 
+def with_neighbours(similarities: Sequence[float], weight: float) -> list[float]:
+    """Each sentence's similarity mixed with the best of its neighbours' in the passage (pure): the
+    sentence after the one that restates the question (or after the interviewer's question) is often
+    the one that answers it."""
+    mixed = []
+    for i, own in enumerate(similarities):
+        near = [similarities[j] for j in (i - 1, i + 1) if 0 <= j < len(similarities)]
+        mixed.append((1 - weight) * own + weight * max(near) if near and weight else own)
+    return mixed
+
+
 def _score(
     sentence: str,
     similarity: float,
@@ -264,7 +275,7 @@ def _sentence_tokens(sentence: str) -> frozenset[str]:
     return frozenset(tokenize(sentence))
 
 
-def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tuple[int, int, Sentence] | None:
+def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tuple[int, int] | None:
     """The next quotable sentence when it follows directly in the same paragraph."""
     if index + 1 >= len(sentences):
         return None
@@ -274,7 +285,7 @@ def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tup
     between = text[end : following.start]
     if "\n" in between or between.strip() or len(text[following.start : following.end]) > 240:
         return None
-    return following.start, following.end, following
+    return following.start, following.end
 
 
 def select(

@@ -99,6 +99,12 @@ class AnswerSettings(BaseModel):
         description="Share of a sentence's similarity taken from the sentence embedded as a query (the rest: "
         "embedded as a passage).",
     )
+    neighbour_weight: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Share of a sentence's similarity taken from the best of the sentences beside it in its passage.",
+    )
     lexical_weight: float = Field(0.15, ge=0, description="Weight of word overlap next to sentence similarity.")
     lexical_idf: bool = Field(True, description="Weigh the overlapping words by how rare they are in the study.")
     section_weight: float = Field(0.15, ge=0, description="Bonus for sentences in a section matching the intent.")

@@ -23,6 +23,7 @@ from qa.answer import (
     candidates,
     resolve,
     select,
+    with_neighbours,
 )
 from qa.evaluation import on_intent
 from qa.indexer import build_index
@@ -684,3 +685,10 @@ def test_rare_words_weigh_more_in_the_overlap() -> None:
     with_common = _score("De bewoners kregen een bos bloemen.", 0.0, passage, rare, cues, settings)
     assert with_rare == pytest.approx((3.0 + 0.5) / 3.5) and with_common == pytest.approx(0.5 / 3.5)
     assert _score("De bewoners kregen een bos bloemen.", 0.0, passage, common, cues, settings) == pytest.approx(0.5)
+
+
+def test_a_sentence_borrows_from_the_best_of_its_neighbours() -> None:
+    mixed = with_neighbours([0.9, 0.5, 0.7], 0.25)
+    assert mixed == pytest.approx([0.75 * 0.9 + 0.25 * 0.5, 0.75 * 0.5 + 0.25 * 0.9, 0.75 * 0.7 + 0.25 * 0.5])
+    assert with_neighbours([0.8], 0.25) == [0.8]  # alone in its passage: its own similarity
+    assert with_neighbours([0.9, 0.5], 0.0) == [0.9, 0.5]
