@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.answer import Retrieved
 from qa.errors import QaError
 from qa.readers.sections import leaf
 from qa.records import Answer, Citation
 from qa.retrieval import Filters, Hit, Mode, Retriever
+from qa.settings import AnswerSettings
 from qa.structure import interviewer_prompt
 
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
@@ -415,3 +417,38 @@ def format_intent_table(results: dict[str, IntentScores]) -> str:
     for lang, s in results.items():
         lines.append(f"{lang:<5} {s.n:>4} {s.on_intent:>9.3f} {s.case_cited:>6.3f} {s.abstained:>9.3f}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class FactTrace:
+    """Where a question's key fact went on its way into the answer."""
+
+    in_passages: bool  # in a retrieved passage
+    place: int | None  # among the quotable sentences of those passages, best first (None: in none)
+    in_answer: bool
+    why: str  # "quoted", or the first reason it was not
+
+
+def trace_fact(question: Question, retrieved: Retrieved, answer: Answer, config: AnswerSettings) -> FactTrace:
+    """Why a fact that retrieval found was or was not quoted (pure): below the group margin of the best
+    sentence; its case not quoted; below the quote margin of its case's best sentence; or its case's
+    budget of sentences spent on ones that score higher."""
+    in_passages = any(holds_fact(question, hit.text) for hit in retrieved.hits)
+    found = retrieved.found
+    place = next((i for i, c in enumerate(found) if holds_fact(question, c.quote)), None)
+    if not answer.abstained and holds_fact(question, answer.text):
+        return FactTrace(in_passages, place, True, "quoted")
+    if answer.abstained:
+        why = "abstained"
+    elif place is None:
+        why = "not quotable" if in_passages else "not in a retrieved passage"
+    elif found[place].score < found[0].score - config.group_margin:
+        why = "below the group margin"
+    elif found[place].hit.case_id not in {c.case_id for c in answer.citations}:
+        why = "its case not quoted"
+    elif found[place].score < max(c.score for c in found if c.group == found[place].group) - config.quote_margin:
+        why = "below the quote margin"
+    else:
+        why = "budget of its case spent"
+    return FactTrace(in_passages, place, False, why)
+

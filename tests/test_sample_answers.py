@@ -10,7 +10,7 @@ import pytest
 from conftest import REPO
 
 from qa.answer import abstains, retrieve
-from qa.evaluation import citation_problems, evaluate, load_questions
+from qa.evaluation import FactTrace, Question, citation_problems, evaluate, load_questions, trace_fact
 from qa.records import Turn
 from qa.retrieval import Filters
 
@@ -99,3 +99,15 @@ def test_a_panels_recommendations_are_the_panels(sample_service) -> None:  # typ
     assert {c.case_id for c in answer.citations} == {"burgerpanel-brakelsteyn"}
     # the study writes it both ways: "17 aanbevelingen" (resident), "Zeventien aanbevelingen" (official)
     assert re.search(r"\b(17|zeventien) aanbevelingen", answer.text, re.IGNORECASE)
+
+
+
+def test_a_key_fact_is_traced_to_where_it_was_lost(sample_service) -> None:  # type: ignore[no-untyped-def]
+    settings, retriever = sample_service.settings, sample_service.retriever
+    asked = "Hoeveel aanbevelingen nam de raad van Brakelsteyn over?"
+    retrieved = retrieve(retriever, asked, Filters(), (), settings)
+    answer = sample_service.ask(asked)
+    found = trace_fact(Question(asked, (), fact="12", lang="nl"), retrieved, answer, settings.answer)
+    assert found.in_passages and found.in_answer and found.place is not None and found.why == "quoted"
+    absent = trace_fact(Question(asked, (), fact="zeppelin", lang="nl"), retrieved, answer, settings.answer)
+    assert absent == FactTrace(False, None, False, "not in a retrieved passage")
