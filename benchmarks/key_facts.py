@@ -14,7 +14,7 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from qa.answer import compose_answer, retrieve
+from qa.answer import compose, retrieve
 from qa.evaluation import load_questions, trace_fact
 from qa.retrieval import Filters
 from qa.service import Vraagbaak
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         traces = []
         for question in (q for q in load_questions(path) if q.fact):
             retrieved = retrieve(retriever, question.question, Filters(), (), settings)
-            answer = compose_answer(retriever, question.question, Filters(), (), settings)
+            answer = compose(question.question, retrieved, settings)
             traces.append(trace_fact(question, retrieved, answer, settings.answer))
         n = len(traces)
         places = [t.place for t in traces if t.place is not None]

@@ -178,9 +178,13 @@ def candidates(
         items = sentences.get(hit.chunk_id, [])
         passage = _passage_terms(hit, rank, cues, config)
         interview = (hit.kind or "").startswith("interview")
-        dense = with_neighbours([_dense(query_vector, item, config) for item in items], config.neighbour_weight)
+        as_passage = [float(np.dot(query_vector, item.vector)) for item in items]  # also the abstention's support
+        dense = with_neighbours(
+            [_dense(p, query_vector, item, config) for p, item in zip(as_passage, items, strict=True)],
+            config.neighbour_weight,
+        )
         for index, item in enumerate(items):
-            start, end, vector = item.start, item.end, item.vector
+            start, end = item.start, item.end
             sentence = hit.text[start:end]
             if _DISCLAIMER in sentence.lower() or sentence.rstrip().endswith("?"):
                 continue  # the fictional-material notice; interviewers' questions
@@ -189,7 +193,7 @@ def candidates(
             a, b = _clause(hit.text, start, end, interview=interview)
             if tabular(hit.text[a:b]):
                 continue  # a table whose cells text extraction ran together
-            similarity = float(np.dot(query_vector, vector))
+            similarity = as_passage[index]
             score = _score(sentence, dense[index], passage, query_tokens, cues, config)
             follower = _follower(hit.text, end, index, items) if b == end else None
             short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
@@ -233,10 +237,9 @@ def _passage_terms(hit: Hit, rank: int, cues: QuestionCues, config: AnswerSettin
     )
 
 
-def _dense(query_vector: np.ndarray, sentence: Sentence, config: AnswerSettings) -> float:
-    """The question's cosine to the sentence embedded as a passage, mixed with its cosine to the sentence
-    embedded as a query: a short sentence is closer in form to a question than to a passage."""
-    as_passage = float(np.dot(query_vector, sentence.vector))
+def _dense(as_passage: float, query_vector: np.ndarray, sentence: Sentence, config: AnswerSettings) -> float:
+    """The question's cosine to the sentence embedded as a passage (`as_passage`), mixed with its cosine
+    to the sentence embedded as a query: a short sentence is closer in form to a question than to a passage."""
     if not config.question_form_weight:
         return as_passage
     as_question = float(np.dot(query_vector, sentence.as_question))
@@ -529,8 +532,12 @@ def compose_answer(
     history: Sequence[Turn],
     settings: Settings,
 ) -> Answer:
+    return compose(question, retrieve(retriever, question, filters, history, settings), settings)
+
+
+def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
+    """The answer to a question from what `retrieve` found for it: quotes, or an abstention."""
     config = settings.answer
-    got = retrieve(retriever, question, filters, history, settings)
     filters, hits, cues, version, found = got.filters, got.hits, got.resolved.cues, got.version, got.found
     abstain, score, bar = abstains(got.signals, cues.language, config)
     if not found or abstain:

@@ -75,10 +75,11 @@ class LexicalIndex:
 
     def idf(self, token: str) -> float:
         """How rare a (stemmed) token is among the indexed passages: log(1 + N / (1 + passages holding it))."""
-        if self._df is None:
-            indptr = np.asarray(self._retriever.scores["indptr"]) if len(self.ids) else np.zeros(1, np.int64)
-            self._df = np.diff(indptr)  # the vocabulary's last entry is bm25s's empty token, without a column
-        index = self._retriever.vocab_dict.get(token) if len(self.ids) else None
+        if not len(self.ids):
+            return 0.0
+        if self._df is None:  # the vocabulary's last entry is bm25s's empty token, without a column
+            self._df = np.diff(np.asarray(self._retriever.scores["indptr"]))
+        index = self._retriever.vocab_dict.get(token)
         held = int(self._df[index]) if index is not None and index < len(self._df) else 0
         return math.log(1 + len(self.ids) / (1 + held))
 

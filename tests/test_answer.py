@@ -671,9 +671,9 @@ def test_a_sentence_is_scored_in_both_forms_as_the_settings_mix_them() -> None:
     question = np.array([1, 0, 0, 0], dtype=np.float32)
     as_passage, as_question = np.array([0.6, 0.8, 0, 0], dtype=np.float32), question
     sentence = Sentence(0, 10, None, as_passage, as_question)
-    assert _dense(question, sentence, AnswerSettings(question_form_weight=0)) == pytest.approx(0.6)
-    assert _dense(question, sentence, AnswerSettings(question_form_weight=1)) == pytest.approx(1.0)
-    assert _dense(question, sentence, AnswerSettings(question_form_weight=0.5)) == pytest.approx(0.8)
+    assert _dense(0.6, question, sentence, AnswerSettings(question_form_weight=0)) == pytest.approx(0.6)
+    assert _dense(0.6, question, sentence, AnswerSettings(question_form_weight=1)) == pytest.approx(1.0)
+    assert _dense(0.6, question, sentence, AnswerSettings(question_form_weight=0.5)) == pytest.approx(0.8)
 
 
 def test_rare_words_weigh_more_in_the_overlap() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from qa.answer import abstains, retrieve
+from qa.answer import abstains, compose, retrieve
 from qa.evaluation import FactTrace, Question, citation_problems, evaluate, load_questions, trace_fact
 from qa.records import Turn
 from qa.retrieval import Filters
@@ -106,7 +106,7 @@ def test_a_key_fact_is_traced_to_where_it_was_lost(sample_service) -> None:  # t
     settings, retriever = sample_service.settings, sample_service.retriever
     asked = "Hoeveel aanbevelingen nam de raad van Brakelsteyn over?"
     retrieved = retrieve(retriever, asked, Filters(), (), settings)
-    answer = sample_service.ask(asked)
+    answer = compose(asked, retrieved, settings)
     found = trace_fact(Question(asked, (), fact="12", lang="nl"), retrieved, answer, settings.answer)
     assert found.in_passages and found.in_answer and found.place is not None and found.why == "quoted"
     absent = trace_fact(Question(asked, (), fact="zeppelin", lang="nl"), retrieved, answer, settings.answer)
