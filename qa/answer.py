@@ -60,6 +60,22 @@ _NUMBERS_EN = ["no", "one", "two", "three", "four", "five", "six", "seven", "eig
 
 
 @dataclass(frozen=True)
+class ScoreParts:
+    """What a sentence's score is made of before `weigh` applies the settings' weights. Each candidate
+    keeps its parts, so that the weights can be refitted on the evaluation sets
+    (`python -m benchmarks.sentence_weights`)."""
+
+    as_passage: float  # the question's cosine to the sentence embedded as a passage
+    as_question: float  # ... and to the sentence embedded as a query
+    beside: float | None  # the best of its neighbours' own similarity (None: alone in its passage)
+    overlap: float  # the share of the question's words (idf-weighted) that the sentence has
+    section: float  # how its section matches the question's intent: 1, 0 or -0.5
+    typed: bool  # holds the kind of answer asked for: a date, an amount, a duration, ...
+    held_back: bool  # opening lines, a list of sources, or the study's method (for a question not about it)
+    rank: int  # its passage's place among the retrieved ones (0: best)
+
+
+@dataclass(frozen=True)
 class Candidate:
     hit: Hit
     start: int  # offsets of the quote in the passage
@@ -69,6 +85,7 @@ class Candidate:
     similarity: float
     sentences: int = 1  # a sentence, or two quoted together
     passage_rank: int = 0  # the passage's place among the retrieved ones (0: best)
+    parts: tuple[ScoreParts, ...] = ()  # of each sentence quoted; the score is the best one's, weighed
 
     @property
     def quote(self) -> str:
@@ -176,13 +193,24 @@ def candidates(
     found: list[Candidate] = []
     for rank, hit in enumerate(hits):
         items = sentences.get(hit.chunk_id, [])
-        passage = _passage_terms(hit, rank, cues, config)
+        passage = _passage_terms(hit, rank, cues)
         interview = (hit.kind or "").startswith("interview")
         as_passage = [float(np.dot(query_vector, item.vector)) for item in items]  # also the abstention's support
-        dense = with_neighbours(
-            [_dense(p, query_vector, item, config) for p, item in zip(as_passage, items, strict=True)],
-            config.neighbour_weight,
-        )
+        as_question = [float(np.dot(query_vector, item.as_question)) for item in items]
+        own = [_own(p, q, config) for p, q in zip(as_passage, as_question, strict=True)]
+        parts = [
+            ScoreParts(
+                as_passage=as_passage[index],
+                as_question=as_question[index],
+                beside=max((own[j] for j in (index - 1, index + 1) if 0 <= j < len(own)), default=None),
+                overlap=_overlap(hit.text[item.start : item.end], query_tokens),
+                section=passage.section,
+                typed=bool(cues.answer_type and looks_like(cues.answer_type, hit.text[item.start : item.end])),
+                held_back=passage.held_back,
+                rank=rank,
+            )
+            for index, item in enumerate(items)
+        ]
         for index, item in enumerate(items):
             start, end = item.start, item.end
             sentence = hit.text[start:end]
@@ -194,7 +222,7 @@ def candidates(
             if tabular(hit.text[a:b]):
                 continue  # a table whose cells text extraction ran together
             similarity = as_passage[index]
-            score = _score(sentence, dense[index], passage, query_tokens, cues, config)
+            score = weigh(parts[index], config)
             follower = _follower(hit.text, end, index, items) if b == end else None
             short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
             if short and follower is None:
@@ -204,13 +232,13 @@ def candidates(
                 # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better and the
                 # sentence after leans on this one; one that stands alone is quoted alone.
                 f_start, f_end = follower
-                f_score = _score(hit.text[f_start:f_end], dense[index + 1], passage, query_tokens, cues, config)
-                joined = max(score, f_score) + config.pair_bonus
+                pair = (parts[index], parts[index + 1])
+                joined = _best(pair, config)
                 leans = _REFERS_BACK.match(hit.text, f_start) is not None
                 if (joined > score and leans) or short:
-                    found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank))
+                    found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank, pair))
                     continue
-            found.append(Candidate(hit, a, b, item.page, score, similarity, 1, rank))
+            found.append(Candidate(hit, a, b, item.page, score, similarity, 1, rank, (parts[index],)))
     return sorted(found, key=lambda c: -c.score)
 
 
@@ -218,58 +246,57 @@ def candidates(
 class _PassageTerms:
     """What a sentence's score owes to the passage it stands in, the same for all its sentences."""
 
-    section: float  # section_weight * how well the section matches the intent
-    penalty: float  # opening lines, a list of sources, or how the study was done
-    rank: float  # rank_penalty * the passage's retrieval rank
+    section: float  # how well the section matches the intent
+    held_back: bool  # opening lines, a list of sources, or how the study was done
 
 
-def _passage_terms(hit: Hit, rank: int, cues: QuestionCues, config: AnswerSettings) -> _PassageTerms:
+def _passage_terms(hit: Hit, rank: int, cues: QuestionCues) -> _PassageTerms:
     # A document's opening lines (under its title) say who and what it is about, not what was found;
     # nor does a list of sources ("Jaarverslag Initiatievenfonds 2014, maart 2015." names a document);
     # nor, unless the question is about the research, how the study was done.
     opening = bool(hit.section and hit.title and hit.section.strip() == hit.title.strip())
     sources = bool(_REFERENCES.match(leaf(hit.section).strip()))
     method = hit.case_id is None and not cues.about_research and bool(_METHOD.search(f"{hit.title} {hit.section}"))
-    return _PassageTerms(
-        section=config.section_weight * _section_bonus(hit.section, cues),
-        penalty=config.intro_penalty if opening or sources or method else 0.0,
-        rank=config.rank_penalty * rank,
-    )
+    return _PassageTerms(section=_section_bonus(hit.section, cues), held_back=opening or sources or method)
 
 
-def _dense(as_passage: float, query_vector: np.ndarray, sentence: Sentence, config: AnswerSettings) -> float:
-    """The question's cosine to the sentence embedded as a passage (`as_passage`), mixed with its cosine
-    to the sentence embedded as a query: a short sentence is closer in form to a question than to a passage."""
+def _own(as_passage: float, as_question: float, config: AnswerSettings) -> float:
+    """A sentence's own similarity: the question's cosine to it embedded as a passage, mixed with the
+    cosine to it embedded as a query (a short sentence is closer in form to a question than to a passage)."""
     if not config.question_form_weight:
         return as_passage
-    as_question = float(np.dot(query_vector, sentence.as_question))
     return (1 - config.question_form_weight) * as_passage + config.question_form_weight * as_question
 
 
-def with_neighbours(similarities: Sequence[float], weight: float) -> list[float]:
-    """Each sentence's similarity mixed with the best of its neighbours' in the passage (pure): the
+def weigh(parts: ScoreParts, config: AnswerSettings) -> float:
+    """A sentence's score (pure). Its own similarity is mixed with the best of its neighbours': the
     sentence after the one that restates the question (or after the interviewer's question) is often
-    the one that answers it."""
-    mixed = []
-    for i, own in enumerate(similarities):
-        near = [similarities[j] for j in (i - 1, i + 1) if 0 <= j < len(similarities)]
-        mixed.append((1 - weight) * own + weight * max(near) if near and weight else own)
-    return mixed
+    the one that answers it. Then word overlap, section and kind of answer add; held-back passages
+    and lower-ranked ones lose a little."""
+    dense = _own(parts.as_passage, parts.as_question, config)
+    if parts.beside is not None and config.neighbour_weight:
+        dense = (1 - config.neighbour_weight) * dense + config.neighbour_weight * parts.beside
+    typed = config.answer_type_bonus if parts.typed else 0.0
+    penalty = config.intro_penalty if parts.held_back else 0.0
+    section = config.section_weight * parts.section
+    return dense + config.lexical_weight * parts.overlap + section + typed - penalty - config.rank_penalty * parts.rank
 
 
-def _score(
-    sentence: str,
-    similarity: float,
-    passage: _PassageTerms,
-    query_tokens: dict[str, float],
-    cues: QuestionCues,
-    config: AnswerSettings,
-) -> float:
+def _best(parts: Sequence[ScoreParts], config: AnswerSettings) -> float:
+    """The score of a quote: its best sentence's, and the pair bonus for two sentences quoted together."""
+    best = max(weigh(p, config) for p in parts)
+    return best + config.pair_bonus if len(parts) > 1 else best
+
+
+def rescore(candidate: Candidate, config: AnswerSettings) -> float:
+    """A candidate's score under other weights (pure): what `candidates` gives it under `config`."""
+    return _best(candidate.parts, config)
+
+
+def _overlap(sentence: str, query_tokens: dict[str, float]) -> float:
     shared = _sentence_tokens(sentence) & query_tokens.keys()
     total = sum(query_tokens.values())
-    overlap = sum(query_tokens[t] for t in shared) / total if total else 0.0
-    typed = config.answer_type_bonus if cues.answer_type and looks_like(cues.answer_type, sentence) else 0.0
-    return similarity + config.lexical_weight * overlap + passage.section + typed - passage.penalty - passage.rank
+    return sum(query_tokens[t] for t in shared) / total if total else 0.0
 
 
 @lru_cache(maxsize=65_536)

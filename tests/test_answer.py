@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,20 +14,22 @@ from fakes import HashEmbedder
 
 from qa.answer import (
     Candidate,
+    ScoreParts,
     Signals,
     _clause,
-    _dense,
     _lead,
-    _PassageTerms,
-    _score,
+    _overlap,
+    _own,
     abstains,
     candidates,
+    rescore,
     resolve,
     select,
-    with_neighbours,
+    weigh,
 )
 from qa.evaluation import on_intent
 from qa.indexer import build_index
+from qa.lexical import tokenize
 from qa.question import detect_language, looks_like, read_question
 from qa.records import Answer, CaseInfo, Turn
 from qa.retrieval import Filters, Hit, Sentence
@@ -668,27 +671,64 @@ def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it() -> None:
 
 
 def test_a_sentence_is_scored_in_both_forms_as_the_settings_mix_them() -> None:
-    question = np.array([1, 0, 0, 0], dtype=np.float32)
-    as_passage, as_question = np.array([0.6, 0.8, 0, 0], dtype=np.float32), question
-    sentence = Sentence(0, 10, None, as_passage, as_question)
-    assert _dense(0.6, question, sentence, AnswerSettings(question_form_weight=0)) == pytest.approx(0.6)
-    assert _dense(0.6, question, sentence, AnswerSettings(question_form_weight=1)) == pytest.approx(1.0)
-    assert _dense(0.6, question, sentence, AnswerSettings(question_form_weight=0.5)) == pytest.approx(0.8)
+    assert _own(0.6, 1.0, AnswerSettings(question_form_weight=0)) == pytest.approx(0.6)
+    assert _own(0.6, 1.0, AnswerSettings(question_form_weight=1)) == pytest.approx(1.0)
+    assert _own(0.6, 1.0, AnswerSettings(question_form_weight=0.5)) == pytest.approx(0.8)
 
 
 def test_rare_words_weigh_more_in_the_overlap() -> None:
     rare, common = {"cadeaubon": 3.0, "bewoner": 0.5}, {"cadeaubon": 1.0, "bewoner": 1.0}
-    passage = _PassageTerms(section=0.0, penalty=0.0, rank=0.0)
-    cues = read_question("Wat kregen de bewoners?")
-    settings = AnswerSettings(lexical_weight=1.0)
-    with_rare = _score("De bewoners kregen een cadeaubon.", 0.0, passage, rare, cues, settings)
-    with_common = _score("De bewoners kregen een bos bloemen.", 0.0, passage, rare, cues, settings)
-    assert with_rare == pytest.approx((3.0 + 0.5) / 3.5) and with_common == pytest.approx(0.5 / 3.5)
-    assert _score("De bewoners kregen een bos bloemen.", 0.0, passage, common, cues, settings) == pytest.approx(0.5)
+    assert _overlap("De bewoners kregen een cadeaubon.", rare) == pytest.approx((3.0 + 0.5) / 3.5)
+    assert _overlap("De bewoners kregen een bos bloemen.", rare) == pytest.approx(0.5 / 3.5)
+    assert _overlap("De bewoners kregen een bos bloemen.", common) == pytest.approx(0.5)
+    assert _overlap("De bewoners kregen een bos bloemen.", {}) == 0.0
+
+
+def _parts(**given: Any) -> ScoreParts:
+    plain: dict[str, Any] = dict(
+        as_passage=0.8, as_question=0.8, beside=None, overlap=0.0, section=0.0, typed=False, held_back=False, rank=0
+    )
+    return ScoreParts(**(plain | given))
 
 
 def test_a_sentence_borrows_from_the_best_of_its_neighbours() -> None:
-    mixed = with_neighbours([0.9, 0.5, 0.7], 0.25)
-    assert mixed == pytest.approx([0.75 * 0.9 + 0.25 * 0.5, 0.75 * 0.5 + 0.25 * 0.9, 0.75 * 0.7 + 0.25 * 0.5])
-    assert with_neighbours([0.8], 0.25) == [0.8]  # alone in its passage: its own similarity
-    assert with_neighbours([0.9, 0.5], 0.0) == [0.9, 0.5]
+    config = AnswerSettings(neighbour_weight=0.25, question_form_weight=0.5)
+    assert weigh(_parts(as_passage=0.9, as_question=0.9, beside=0.5), config) == pytest.approx(0.75 * 0.9 + 0.25 * 0.5)
+    assert weigh(_parts(as_passage=0.8, as_question=0.8), config) == pytest.approx(0.8)  # alone in its passage
+    assert weigh(_parts(beside=0.5), AnswerSettings(neighbour_weight=0.0)) == pytest.approx(0.8)
+
+
+def test_each_part_of_a_score_is_weighed_by_its_setting() -> None:
+    config = AnswerSettings(
+        neighbour_weight=0.0,
+        lexical_weight=0.2,
+        section_weight=0.1,
+        answer_type_bonus=0.03,
+        intro_penalty=0.05,
+        rank_penalty=0.01,
+    )
+    base = weigh(_parts(), config)
+    assert weigh(_parts(overlap=0.5), config) - base == pytest.approx(0.1)
+    assert weigh(_parts(section=-0.5), config) - base == pytest.approx(-0.05)
+    assert weigh(_parts(typed=True), config) - base == pytest.approx(0.03)
+    assert weigh(_parts(held_back=True), config) - base == pytest.approx(-0.05)
+    assert weigh(_parts(rank=3), config) - base == pytest.approx(-0.03)
+
+
+def test_a_candidate_keeps_its_parts_and_rescores_to_its_own_score() -> None:
+    """What `benchmarks.sentence_weights` relies on: weighing the kept parts again gives the score
+    the candidate was ranked by, for a sentence alone and for a pair."""
+    weak, strong = np.array([0.6, 0.8, 0, 0], dtype=np.float32), np.array([1, 0, 0, 0], dtype=np.float32)
+    question = strong
+    text = "Er kwamen in 2014 in totaal 81 aanvragen binnen. Daarvan werden er 63 gehonoreerd door het fonds."
+    hit, sentences = _two_sentences(text, weak, strong)
+    config = AnswerSettings()
+    words = {word: 2.0 for word in tokenize("aanvragen")}
+    found = candidates([hit], sentences, question, words, read_question("Hoeveel?"), config)
+    assert {c.sentences for c in found} == {1, 2}
+    for candidate in found:
+        assert len(candidate.parts) == candidate.sentences
+        assert rescore(candidate, config) == candidate.score
+    other = AnswerSettings(lexical_weight=1.0)
+    pair = next(c for c in found if c.sentences == 2)
+    assert rescore(pair, other) > pair.score  # the first sentence shares "aanvragen" with the question
