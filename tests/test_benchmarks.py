@@ -1,13 +1,20 @@
-"""The benchmark runner end to end in its quick mode: it runs and reports every figure (no timing checks)."""
+"""The benchmark runner end to end in its quick mode: it runs and reports every figure (no timing checks).
+And the pure parts of the sentence-weight fit."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from conftest import REPO
+
+from benchmarks.sentence_weights import PARTS, Asked, fit, scores, shipped, vector
+from qa.answer import ScoreParts, weigh
+from qa.settings import AnswerSettings
 
 
 @pytest.mark.slow
@@ -41,3 +48,29 @@ def test_quick_query_and_memory_benchmarks_report_their_figures() -> None:
         assert memory[f"{mode}.bytes_per_chunk"]["value"] > 0
         assert memory[f"{mode}.bytes_per_chunk"]["target"] is not None
         assert memory[f"{mode}.chunk_text_mb"]["value"] > 0
+
+
+def test_the_shipped_weights_on_a_sentences_parts_give_its_score() -> None:
+    config = AnswerSettings()
+    for beside in (None, 0.7):
+        parts = ScoreParts(0.81, 0.86, beside, 0.4, 1.0, True, True, 3)
+        assert float(np.dot(vector(parts, config, pair=False), shipped(config))) == pytest.approx(weigh(parts, config))
+
+
+def test_the_fit_weighs_the_part_that_tells_the_fact_sentence_apart() -> None:
+    """Twenty questions whose fact sentence is no more similar to the question than the others, but
+    shares its words: the shipped weights rank it first for few of them, the fitted ones for all."""
+    rng = np.random.default_rng(7)
+    asked = []
+    for _ in range(20):
+        n = 8
+        parts = np.column_stack([rng.normal(0.8, 0.05, (n, 3)), np.zeros((n, len(PARTS) - 3))])
+        parts[0, 3] = 0.1  # the fact sentence shares the question's words
+        got = SimpleNamespace(found=[None] * n)
+        rows = np.column_stack([np.arange(n), parts])
+        asked.append(Asked(None, got, rows, np.arange(n) == 0))  # type: ignore[arg-type]
+    first = [int(np.argmax(scores(a, shipped(AnswerSettings())))) == 0 for a in asked]
+    assert sum(first) < len(first) / 2
+    weights = fit(asked, shipped(AnswerSettings()))
+    assert weights[3] > 0
+    assert all(int(np.argmax(scores(a, weights))) == 0 for a in asked)
