@@ -523,6 +523,20 @@ def retrieve(
             )
             if h.chunk_id not in seen
         ]
+    if hits and config.sentence_passages:
+        # A passage whose one sentence answers the question can rank low as a whole ("Panelleden
+        # ontvingen per bijgewoonde sessie een cadeaubon van € 50." in a passage about the sessions):
+        # the passages of the closest sentences join, after the retrieved ones.
+        closest = version.closest_sentences(
+            query_vector,
+            config.question_form_weight,
+            version.allowed_ids(filters),
+            config.sentence_passages,
+            {h.chunk_id for h in hits},
+        )
+        rows = version.chunk_rows(closest)
+        lowest = min(h.score for h in hits)
+        hits += [version.hit(rows[c], len(hits) + i, lowest) for i, c in enumerate(closest) if c in rows]
     if filters.cases:  # a synthesis passage about another case that happens to name this one's municipality
         hits = [h for h in hits if h.case_id is None or h.case_id in filters.cases]
     hits = sorted(hits, key=lambda h: -h.score)

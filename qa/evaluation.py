@@ -451,4 +451,3 @@ def trace_fact(question: Question, retrieved: Retrieved, answer: Answer, config:
     else:
         why = "budget of its case spent"
     return FactTrace(in_passages, place, False, why)
-

@@ -149,6 +149,7 @@ class IndexVersion:
         self._titles = sorted(((fold_text(c.title), c) for c in self.cases.values()), key=lambda t: -len(t[0]))
         self._lock = threading.Lock()
         self._sample_vectors: np.ndarray | None = None
+        self._sentence_vectors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
@@ -286,6 +287,46 @@ class IndexVersion:
             as_question = np.frombuffer(row.as_question, dtype=np.float32)
             found.setdefault(row.chunk_id, []).append(Sentence(row.start, row.end, row.page, vector, as_question))
         return found
+
+    def closest_sentences(
+        self, vector: np.ndarray, question_form_weight: float, allowed: np.ndarray | None, k: int, skip: set[int]
+    ) -> list[int]:
+        """The chunks, best first and not in `skip`, that hold the `k` sentences closest to a query
+        vector among the allowed chunks (None: all). A sentence's closeness mixes its two forms as the
+        composer does. The vectors of all sentences are read once per version (for the sample study,
+        1,980 sentences: 6 MB)."""
+        ids, as_passage, as_question = self._sentences_matrix()
+        if not len(ids) or k < 1:
+            return []
+        sims = as_passage @ vector
+        if question_form_weight:
+            sims = (1 - question_form_weight) * sims + question_form_weight * (as_question @ vector)
+        if allowed is not None:
+            sims = np.where(np.isin(ids, allowed), sims, -np.inf)
+        found: list[int] = []
+        for index in np.argsort(-sims, kind="stable"):
+            chunk = int(ids[index])
+            if len(found) >= k or sims[index] == -np.inf:
+                break
+            if chunk not in skip and chunk not in found:
+                found.append(chunk)
+        return found
+
+    def _sentences_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with self._lock:
+            if self._sentence_vectors is None:
+                rows = store.read_sentence_vectors(self.connection)
+                dimension = self.dense.dimension
+                self._sentence_vectors = (
+                    np.array([row[0] for row in rows], dtype=np.int64),
+                    np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+                    if rows
+                    else np.zeros((0, dimension), dtype=np.float32),
+                    np.vstack([np.frombuffer(row[2], dtype=np.float32) for row in rows])
+                    if rows
+                    else np.zeros((0, dimension), dtype=np.float32),
+                )
+            return self._sentence_vectors
 
     def close(self) -> None:
         self.connection.close()

@@ -92,6 +92,12 @@ class AnswerSettings(BaseModel):
         8, ge=0, description="For 'what worked' / 'what went wrong': passages added from matching sections."
     )
     intent_per_case: int = Field(2, ge=0, description="... at most this many per case (0: no cap).")
+    sentence_passages: int = Field(
+        3,
+        ge=0,
+        description="Passages added that hold the sentences closest to the question in the whole study (within "
+        "its filters): a passage whose one sentence answers the question can rank low as a whole.",
+    )
     question_form_weight: float = Field(
         0.5,
         ge=0,

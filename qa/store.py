@@ -245,6 +245,11 @@ def read_sentences(connection: sqlite3.Connection, chunk_ids: Iterable[int]) -> 
     return found
 
 
+def read_sentence_vectors(connection: sqlite3.Connection) -> list[tuple[int, bytes, bytes]]:
+    """Every sentence's chunk id and its vectors (as a passage, as a query), in chunk and text order."""
+    return connection.execute("SELECT chunk_id, vector, as_question FROM sentences ORDER BY chunk_id, start").fetchall()
+
+
 def write_guard(connection: sqlite3.Connection, vectors: Iterable[tuple[int, bytes]]) -> None:
     """Each chunk's vector from the guard encoder (float32 bytes), used to judge whether a question is on topic."""
     connection.executemany("INSERT INTO guard VALUES (?, ?)", list(vectors))

@@ -732,3 +732,17 @@ def test_a_candidate_keeps_its_parts_and_rescores_to_its_own_score() -> None:
     other = AnswerSettings(lexical_weight=1.0)
     pair = next(c for c in found if c.sentences == 2)
     assert rescore(pair, other) > pair.score  # the first sentence shares "aanvragen" with the question
+
+
+def test_the_passages_of_the_closest_sentences_are_found_within_the_filters(service: Vraagbaak) -> None:
+    version = service.retriever.version()
+    sentence = "Het tellen van papieren stemmen duurde drie weken."
+    vector = HashEmbedder().embed_queries([sentence])[0]
+    [best] = version.closest_sentences(vector, 0.5, None, 1, set())
+    assert sentence in version.chunk_rows([best])[best][2]
+    assert best not in version.closest_sentences(vector, 0.5, None, 3, {best})  # already retrieved
+    panel = version.allowed_ids(Filters(case="panel"))
+    assert panel is not None and best not in panel
+    within = version.closest_sentences(vector, 0.5, panel, 2, set())
+    assert within and set(within) <= set(panel.tolist())
+    assert version.closest_sentences(vector, 0.5, None, 0, set()) == []
