@@ -431,7 +431,8 @@ class FactTrace:
 
 def trace_fact(question: Question, retrieved: Retrieved, answer: Answer, config: AnswerSettings) -> FactTrace:
     """Why a fact that retrieval found was or was not quoted (pure): below the group margin of the best
-    sentence; its case not quoted; below the quote margin of its case's best sentence; or its case's
+    sentence; its case not quoted; below the quote margin of its case's best sentence; its passage
+    already quoted for another sentence (an answer across cases quotes a passage once); or its case's
     budget of sentences spent on ones that score higher."""
     in_passages = any(holds_fact(question, hit.text) for hit in retrieved.hits)
     found = retrieved.found
@@ -448,6 +449,8 @@ def trace_fact(question: Question, retrieved: Retrieved, answer: Answer, config:
         why = "its case not quoted"
     elif found[place].score < max(c.score for c in found if c.group == found[place].group) - config.quote_margin:
         why = "below the quote margin"
+    elif not retrieved.filters.single_case and found[place].hit.chunk_id in {c.chunk_id for c in answer.citations}:
+        why = "its passage quoted for another sentence"
     else:
         why = "budget of its case spent"
     return FactTrace(in_passages, place, False, why)

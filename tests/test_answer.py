@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -27,11 +28,11 @@ from qa.answer import (
     select,
     weigh,
 )
-from qa.evaluation import on_intent
+from qa.evaluation import FactTrace, Question, on_intent, trace_fact
 from qa.indexer import build_index
 from qa.lexical import tokenize
 from qa.question import detect_language, looks_like, read_question
-from qa.records import Answer, CaseInfo, Turn
+from qa.records import Answer, CaseInfo, Citation, Turn
 from qa.retrieval import Filters, Hit, Sentence
 from qa.scope import without_names
 from qa.service import Vraagbaak
@@ -370,9 +371,7 @@ def test_a_quote_too_short_to_stand_alone_comes_with_the_next_sentence() -> None
     spans = [(0, first - 1), (first, second - 1), (second, len(text))]
     vector = np.ones(4, dtype=np.float32) / 2
     sentences = {1: [Sentence(a, b, None, vector, vector) for a, b in spans]}
-    quotes = {
-        c.quote for c in candidates([hit], sentences, vector, {}, read_question("Wat werkte?"), AnswerSettings())
-    }
+    quotes = {c.quote for c in candidates([hit], sentences, vector, {}, read_question("Wat werkte?"), AnswerSettings())}
     assert "Drie dingen. De loting, de website en een vast aanspreekpunt." in quotes
     assert "Drie dingen." not in quotes and "Verder niets." not in quotes  # 13 characters: too short
 
@@ -746,3 +745,20 @@ def test_the_passages_of_the_closest_sentences_are_found_within_the_filters(serv
     within = version.closest_sentences(vector, 0.5, panel, 2, set())
     assert within and set(within) <= set(panel.tolist())
     assert version.closest_sentences(vector, 0.5, None, 0, set()) == []
+
+
+def test_a_fact_left_out_because_its_passage_was_quoted_already_is_traced_so() -> None:
+    """Across cases, a passage is quoted once: a second sentence of it that holds the fact is lost
+    for that reason, not for the case's budget."""
+    text = "De jury werkte goed. Stemmen kon ook op papier, met een biljet."
+    hit = replace(_candidate("a", 0.0, 0, 1).hit, text=text)
+    quoted, fact = Candidate(hit, 0, 20, None, 0.9, 0.9), Candidate(hit, 21, len(text), None, 0.89, 0.89)
+    other = _candidate("b", 0.88, 1, 2)
+    got = SimpleNamespace(hits=[hit, other.hit], found=[quoted, fact, other], filters=Filters())
+    citation = Citation(1, 1, "a", "a", None, "cases/a/a.md", None, "Titel", None, None, text, quoted.quote)
+    answer = Answer("Vraag", f"“{quoted.quote}” [1]", False, (citation,))
+    question = Question("Kon je op papier stemmen?", ("a",), fact="biljet", lang="nl")
+    trace = trace_fact(question, got, answer, AnswerSettings())  # type: ignore[arg-type]
+    assert trace == FactTrace(True, 1, False, "its passage quoted for another sentence")
+    alone = SimpleNamespace(hits=got.hits, found=got.found, filters=Filters(case="a"))
+    assert trace_fact(question, alone, answer, AnswerSettings()).why == "budget of its case spent"  # type: ignore[arg-type]
