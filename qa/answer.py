@@ -526,7 +526,8 @@ def retrieve(
     if hits and config.sentence_passages:
         # A passage whose one sentence answers the question can rank low as a whole ("Panelleden
         # ontvingen per bijgewoonde sessie een cadeaubon van € 50." in a passage about the sessions):
-        # the passages of the closest sentences join, after the retrieved ones.
+        # the passages of the closest sentences join, after the retrieved ones, when those sentences
+        # are closer than every sentence retrieved.
         closest = version.closest_sentences(
             query_vector,
             config.question_form_weight,

@@ -289,26 +289,29 @@ class IndexVersion:
         return found
 
     def closest_sentences(
-        self, vector: np.ndarray, question_form_weight: float, allowed: np.ndarray | None, k: int, skip: set[int]
+        self, vector: np.ndarray, question_form_weight: float, allowed: np.ndarray | None, k: int, retrieved: set[int]
     ) -> list[int]:
-        """The chunks, best first and not in `skip`, that hold the `k` sentences closest to a query
-        vector among the allowed chunks (None: all). A sentence's closeness mixes its two forms as the
-        composer does. The vectors of all sentences are read once per version (for the sample study,
-        1,980 sentences: 6 MB)."""
+        """At most `k` chunks, best first, among the allowed ones (None: all) and not `retrieved`, that
+        hold a sentence closer to a query vector than every sentence of the retrieved chunks: the one
+        sentence that answers a question can stand in a passage that ranks low as a whole. A sentence's
+        closeness mixes its two forms as the composer does. The vectors of all sentences are read once
+        per version (for the sample study, 1,980 sentences: 6 MB)."""
         ids, as_passage, as_question = self._sentences_matrix()
         if not len(ids) or k < 1:
             return []
         sims = as_passage @ vector
         if question_form_weight:
             sims = (1 - question_form_weight) * sims + question_form_weight * (as_question @ vector)
+        inside = np.isin(ids, np.fromiter(retrieved, dtype=np.int64, count=len(retrieved)))
+        bar = float(sims[inside].max()) if inside.any() else -np.inf
         if allowed is not None:
             sims = np.where(np.isin(ids, allowed), sims, -np.inf)
         found: list[int] = []
         for index in np.argsort(-sims, kind="stable"):
-            chunk = int(ids[index])
-            if len(found) >= k or sims[index] == -np.inf:
+            if len(found) >= k or sims[index] <= bar:
                 break
-            if chunk not in skip and chunk not in found:
+            chunk = int(ids[index])
+            if chunk not in retrieved and chunk not in found:
                 found.append(chunk)
         return found
 

@@ -95,8 +95,9 @@ class AnswerSettings(BaseModel):
     sentence_passages: int = Field(
         3,
         ge=0,
-        description="Passages added that hold the sentences closest to the question in the whole study (within "
-        "its filters): a passage whose one sentence answers the question can rank low as a whole.",
+        description="At most this many passages added that hold a sentence closer to the question than every "
+        "retrieved sentence (searched in the whole study, within its filters): a passage whose one sentence "
+        "answers the question can rank low as a whole.",
     )
     question_form_weight: float = Field(
         0.5,

@@ -739,12 +739,14 @@ def test_the_passages_of_the_closest_sentences_are_found_within_the_filters(serv
     vector = HashEmbedder().embed_queries([sentence])[0]
     [best] = version.closest_sentences(vector, 0.5, None, 1, set())
     assert sentence in version.chunk_rows([best])[best][2]
-    assert best not in version.closest_sentences(vector, 0.5, None, 3, {best})  # already retrieved
     panel = version.allowed_ids(Filters(case="panel"))
     assert panel is not None and best not in panel
     within = version.closest_sentences(vector, 0.5, panel, 2, set())
     assert within and set(within) <= set(panel.tolist())
     assert version.closest_sentences(vector, 0.5, None, 0, set()) == []
+    # a passage joins only when its sentence is closer than every sentence already retrieved
+    assert best in version.closest_sentences(vector, 0.5, None, 3, set(within))
+    assert version.closest_sentences(vector, 0.5, None, 3, {best}) == []
 
 
 def test_a_fact_left_out_because_its_passage_was_quoted_already_is_traced_so() -> None:
