@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS embeddings (
 """
 
 
+#: Entries (about 1.6 KB each at 384 dimensions) a cache may hold, twice over, before it is pruned.
+PRUNE_FLOOR = 20_000
+
+
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -64,10 +68,12 @@ class EmbeddingCache:
                 ],
             )
 
-    def prune(self, keep_at_least: int) -> None:
-        """Drop entries this run did not use once the cache holds more than twice what is indexed."""
+    def prune(self, keep_at_least: int, floor: int = PRUNE_FLOOR) -> None:
+        """Drop entries this run did not use once the cache holds more than twice what is indexed, and
+        more than twice `floor`: a cache that several indexes share (two studies, or a study and a part
+        of it) keeps what each needs."""
         (count,) = self.connection.execute("SELECT count(*) FROM embeddings").fetchone()
-        if count > 2 * max(keep_at_least, 1000):
+        if count > 2 * max(keep_at_least, floor):
             with self.connection:
                 self.connection.execute("DELETE FROM embeddings WHERE used < ?", (self.started,))
 

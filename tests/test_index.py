@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -350,3 +351,25 @@ def test_rare_words_have_a_higher_idf() -> None:
     assert lexical.idf(bon) == pytest.approx(np.log(1 + 3 / 2)) and lexical.idf(lot) == pytest.approx(np.log(2))
     assert lexical.idf("onbekend") == pytest.approx(np.log(1 + 3))  # a word no passage holds: rarest of all
     assert LexicalIndex.build([], np.arange(0)).idf(lot) == 0.0
+
+
+def test_the_embedding_cache_is_pruned_of_unused_entries_only_when_large(tmp_path: Path) -> None:
+    from qa.embedcache import EmbeddingCache
+
+    path = tmp_path / "embeddings.sqlite"
+
+    def kept() -> set[str]:
+        with sqlite3.connect(path) as connection:
+            return {sha for (sha,) in connection.execute("SELECT sha FROM embeddings")}
+
+    old = EmbeddingCache(path, "e5-small", "1", 2)
+    old.put([f"old{i}" for i in range(30)], np.ones((30, 2), dtype=np.float32))
+    old.close()
+    time.sleep(0.01)
+    run = EmbeddingCache(path, "e5-small", "1", 2)
+    run.put(["new"], np.ones((1, 2), dtype=np.float32))
+    run.prune(keep_at_least=1, floor=20)  # 31 entries: not more than twice the floor
+    assert len(kept()) == 31
+    run.prune(keep_at_least=1, floor=10)  # more than twice the floor: what this run did not use goes
+    assert kept() == {"new"}
+    run.close()
