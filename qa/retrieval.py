@@ -319,16 +319,11 @@ class IndexVersion:
         with self._lock:
             if self._sentence_vectors is None:
                 rows = store.read_sentence_vectors(self.connection)
-                dimension = self.dense.dimension
-                self._sentence_vectors = (
-                    np.array([row[0] for row in rows], dtype=np.int64),
-                    np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
-                    if rows
-                    else np.zeros((0, dimension), dtype=np.float32),
-                    np.vstack([np.frombuffer(row[2], dtype=np.float32) for row in rows])
-                    if rows
-                    else np.zeros((0, dimension), dtype=np.float32),
-                )
+                empty = np.zeros((0, self.dense.dimension), dtype=np.float32)
+                ids = np.array([chunk for chunk, _p, _q in rows], dtype=np.int64)
+                as_passage = np.vstack([np.frombuffer(p, dtype=np.float32) for _c, p, _q in rows]) if rows else empty
+                as_question = np.vstack([np.frombuffer(q, dtype=np.float32) for _c, _p, q in rows]) if rows else empty
+                self._sentence_vectors = (ids, as_passage, as_question)
             return self._sentence_vectors
 
     def close(self) -> None:
