@@ -193,7 +193,7 @@ def candidates(
     found: list[Candidate] = []
     for rank, hit in enumerate(hits):
         items = sentences.get(hit.chunk_id, [])
-        passage = _passage_terms(hit, rank, cues)
+        passage = _passage_terms(hit, cues)
         interview = (hit.kind or "").startswith("interview")
         as_passage = [float(np.dot(query_vector, item.vector)) for item in items]  # also the abstention's support
         as_question = [float(np.dot(query_vector, item.as_question)) for item in items]
@@ -250,7 +250,7 @@ class _PassageTerms:
     held_back: bool  # opening lines, a list of sources, or how the study was done
 
 
-def _passage_terms(hit: Hit, rank: int, cues: QuestionCues) -> _PassageTerms:
+def _passage_terms(hit: Hit, cues: QuestionCues) -> _PassageTerms:
     # A document's opening lines (under its title) say who and what it is about, not what was found;
     # nor does a list of sources ("Jaarverslag Initiatievenfonds 2014, maart 2015." names a document);
     # nor, unless the question is about the research, how the study was done.
