@@ -29,7 +29,7 @@ import numpy as np
 
 from qa.answer import Candidate, Retrieved, ScoreParts, compose, rescore, retrieve
 from qa.evaluation import Question, holds_fact, load_questions
-from qa.retrieval import Filters
+from qa.retrieval import Filters, mix_forms
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings, load_settings
 
@@ -51,8 +51,7 @@ class Asked:
 def vector(parts: ScoreParts, config: AnswerSettings, pair: bool) -> list[float]:
     """A sentence's parts as numbers, in the order of PARTS (pure). A sentence alone in its passage
     has its own similarity beside it, which is what `weigh` gives it."""
-    q = config.question_form_weight
-    own = (1 - q) * parts.as_passage + q * parts.as_question if q else parts.as_passage
+    own = mix_forms(parts.as_passage, parts.as_question, config.question_form_weight)
     beside = own if parts.beside is None else parts.beside
     return [
         parts.as_passage,

@@ -20,7 +20,7 @@ from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like, read_question
 from qa.readers.sections import leaf
 from qa.records import Answer, CaseInfo, Citation, Turn
-from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
+from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence, mix_forms
 from qa.retrieval import focus as focus_of
 from qa.scope import named_cases, without_names
 from qa.settings import AnswerSettings, Settings
@@ -261,11 +261,8 @@ def _passage_terms(hit: Hit, cues: QuestionCues) -> _PassageTerms:
 
 
 def _own(as_passage: float, as_question: float, config: AnswerSettings) -> float:
-    """A sentence's own similarity: the question's cosine to it embedded as a passage, mixed with the
-    cosine to it embedded as a query (a short sentence is closer in form to a question than to a passage)."""
-    if not config.question_form_weight:
-        return as_passage
-    return (1 - config.question_form_weight) * as_passage + config.question_form_weight * as_question
+    """A sentence's own similarity, its two forms mixed as the settings say."""
+    return mix_forms(as_passage, as_question, config.question_form_weight)
 
 
 def weigh(parts: ScoreParts, config: AnswerSettings) -> float:
@@ -531,7 +528,7 @@ def retrieve(
         closest = version.closest_sentences(
             query_vector,
             config.question_form_weight,
-            version.allowed_ids(filters),
+            ranking.allowed,
             config.sentence_passages,
             {h.chunk_id for h in hits},
         )

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 
@@ -123,6 +123,17 @@ def diversify(ordered: list[int], group_of: dict[int, str], per_group: int, k: i
         else:
             overflow.append(chunk_id)
     return taken + overflow[: k - len(taken)]
+
+
+Similarity = TypeVar("Similarity", float, np.ndarray)
+
+
+def mix_forms(as_passage: Similarity, as_question: Similarity, question_form_weight: float) -> Similarity:
+    """A sentence's similarity to a question (pure): the cosine to the sentence embedded as a passage,
+    mixed with the cosine to it embedded as a query, which is closer in form to the question."""
+    if not question_form_weight:
+        return as_passage
+    return (1 - question_form_weight) * as_passage + question_form_weight * as_question
 
 
 @dataclass(frozen=True)
@@ -299,9 +310,7 @@ class IndexVersion:
         ids, as_passage, as_question = self._sentences_matrix()
         if not len(ids) or k < 1:
             return []
-        sims = as_passage @ vector
-        if question_form_weight:
-            sims = (1 - question_form_weight) * sims + question_form_weight * (as_question @ vector)
+        sims = mix_forms(as_passage @ vector, as_question @ vector, question_form_weight)
         inside = np.isin(ids, np.fromiter(retrieved, dtype=np.int64, count=len(retrieved)))
         bar = float(sims[inside].max()) if inside.any() else -np.inf
         if allowed is not None:
@@ -338,6 +347,7 @@ class Ranking:
     ordered: list[int]  # chunk ids, best first
     fused: dict[int, float]  # chunk id -> fused score
     single_case: bool  # the search was restricted to one case: no diversity cap
+    allowed: np.ndarray | None = None  # the chunk ids the search was restricted to (None: all)
 
 
 class Retriever:
@@ -446,7 +456,7 @@ class Retriever:
             fused = self._rerank(version, ordered[: config.rerank_depth], fused, vector, config)
             ordered = sorted(fused, key=lambda i: (-fused[i], i))
         # Diversity across cases only makes sense when the search spans several cases.
-        return Ranking(version, ordered, fused, filters.single_case)
+        return Ranking(version, ordered, fused, filters.single_case, allowed)
 
     def hits(
         self, ranking: Ranking, k: int, per_case: int | None = None, where: Callable[[str | None], bool] | None = None
