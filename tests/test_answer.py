@@ -13,21 +13,9 @@ import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
-from qa.answer import (
-    Candidate,
-    ScoreParts,
-    Signals,
-    _clause,
-    _lead,
-    _overlap,
-    _own,
-    abstains,
-    candidates,
-    rescore,
-    resolve,
-    select,
-    weigh,
-)
+from qa.answer import Candidate, ScoreParts, Signals, abstains, candidates, rescore, resolve, select, weigh
+from qa.answer.scoring import _clause, _overlap, _own
+from qa.answer.writing import _lead
 from qa.evaluation import FactTrace, Question, on_intent, trace_fact
 from qa.indexer import build_index
 from qa.lexical import tokenize

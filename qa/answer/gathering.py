@@ -1,0 +1,127 @@
+"""Gather what an answer is composed from: every read of the index happens here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from qa.answer.abstention import Signals
+from qa.answer.reading import Resolved, resolve
+from qa.answer.scoring import Candidate, _on_intent, candidates
+from qa.lexical import tokenize
+from qa.question import QuestionCues
+from qa.records import Turn
+from qa.retrieval import Filters, Hit, IndexVersion, Retriever
+from qa.retrieval import focus as focus_of
+from qa.settings import Settings
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The passages an answer is composed from, and what it took to find them."""
+
+    version: IndexVersion  # the one index version everything below comes from
+    resolved: Resolved
+    filters: Filters
+    focus: str  # the query without the names of the cases it is restricted to
+    query_vector: np.ndarray  # of the focus
+    hits: list[Hit]
+    found: list[Candidate]  # their quotable sentences, best first
+    signals: Signals
+
+
+def retrieve(
+    retriever: Retriever, question: str, filters: Filters, history: Sequence[Turn], settings: Settings
+) -> Retrieved:
+    """Read the question in its conversation, restrict it to what it names, and fetch the passages."""
+    config = settings.answer
+    version = retriever.version()
+    cases = list(version.cases.values())
+    resolved = resolve(question, history, cases)
+    cues = resolved.cues
+    if filters.case is None and filters.municipality is None and resolved.scope:
+        filters = replace(filters, scope=resolved.scope)
+    if filters.kind is None and cues.kind is not None:
+        filters = replace(filters, kind=cues.kind)
+    # Once retrieval is restricted to the cases a question names, their names match all of it alike:
+    # passages are ranked and sentences scored by the rest of the question (the focus). How close the
+    # study is to the question as asked still decides abstention.
+    focus = focus_of(resolved.query, filters, version)
+    texts = [resolved.query] if focus == resolved.query else [resolved.query, focus]
+    vectors = retriever.embedder.embed_queries(texts)
+    asked_vector, query_vector = vectors[0], vectors[-1]
+    # The guard ranks passages for English questions only; for others it just measures topicality.
+    guard_texts = texts if cues.language == "en" else texts[:1]
+    guards = retriever.guard.embed_queries(guard_texts) if retriever.guard and retriever.guarded(version) else None
+    asked_guard = guards[0] if guards is not None else None
+    guard_vector = guards[-1] if guards is not None and cues.language == "en" else None  # else rank() embeds if needed
+    ranking = retriever.rank(
+        resolved.query,
+        k=config.passages,
+        filters=filters,
+        query_vector=query_vector,
+        auto_scope=False,
+        guard_vector=guard_vector,
+        version=version,
+    )
+    # Depth and breadth: the best passages whatever their case (a question about one case needs
+    # several of its passages), then the best per case (a cross-case question needs several cases).
+    deep = retriever.hits(ranking, config.passages, per_case=0)
+    broad = retriever.hits(ranking, config.passages, per_case=config.broad_per_case)
+    seen = {h.chunk_id for h in deep}
+    hits = deep + [h for h in broad if h.chunk_id not in seen]
+    if cues.intent is not None:
+        # "What worked?" is answered first of all by what the study files under success factors
+        # ("what went wrong?" under points of attention): the best such passages join, per case.
+        seen = {h.chunk_id for h in hits}
+        hits += [
+            h
+            for h in retriever.hits(
+                ranking, config.intent_passages, per_case=config.intent_per_case, where=_on_intent(cues)
+            )
+            if h.chunk_id not in seen
+        ]
+    if hits and config.sentence_passages:
+        # A passage whose one sentence answers the question can rank low as a whole ("Panelleden
+        # ontvingen per bijgewoonde sessie een cadeaubon van € 50." in a passage about the sessions):
+        # the passages of the closest sentences join, after the retrieved ones, when those sentences
+        # are closer than every sentence retrieved.
+        closest = version.closest_sentences(
+            query_vector,
+            config.question_form_weight,
+            ranking.allowed,
+            config.sentence_passages,
+            {h.chunk_id for h in hits},
+        )
+        rows = version.chunk_rows(closest)
+        lowest = min(h.score for h in hits)
+        hits += [version.hit(rows[c], len(hits) + i, lowest) for i, c in enumerate(closest) if c in rows]
+    if filters.cases:  # a synthesis passage about another case that happens to name this one's municipality
+        hits = [h for h in hits if h.case_id is None or h.case_id in filters.cases]
+    hits = sorted(hits, key=lambda h: -h.score)
+    topicality = None
+    if asked_guard is not None:
+        topicality = version.topicality(asked_guard, [h.chunk_id for h in hits])
+    sentences = version.sentences([h.chunk_id for h in hits])
+    words = set(tokenize(focus))
+    weights = {word: version.lexical.idf(word) if config.lexical_idf else 1.0 for word in words}
+    found = candidates(hits, sentences, query_vector, weights, cues, config)
+    signals = Signals(
+        relevance=version.relevance(asked_vector, config.peak_weight),
+        topicality=topicality,
+        unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
+        support=max((c.similarity for c in found), default=0.0),
+        elsewhere=_elsewhere(retriever, asked_guard, cues),
+    )
+    return Retrieved(version, resolved, filters, focus, query_vector, hits, found, signals)
+
+
+def _elsewhere(retriever: Retriever, guard_vector: np.ndarray | None, cues: QuestionCues) -> float | None:
+    """How close the question is to the background questions (None: there are none, or no guard)."""
+    if retriever.background is None or guard_vector is None:
+        return None
+    if cues.names_study:  # put to the study or its cases, however everyday its words
+        return 0.0
+    return retriever.background.closeness(guard_vector)

@@ -1,0 +1,247 @@
+"""Score the quotable sentences of the gathered passages against the question (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from qa.lexical import tokenize
+from qa.question import QuestionCues, looks_like
+from qa.readers.sections import leaf
+from qa.retrieval import Hit, Sentence, mix_forms
+from qa.settings import AnswerSettings
+from qa.structure import (
+    tabular,
+)
+
+_SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
+_POSITIVE_SECTION = re.compile(r"succes|werkte goed|wat goed|goed ging|sterk|lessen|aanraden|wat werkte", re.I)
+_NEGATIVE_SECTION = re.compile(r"aandacht|anders|lastig|mis|knelpunt|valkuil|moeilijk|kritiek|verbeter", re.I)
+_ADVICE_SECTION = re.compile(r"aanbevel|advies aan|adviezen|tips|aanraden", re.I)
+_REFERENCES = re.compile(r"^(bronnen|bronvermelding|literatuur|referenties|bibliografie|sources|references)\b", re.I)
+# How the study itself was done (its method report, its introduction), as opposed to what it found;
+# quoted for questions about the research, held back for questions about participation.
+_METHOD = re.compile(
+    r"verantwoording|methode|methodolog|onderzoeksopzet|aanpak van het onderzoek|inleiding|onderzoeksvragen|"
+    r"beperkingen|selectie van de cases|geïnterviewden",
+    re.I,
+)
+_DISCLAIMER = "fictief voorbeeldmateriaal"
+_MIN_QUOTE = 25  # characters: a shorter quote ("Drie dingen.") says nothing on its own
+# A sentence that opens with one of these words leans on the sentence before it ("Daarvan werden er 63
+# gehonoreerd."), and is quoted together with it.
+_REFERS_BACK = re.compile(
+    r"(daar\w*|dat|dit|die|deze|dus|toen|daarna|hij|zij|ze|zo|het|hun|hen|er|ook|toch|maar|en|want|wel|bovendien|"
+    r"verder|vervolgens|uiteindelijk|tegelijk|wat|waardoor|waarna|waarop|hiervan|hierdoor|hierbij|hiermee)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class ScoreParts:
+    """What a sentence's score is made of before `weigh` applies the settings' weights. Each candidate
+    keeps its parts, so that the weights can be refitted on the evaluation sets
+    (`python -m benchmarks.sentence_weights`)."""
+
+    as_passage: float  # the question's cosine to the sentence embedded as a passage
+    as_question: float  # ... and to the sentence embedded as a query
+    beside: float | None  # the best of its neighbours' own similarity (None: alone in its passage)
+    overlap: float  # the share of the question's words (idf-weighted) that the sentence has
+    section: float  # how its section matches the question's intent: 1, 0 or -0.5
+    typed: bool  # holds the kind of answer asked for: a date, an amount, a duration, ...
+    held_back: bool  # opening lines, a list of sources, or the study's method (for a question not about it)
+    rank: int  # its passage's place among the retrieved ones (0: best)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    start: int  # offsets of the quote in the passage
+    end: int
+    page: int | None
+    score: float
+    similarity: float
+    sentences: int = 1  # a sentence, or two quoted together
+    passage_rank: int = 0  # the passage's place among the retrieved ones (0: best)
+    parts: tuple[ScoreParts, ...] = ()  # of each sentence quoted; the score is the best one's, weighed
+
+    @property
+    def quote(self) -> str:
+        return self.hit.text[self.start : self.end]
+
+    @property
+    def group(self) -> str:
+        return self.hit.case_id or ""
+
+
+def _section_bonus(section: str | None, cues: QuestionCues) -> float:
+    heading = leaf(section)
+    if cues.intent == "positive":
+        return 1.0 if _POSITIVE_SECTION.search(heading) else -0.5 if _NEGATIVE_SECTION.search(heading) else 0.0
+    if cues.intent == "negative":
+        return 1.0 if _NEGATIVE_SECTION.search(heading) else -0.5 if _POSITIVE_SECTION.search(heading) else 0.0
+    if cues.intent == "advice":
+        return 1.0 if _ADVICE_SECTION.search(heading) else 0.0
+    return 0.0
+
+
+def _on_intent(cues: QuestionCues) -> Callable[[str | None], bool]:
+    """Whether a passage's section files it under what the question asks for."""
+    return lambda section: _section_bonus(section, cues) > 0
+
+
+def _clause(text: str, start: int, end: int, interview: bool) -> tuple[int, int]:
+    """Drop an interview's speaker label ('Wijkregisseur: ') and list bullets so the quote is the
+    statement itself. Outside interviews a label is part of the finding ('Spreiding over vormen van
+    participatie: elke case ...')."""
+    sentence = text[start:end]
+    label = _SPEAKER.match(sentence) if interview else None
+    if label and not sentence.startswith(("Interviewer", "Vraag")):
+        start += label.end()
+    while start < end and text[start] in "•-–· ":
+        start += 1
+    colon = text.find(": ", start, end)
+    if colon - start >= _MIN_QUOTE and tabular(text[colon + 2 : end], min_words=15, share=0.4):
+        # A table that text extraction ran into the sentence announcing it ("... en nam 12
+        # aanbevelingen over: Nr. Aanbeveling Besluit raad 1 ..."): quote the clause up to the colon.
+        end = colon + 1
+    return start, end
+
+
+def candidates(
+    hits: Sequence[Hit],
+    sentences: dict[int, list[Sentence]],
+    query_vector: np.ndarray,
+    query_tokens: dict[str, float],
+    cues: QuestionCues,
+    config: AnswerSettings,
+) -> list[Candidate]:
+    """Every quotable sentence of the retrieved passages, scored against the question (`query_tokens`:
+    its words, each with its weight in the word overlap)."""
+    found: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        items = sentences.get(hit.chunk_id, [])
+        passage = _passage_terms(hit, cues)
+        interview = (hit.kind or "").startswith("interview")
+        as_passage = [float(np.dot(query_vector, item.vector)) for item in items]  # also the abstention's support
+        as_question = [float(np.dot(query_vector, item.as_question)) for item in items]
+        own = [_own(p, q, config) for p, q in zip(as_passage, as_question, strict=True)]
+        parts = [
+            ScoreParts(
+                as_passage=as_passage[index],
+                as_question=as_question[index],
+                beside=max((own[j] for j in (index - 1, index + 1) if 0 <= j < len(own)), default=None),
+                overlap=_overlap(hit.text[item.start : item.end], query_tokens),
+                section=passage.section,
+                typed=bool(cues.answer_type and looks_like(cues.answer_type, hit.text[item.start : item.end])),
+                held_back=passage.held_back,
+                rank=rank,
+            )
+            for index, item in enumerate(items)
+        ]
+        for index, item in enumerate(items):
+            start, end = item.start, item.end
+            sentence = hit.text[start:end]
+            if _DISCLAIMER in sentence.lower() or sentence.rstrip().endswith("?"):
+                continue  # the fictional-material notice; interviewers' questions
+            if sentence.startswith(("Interviewer:", "Vraag:")) or sentence.count("|") >= 2:
+                continue  # interviewers' prompts; table rows ("Casus | Gemeente | ...") are not findings
+            a, b = _clause(hit.text, start, end, interview=interview)
+            if tabular(hit.text[a:b]):
+                continue  # a table whose cells text extraction ran together
+            similarity = as_passage[index]
+            score = weigh(parts[index], config)
+            follower = _follower(hit.text, end, index, items) if b == end else None
+            short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
+            if short and follower is None:
+                continue
+            if follower is not None:
+                # The sentence after often holds the fact ("... 81 aanvragen binnen. Daarvan werden er
+                # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better and the
+                # sentence after leans on this one; one that stands alone is quoted alone.
+                f_start, f_end = follower
+                pair = (parts[index], parts[index + 1])
+                joined = _best(pair, config)
+                leans = _REFERS_BACK.match(hit.text, f_start) is not None
+                if (joined > score and leans) or short:
+                    found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank, pair))
+                    continue
+            found.append(Candidate(hit, a, b, item.page, score, similarity, 1, rank, (parts[index],)))
+    return sorted(found, key=lambda c: -c.score)
+
+
+@dataclass(frozen=True)
+class _PassageTerms:
+    """What a sentence's score owes to the passage it stands in, the same for all its sentences."""
+
+    section: float  # how well the section matches the intent
+    held_back: bool  # opening lines, a list of sources, or how the study was done
+
+
+def _passage_terms(hit: Hit, cues: QuestionCues) -> _PassageTerms:
+    # A document's opening lines (under its title) say who and what it is about, not what was found;
+    # nor does a list of sources ("Jaarverslag Initiatievenfonds 2014, maart 2015." names a document);
+    # nor, unless the question is about the research, how the study was done.
+    opening = bool(hit.section and hit.title and hit.section.strip() == hit.title.strip())
+    sources = bool(_REFERENCES.match(leaf(hit.section).strip()))
+    method = hit.case_id is None and not cues.about_research and bool(_METHOD.search(f"{hit.title} {hit.section}"))
+    return _PassageTerms(section=_section_bonus(hit.section, cues), held_back=opening or sources or method)
+
+
+def _own(as_passage: float, as_question: float, config: AnswerSettings) -> float:
+    """A sentence's own similarity, its two forms mixed as the settings say."""
+    return mix_forms(as_passage, as_question, config.question_form_weight)
+
+
+def weigh(parts: ScoreParts, config: AnswerSettings) -> float:
+    """A sentence's score (pure). Its own similarity is mixed with the best of its neighbours': the
+    sentence after the one that restates the question (or after the interviewer's question) is often
+    the one that answers it. Then word overlap, section and kind of answer add; held-back passages
+    and lower-ranked ones lose a little."""
+    dense = _own(parts.as_passage, parts.as_question, config)
+    if parts.beside is not None and config.neighbour_weight:
+        dense = (1 - config.neighbour_weight) * dense + config.neighbour_weight * parts.beside
+    typed = config.answer_type_bonus if parts.typed else 0.0
+    penalty = config.intro_penalty if parts.held_back else 0.0
+    section = config.section_weight * parts.section
+    return dense + config.lexical_weight * parts.overlap + section + typed - penalty - config.rank_penalty * parts.rank
+
+
+def _best(parts: Sequence[ScoreParts], config: AnswerSettings) -> float:
+    """The score of a quote: its best sentence's, and the pair bonus for two sentences quoted together."""
+    best = max(weigh(p, config) for p in parts)
+    return best + config.pair_bonus if len(parts) > 1 else best
+
+
+def rescore(candidate: Candidate, config: AnswerSettings) -> float:
+    """A candidate's score under other weights (pure): what `candidates` gives it under `config`."""
+    return _best(candidate.parts, config)
+
+
+def _overlap(sentence: str, query_tokens: dict[str, float]) -> float:
+    shared = _sentence_tokens(sentence) & query_tokens.keys()
+    total = sum(query_tokens.values())
+    return sum(query_tokens[t] for t in shared) / total if total else 0.0
+
+
+@lru_cache(maxsize=65_536)
+def _sentence_tokens(sentence: str) -> frozenset[str]:
+    """A sentence's stemmed words; the same sentences come back question after question."""
+    return frozenset(tokenize(sentence))
+
+
+def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tuple[int, int] | None:
+    """The next quotable sentence when it follows directly in the same paragraph."""
+    if index + 1 >= len(sentences):
+        return None
+    following = sentences[index + 1]
+    if _DISCLAIMER in text[following.start : following.end].lower():
+        return None
+    between = text[end : following.start]
+    if "\n" in between or between.strip() or len(text[following.start : following.end]) > 240:
+        return None
+    return following.start, following.end

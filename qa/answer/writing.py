@@ -1,0 +1,202 @@
+"""Write the answer: lead, headings, quotes with their markers, and the citations they resolve to (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from qa.answer.abstention import abstains
+from qa.answer.gathering import Retrieved
+from qa.answer.scoring import Candidate
+from qa.answer.selection import select
+from qa.question import QuestionCues
+from qa.records import Answer, Citation
+from qa.retrieval import Hit
+from qa.settings import Settings
+from qa.structure import (
+    Outline,
+    continued_items,
+    find_outline,
+    heading_span,
+    list_continues,
+    list_items,
+)
+
+_LONGEST_LIST = 20  # items of one announced list that are quoted
+
+
+_NUMBERS_EN = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+
+_THEY_SAY = {
+    "en": {
+        "positive": "mention what worked",
+        "negative": "mention points of attention",
+        "advice": "give advice",
+        None: "have passages on this question",
+    },
+    "nl": {
+        "positive": "noemen betrokkenen wat goed werkte",
+        "negative": "noemen betrokkenen aandachtspunten",
+        "advice": "geven betrokkenen adviezen",
+        None: "gaan passages op deze vraag in",
+    },
+}
+
+
+def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -> str:
+    case_groups = [g for g in groups if g[0].group]
+    k = len(case_groups)
+    english = cues.language == "en"
+    what = _THEY_SAY["en" if english else "nl"][cues.intent]
+    if k == 1 and len(groups) > 1:  # the study's own finding first, then one case
+        hit = case_groups[0][0].hit
+        case = f"{hit.case_title} ({hit.municipality})"
+        if english:
+            return f"The study as a whole and the case {case} address this (quoted in Dutch):"
+        return f"Het onderzoek als geheel en de casus {case} gaan hierop in:"
+    if k == 1:
+        hit = case_groups[0][0].hit
+        if english:
+            said = f"those involved {what}" if cues.intent else "the sources say"
+            return f"In the case {hit.case_title} ({hit.municipality}) {said} (quoted in Dutch):"
+        return f"In de casus {hit.case_title} ({hit.municipality}) {what if cues.intent else 'staat hierover'}:"
+    if k == 0:
+        return (
+            "The study as a whole addresses this (quoted in Dutch):"
+            if english
+            else "Het onderzoek als geheel gaat hierop in:"
+        )
+    if english:
+        count = _NUMBERS_EN[k] if k < len(_NUMBERS_EN) else str(k)
+        total = _NUMBERS_EN[total_cases] if total_cases < len(_NUMBERS_EN) else str(total_cases)
+        return f"{count.capitalize()} of the {total} cases {what} (quoted in Dutch):"
+    return f"In {k} van de {total_cases} casussen {what}:"
+
+
+def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit]) -> Answer:
+    topics: list[str] = []
+    for hit in near:
+        label = f"{hit.case_title} ({hit.municipality})" if hit.case_id else None
+        if label and label not in topics:
+            topics.append(label)
+    if cues.language == "en":
+        text = "The study does not address this question: I found no passages that answer it."
+        if topics:
+            text += " Closest topics the study does cover: " + "; ".join(topics[:3]) + "."
+    else:
+        text = "Het onderzoek gaat niet over deze vraag: ik vond geen passages die haar beantwoorden."
+        if topics:
+            text += " Wel dichtbij liggen: " + "; ".join(topics[:3]) + "."
+    return Answer(question=question, text=text, abstained=True, language=cues.language, suggestions=tuple(topics[:3]))
+
+
+def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
+    """The answer to a question from what `retrieve` found for it: quotes, or an abstention."""
+    config = settings.answer
+    filters, hits, cues, version, found = got.filters, got.hits, got.resolved.cues, got.version, got.found
+    abstain, score, bar = abstains(got.signals, cues.language, config)
+    if not found or abstain:
+        return _abstain(question, cues, hits if score >= bar - config.suggest_within else [])
+
+    # a fact is one case's ("Hoeveel panelleden waren jonger dan 25?"), unless the question spans
+    # cases ("Hoeveel gemeenten werkten met loting?")
+    factoid = cues.answer_type is not None and not cues.other_cases and not cues.across_cases
+    groups = select(found, config, filters.single_case, config.factoid_cases if factoid else None)
+    outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
+    if outline is not None:  # the question asks for that section's parts: the rest of the study is beside it
+        groups = [g for g in groups if g[0].group == outline.group]
+    citations: list[Citation] = []
+    numbers: dict[int, int] = {}
+
+    def cite(candidate: Candidate) -> int:
+        """The passage's citation number (numbered by first use); a second quote from the same
+        passage is added to its citation."""
+        n = numbers.get(candidate.hit.chunk_id)
+        if n is None:
+            n = numbers[candidate.hit.chunk_id] = len(citations) + 1
+            citations.append(_citation(n, candidate))
+        else:
+            citations[n - 1] = replace(citations[n - 1], quote=f"{citations[n - 1].quote} … {candidate.quote}")
+        return n
+
+    def heading(hit: Hit) -> str:
+        if hit.case_id:
+            return f"**{hit.case_title}** ({hit.municipality})"
+        return "**Het onderzoek als geheel**" if cues.language == "nl" else "**The study as a whole**"
+
+    def outline_lines(outline: Outline) -> list[str]:
+        lines = [
+            f"- Onder het kopje “{outline.name}” staan:"
+            if cues.language == "nl"
+            else f"- Under the heading “{outline.name}”:"
+        ]
+        for part in outline.parts:
+            span = heading_span(part)
+            if span is not None:
+                quoted = Candidate(part, span[0], span[1], part.page, 0.0, 0.0)
+                lines.append(f"  - “{quoted.quote}” [{cite(quoted)}]")
+        return lines
+
+    lines = [_lead(cues, groups, len(version.cases)), ""]
+    placed = outline is None
+    if outline is not None and outline.group == "" and not any(g[0].group == "" for g in groups):
+        lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
+        placed = True
+    for group in groups:
+        lines.append(heading(group[0].hit))
+        for candidate in sorted(group, key=lambda c: (c.hit.chunk_id, c.start)):
+            n = cite(candidate)
+            lines.append(f"- “{candidate.quote}” [{n}]")
+            items = list_items(candidate.hit.text, candidate.end)  # the list the quote announces
+            for a, b in items:
+                item = replace(candidate, start=a, end=b)
+                lines.append(f"  - “{item.quote}” [{cite(item)}]")
+            quoted = {candidate.hit.text[a:b] for a, b in items}
+            passage, more = candidate.hit, items
+            while len(quoted) < _LONGEST_LIST and list_continues(passage.text, more):
+                following = version.next_passage(passage)  # ... where it runs on into the next passage
+                if following is None:
+                    break
+                last = passage.text[more[-1][0] : more[-1][1]] if more else ""
+                more = continued_items(following.text, quoted, cut=not last.endswith((".", "!", "?", ";", ":")))
+                for a, b in more:
+                    item = Candidate(following, a, b, following.page, 0.0, 0.0)
+                    lines.append(f"  - “{item.quote}” [{cite(item)}]")
+                    quoted.add(item.quote)
+                passage = following
+        if outline is not None and not placed and outline.group == group[0].group:
+            lines += outline_lines(outline)
+            placed = True
+        lines.append("")
+    if outline is not None and not placed:
+        lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
+    scope = tuple(dict.fromkeys(c.case_id for c in citations if c.case_id))
+    return Answer(
+        question=question,
+        text="\n".join(lines).strip(),
+        abstained=False,
+        citations=tuple(citations),
+        language=cues.language,
+        scope=scope,
+    )
+
+
+def _citation(n: int, candidate: Candidate) -> Citation:
+    hit = candidate.hit
+    return Citation(
+        n=n,
+        chunk_id=hit.chunk_id,
+        case_id=hit.case_id,
+        case_title=hit.case_title,
+        municipality=hit.municipality,
+        document=hit.document,
+        kind=hit.kind,
+        title=hit.title,
+        page=candidate.page if candidate.page is not None else hit.page,
+        section=hit.section,
+        text=hit.text,
+        quote=candidate.quote,
+        start=hit.start,
+        end=hit.end,
+    )
