@@ -79,6 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="'what worked' / 'what went wrong' questions, scored on the sections they quote",
     )
     evaluate.add_argument("--retrieval-only", action="store_true", help="skip the answer evaluation")
+    evaluate.add_argument(
+        "--crosscase",
+        type=Path,
+        help="only this set of questions asked across cases (eval/crosscase.jsonl): case recall, precision, "
+        "every case cited, and the same cases in both languages",
+    )
+    evaluate.add_argument(
+        "--added",
+        type=Path,
+        help="with --crosscase: case folders added to a copy of the corpus after the first index, then "
+        "re-indexed incrementally before asking",
+    )
     evaluate.add_argument("--failures", action="store_true", help="list the questions that failed a check")
     return parser
 
@@ -155,7 +167,45 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_crosscase_eval(settings: Settings, args: argparse.Namespace) -> int:
+    """The cross-case set, on the corpus as it is or, with --added, on a copy of corpus and index to
+    which those cases are added and then indexed incrementally, as a maintainer adds cases."""
+    import tempfile
+
+    from qa.evaluation import evaluate_crosscase, format_crosscase_table, load_questions, workspace_with_cases
+    from qa.service import Vraagbaak
+
+    questions = load_questions(args.crosscase)
+    service = Vraagbaak(settings)
+    service.reindex(progress=_tqdm_progress(sys.stderr.isatty()))
+    payload: dict[str, Any] = {"set": str(args.crosscase), "added": str(args.added) if args.added else None}
+    with tempfile.TemporaryDirectory(prefix="qa-crosscase-") as tmp:
+        if args.added:
+            moved, added = workspace_with_cases(settings, args.added, Path(tmp))
+            service = Vraagbaak(moved, service.embedder)
+            summary = service.reindex(progress=_tqdm_progress(sys.stderr.isatty()))
+            payload["reindex"] = summary.as_json()
+            payload["added_cases"] = added
+        results, failures = evaluate_crosscase(lambda q: service.ask(q), questions)
+    payload["crosscase"] = {lang: s.as_json() for lang, s in results.items()}
+    payload["failures"] = failures
+    payload["settings"] = {"answer": settings.answer.model_dump(mode="json")}
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False))
+        return 0
+    print(f"{args.crosscase}: {len(questions)} questions asked across cases")
+    if args.added:
+        print(f"added after the first index and re-indexed incrementally: {', '.join(payload['added_cases'])}")
+    print(format_crosscase_table(results))
+    if args.failures:
+        for failure in failures:
+            print(json.dumps(failure, ensure_ascii=False))
+    return 0
+
+
 def run_eval(settings: Settings, args: argparse.Namespace) -> int:
+    if args.crosscase:
+        return run_crosscase_eval(settings, args)
     from qa.evaluation import (
         evaluate,
         evaluate_answers,

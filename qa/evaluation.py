@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from qa.errors import QaError
 from qa.readers.sections import leaf
 from qa.records import Answer, Citation
 from qa.retrieval import Filters, Hit, Mode, Retriever
-from qa.settings import AnswerSettings
+from qa.settings import AnswerSettings, Settings
 from qa.structure import interviewer_prompt
 
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
@@ -33,6 +34,7 @@ class Question:
     fact_also: tuple[str, ...] = ()  # the same fact as the study also writes it ("3 van de 48" for "drie van de 48")
     cases: tuple[str, ...] = ()  # the cases the answer belongs to (empty: the study as a whole)
     intent: str | None = None  # "positive" (what worked) or "negative" (what went wrong), for eval/intent.jsonl
+    pair: str | None = None  # the same question in the other language shares it (eval/crosscase*.jsonl)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,19 @@ class Scores:
             "recall@10": round(self.recall_at_10, 4),
             "mrr": round(self.mrr, 4),
         }
+
+
+def workspace_with_cases(settings: Settings, added: Path, folder: Path) -> tuple[Settings, list[str]]:
+    """A copy of the corpus and its index in `folder`, with the case folders under `added` put in the
+    copy's cases/ (not yet indexed): how a maintainer adds cases to a study that is already indexed.
+    Returns the copy's settings and the added case ids."""
+    shutil.copytree(settings.corpus, folder / "corpus")
+    shutil.copytree(settings.index, folder / "index", ignore=shutil.ignore_patterns(".lock", ".tmp-*"))
+    cases = sorted(p for p in added.iterdir() if p.is_dir())
+    for case in cases:
+        shutil.copytree(case, folder / "corpus" / "cases" / case.name)
+    moved = settings.model_copy(update={"corpus": folder / "corpus", "index": folder / "index"})
+    return moved, [case.name for case in cases]
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -73,6 +88,7 @@ def load_questions(path: Path) -> list[Question]:
                     fact_also=tuple(data.get("fact_also") or ()),
                     cases=tuple(data.get("cases") or ()),
                     intent=data.get("intent"),
+                    pair=data.get("pair"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -454,3 +470,96 @@ def trace_fact(question: Question, retrieved: Retrieved, answer: Answer, config:
     else:
         why = "budget of its case spent"
     return FactTrace(in_passages, place, False, why)
+
+
+@dataclass(frozen=True)
+class CrossCaseScores:
+    n: int
+    case_recall: float  # mean share of the cases that answer a question that the answer cites
+    case_precision: float  # mean share of the cases an answer cites that answer the question (none cited: 0)
+    all_cited: float  # share of answers that cite every case that answers the question
+    abstained: float
+    integrity: float
+    pairs: int = 0  # questions asked in both languages (counted under "all")
+    jaccard: float = 0.0  # mean Jaccard similarity of the cases cited in the two languages
+
+    def as_json(self) -> dict[str, float | int]:
+        return {
+            "n": self.n,
+            "case_recall": round(self.case_recall, 4),
+            "case_precision": round(self.case_precision, 4),
+            "all_cited": round(self.all_cited, 4),
+            "abstained": round(self.abstained, 4),
+            "integrity": round(self.integrity, 4),
+            "pairs": self.pairs,
+            "jaccard": round(self.jaccard, 4),
+        }
+
+
+def evaluate_crosscase(
+    ask: Callable[[str], Answer], questions: Sequence[Question]
+) -> tuple[dict[str, CrossCaseScores], list[dict[str, object]]]:
+    """For questions asked across cases, each with the complete set of cases that answer it: which of
+    them the answer cites, which it cites that do not, and whether the same question in Dutch and in
+    English cites the same cases."""
+    rows: list[tuple[str, float, float, bool, bool, bool]] = []
+    cited_by: dict[tuple[str, str], set[str]] = {}
+    failures: list[dict[str, object]] = []
+    for question in questions:
+        answer = ask(question.question)
+        gold = set(question.cases)
+        cited = {c.case_id for c in answer.citations if c.case_id}
+        recall = len(cited & gold) / len(gold) if gold else 1.0
+        precision = len(cited & gold) / len(cited) if cited else 0.0
+        problems = citation_problems(answer)
+        rows.append((question.lang, recall, precision, gold <= cited, answer.abstained, not problems))
+        if question.pair:
+            cited_by[(question.pair, question.lang)] = cited
+        if recall < 1 or precision < 1 or problems:
+            failures.append(
+                {
+                    "question": question.question,
+                    "missed": sorted(gold - cited),
+                    "extra": sorted(cited - gold),
+                    "abstained": answer.abstained,
+                    "problems": problems,
+                }
+            )
+    pairs = sorted({pair for pair, _lang in cited_by})
+    jaccards = []
+    for pair in pairs:
+        nl, en = cited_by.get((pair, "nl")), cited_by.get((pair, "en"))
+        if nl is not None and en is not None:
+            jaccards.append(len(nl & en) / len(nl | en) if nl | en else 1.0)
+
+    def scores(lang: str | None) -> CrossCaseScores:
+        mine = [r for r in rows if lang is None or r[0] == lang]
+        n = len(mine)
+
+        def mean(values: list[float]) -> float:
+            return sum(values) / len(values) if values else 0.0
+
+        return CrossCaseScores(
+            n=n,
+            case_recall=mean([r[1] for r in mine]),
+            case_precision=mean([r[2] for r in mine]),
+            all_cited=mean([float(r[3]) for r in mine]),
+            abstained=mean([float(r[4]) for r in mine]),
+            integrity=mean([float(r[5]) for r in mine]),
+            pairs=len(jaccards) if lang is None else 0,
+            jaccard=mean(jaccards) if lang is None else 0.0,
+        )
+
+    languages = sorted({r[0] for r in rows})
+    return {"all": scores(None), **{lang: scores(lang) for lang in languages}}, failures
+
+
+def format_crosscase_table(results: dict[str, CrossCaseScores]) -> str:
+    lines = [f"{'lang':<5} {'n':>4} {'recall':>7} {'prec':>6} {'all':>6} {'abst':>6} {'integr':>7} {'jaccard':>8}"]
+    for lang, s in results.items():
+        jaccard = f"{s.jaccard:>8.3f}" if s.pairs else f"{'':>8}"
+        lines.append(
+            f"{lang:<5} {s.n:>4} {s.case_recall:>7.3f} {s.case_precision:>6.3f} {s.all_cited:>6.3f} "
+            f"{s.abstained:>6.3f} {s.integrity:>7.3f} {jaccard}"
+        )
+    return "\n".join(lines)

@@ -207,8 +207,12 @@ ANSWER_TYPES: tuple[tuple[AnswerType, re.Pattern[str], re.Pattern[str]], ...] = 
     (
         "money",
         re.compile(
-            r"\b(welk bedrag|hoeveel (geld|kost\w*|euro)|wat kost\w*|kosten|budget\w*|subsidie|lening|fonds|"
-            r"how much (money|did|does|was|is)|cost\w*|budget\w*|amount|fund|loan|grant)\b"
+            # a budget, fund or loan is asked for as an amount ("Hoe groot was het fonds?"), not where it is
+            # the topic ("What should we watch out for when starting a neighbourhood budget?")
+            r"\b(welk bedrag|hoeveel (geld|kost\w*|euro)|wat kost\w*|kosten|how much (money|did|does|was|is)|"
+            r"cost\w*|amount)\b|"
+            r"\b(hoe groot|hoe hoog|hoeveel|wat was|wat is|how large|how big|how high|what was|what is)\b.*"
+            r"\b(\w*budget\w*|subsidie\w*|\w*lening\w*|\w*fonds\w*|fund\w*|loans?|grants?)\b"
         ),
         re.compile(r"€|\beuro\b", re.IGNORECASE),
     ),

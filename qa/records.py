@@ -172,6 +172,27 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class CaseVerdict:
+    """For a question asked across cases: whether one case speaks to it (is quoted), and how strongly
+    its best sentence answers (-1: none of its passages was gathered)."""
+
+    case_id: str
+    case_title: str
+    municipality: str | None
+    relevant: bool
+    score: float
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "case_id": self.case_id,
+            "case_title": self.case_title,
+            "municipality": self.municipality,
+            "relevant": self.relevant,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the user sees: Markdown text with markers [n], and the sources they point to."""
 
@@ -182,6 +203,7 @@ class Answer:
     language: str = "nl"
     suggestions: tuple[str, ...] = ()  # nearby topics the study does cover, offered on abstention
     scope: tuple[str, ...] = ()  # case ids the question was restricted to
+    cases: tuple[CaseVerdict, ...] = ()  # asked across cases: every case considered, and whether it speaks to it
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -189,6 +211,7 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "citations": [c.as_json() for c in self.citations],
+            "cases": [c.as_json() for c in self.cases],
         }
 
 

@@ -7,7 +7,7 @@ picked up on the next query, and a version in use is never modified.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -136,6 +136,58 @@ def mix_forms(as_passage: Similarity, as_question: Similarity, question_form_wei
     return (1 - question_form_weight) * as_passage + question_form_weight * as_question
 
 
+def rank_within_cases(
+    cases: Sequence[str | None], rankings: Sequence[tuple[np.ndarray, float]], rrf_k: int, allowed: np.ndarray
+) -> dict[str | None, list[int]]:
+    """Each case's passages ranked among themselves (pure): positions into `cases`, best first, by
+    reciprocal rank fusion of the rankings (scores aligned with `cases`, and each ranking's weight).
+    A passage scoring 0 or less in a ranking gets nothing from it (BM25 without a shared word).
+    Ranking inside each case, rather than taking a case's passages from the top of one global list,
+    keeps a case with few passages on a theme from being crowded out by cases with many."""
+    groups: dict[str | None, list[int]] = {}
+    for position in np.flatnonzero(allowed).tolist():
+        groups.setdefault(cases[position], []).append(position)
+    ranked: dict[str | None, list[int]] = {}
+    for case, positions in groups.items():
+        members = np.array(positions, dtype=np.int64)
+        fused = np.zeros(len(members))
+        for scores, weight in rankings:
+            if not weight:
+                continue
+            own = scores[members]
+            order = np.argsort(-own, kind="stable")
+            ranks = np.empty(len(members))
+            ranks[order] = np.arange(1, len(members) + 1)
+            fused += np.where(own > 0, weight / (rrf_k + ranks), 0.0)
+        ranked[case] = [int(members[i]) for i in np.argsort(-fused, kind="stable")]
+    return ranked
+
+
+@dataclass(frozen=True)
+class CaseRanking:
+    """Each case's passages ranked inside the case (chunk ids, best first), and how close the case's
+    best passage comes: its cosine to the question (main and guard encoder), and its BM25 score as a
+    share of the best passage's in the whole search (0: no passage of the case shares a word with the
+    question)."""
+
+    ordered: dict[str | None, list[int]]
+    dense: dict[str | None, float]
+    lexical: dict[str | None, float]
+    guard: dict[str | None, float]  # the guard encoder's best cosine (empty: no guard)
+
+
+@dataclass(frozen=True)
+class PassageTable:
+    """Every passage of an index version, for ranking inside each case: its id, the case it is about
+    (a synthesis section about a case counts as that case), its section, its vectors."""
+
+    ids: np.ndarray
+    cases: tuple[str | None, ...]
+    sections: tuple[str | None, ...]
+    vectors: np.ndarray  # main encoder, rows aligned with ids
+    guard: np.ndarray | None  # guard encoder (None: the index has none)
+
+
 @dataclass(frozen=True)
 class Sentence:
     start: int  # offsets into the chunk text
@@ -161,6 +213,7 @@ class IndexVersion:
         self._lock = threading.Lock()
         self._sample_vectors: np.ndarray | None = None
         self._sentence_vectors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._passages: PassageTable | None = None
 
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
@@ -335,6 +388,31 @@ class IndexVersion:
                 self._sentence_vectors = (ids, as_passage, as_question)
             return self._sentence_vectors
 
+    def passages(self) -> PassageTable:
+        """Every passage's case, section and vectors, read once per version."""
+        with self._lock:
+            if self._passages is None:
+                rows = self.connection.execute(
+                    "SELECT k.id, k.section, d.case_id FROM chunks k JOIN documents d ON d.path = k.document "
+                    "ORDER BY k.id"
+                ).fetchall()
+                ids = np.array([row[0] for row in rows], dtype=np.int64)
+                cases = tuple(
+                    case_id or (found.case_id if (found := self.case_of_section(section)) else None)
+                    for _cid, section, case_id in rows
+                )
+                blobs = store.read_guard(self.connection, ids.tolist())
+                guard = None
+                if blobs:
+                    width = len(np.frombuffer(next(iter(blobs.values())), dtype=np.float32))
+                    empty = np.zeros(width, dtype=np.float32)
+                    guard = np.vstack(
+                        [np.frombuffer(blobs[i], dtype=np.float32) if i in blobs else empty for i in ids.tolist()]
+                    )
+                vectors = self.dense.vectors(ids) if len(ids) else np.zeros((0, self.dense.dimension), np.float32)
+                self._passages = PassageTable(ids, cases, tuple(row[1] for row in rows), vectors, guard)
+            return self._passages
+
     def close(self) -> None:
         self.connection.close()
 
@@ -457,6 +535,53 @@ class Retriever:
             ordered = sorted(fused, key=lambda i: (-fused[i], i))
         # Diversity across cases only makes sense when the search spans several cases.
         return Ranking(version, ordered, fused, filters.single_case, allowed)
+
+    def rank_cases(
+        self,
+        version: IndexVersion,
+        query: str,
+        query_vector: np.ndarray,
+        allowed: np.ndarray | None,
+        guard_vector: np.ndarray | None = None,
+        asked_guard: np.ndarray | None = None,
+    ) -> CaseRanking:
+        """Per case (None: the study as a whole), the chunk ids of its passages ranked inside the case:
+        dense and BM25 (and for English questions the guard encoder) fused as `rank` fuses them; and how
+        close each case's best passage comes, by each ranking."""
+        table = version.passages()
+        if not len(table.ids):
+            return CaseRanking({}, {}, {}, {})
+        config = self.settings.retrieval
+        inside = np.ones(len(table.ids), dtype=bool) if allowed is None else np.isin(table.ids, allowed)
+        lexical = version.lexical.scores(query)
+        by_id = dict(zip(version.lexical.ids.tolist(), lexical.tolist(), strict=True))
+        lexical_scores = np.array([by_id.get(i, 0.0) for i in table.ids.tolist()])
+        coverage = version.lexical.known_share(query) ** config.lexical_coverage_power
+        # dense cosines can be negative; shifted so that every passage has a rank in the dense ranking
+        rankings = [
+            (table.vectors @ query_vector + 2.0, config.dense_weight),
+            (lexical_scores, config.lexical_weight * coverage),
+        ]
+        guard_weight = config.guard_weight_en if detect_language(query) == "en" else config.guard_weight_nl
+        if guard_vector is not None and table.guard is not None and guard_weight > 0:
+            rankings.append((table.guard @ guard_vector + 2.0, guard_weight))
+        ranked = rank_within_cases(table.cases, rankings, config.rrf_k, inside)
+        dense = rankings[0][0] - 2.0
+        top_lexical = float(lexical_scores[inside].max()) if inside.any() else 0.0
+        guard = table.guard @ asked_guard if asked_guard is not None and table.guard is not None else None
+        return CaseRanking(
+            ordered={case: [int(table.ids[p]) for p in positions] for case, positions in ranked.items()},
+            dense={case: float(dense[positions].max()) for case, positions in ranked.items()},
+            # weighed by the share of the question's words the study uses, as in the fusion: an English
+            # question's few accidental matches say little
+            lexical={
+                case: coverage * float(lexical_scores[positions].max()) / top_lexical if top_lexical > 0 else 0.0
+                for case, positions in ranked.items()
+            },
+            guard={case: float(guard[positions].max()) for case, positions in ranked.items()}
+            if guard is not None
+            else {},
+        )
 
     def hits(
         self, ranking: Ranking, k: int, per_case: int | None = None, where: Callable[[str | None], bool] | None = None

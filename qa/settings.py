@@ -126,8 +126,27 @@ class AnswerSettings(BaseModel):
     )
     pair_bonus: float = Field(0.0, description="Bonus for quoting a sentence together with the one after it.")
     intro_penalty: float = Field(0.025, ge=0, description="Score lost by sentences in a document's opening lines.")
+    case_passages: int = Field(
+        3, ge=1, description="Across cases: each case's best passages (ranked inside the case) that are gathered."
+    )
+    case_intent_passages: int = Field(
+        2,
+        ge=0,
+        description="Across cases, for 'what worked' / 'what went wrong': the case's best passages filed "
+        "under the matching sections, gathered beside them.",
+    )
+    case_weights: tuple[float, float, float, float] = Field(
+        (10.0, 10.0, 1.0, 0.0),
+        description="Across cases, the decision whether a case speaks to the question: weights of how far its "
+        "best sentence's score and its best passage's cosine fall below the best case's (both 0 or less), "
+        "of its best BM25 score as a share of the best, and of how far its guard-encoder cosine falls below the "
+        "best case's (python -m benchmarks.case_decision fits them).",
+    )
+    case_bar: float = Field(-0.5, description="... the weighed sum a case must reach to be quoted.")
     sentences_per_case: int = Field(3, ge=1, le=3, description="Sentences quoted per case (or for the synthesis).")
-    max_cases: int = Field(5, ge=1)
+    max_cases: int = Field(
+        20, ge=1, description="At most this many cases quoted in one answer (the study's real size is 8 to 20)."
+    )
     case_rank_weight: float = Field(
         0.05, ge=0, description="Cases are listed by best sentence + this / (1 + rank of their best passage)."
     )

@@ -87,6 +87,22 @@ def list_items(text: str, end: int, limit: int = 8, longest: int = 400) -> list[
     return []
 
 
+def finding_start(text: str, position: int) -> int | None:
+    """Where the bulleted item holding `position` begins, after its bullet: a success factor or point
+    of attention is stated as a list item whose first sentence names the finding ("• De wijkregisseur
+    was het enige aanspreekpunt. Indieners hoefden ..."). None when the line has no bullet."""
+    line = text.rfind("\n", 0, position) + 1
+    start = line
+    while start < position and text[start] in " \t":
+        start += 1
+    if start >= position or text[start] not in _BULLETS:
+        return None
+    start += 1
+    while start < position and text[start] in " \t":
+        start += 1
+    return start
+
+
 def list_continues(text: str, items: Sequence[tuple[int, int]]) -> bool:
     """Whether a bulleted list runs on past the end of its passage (its last item ends the text)."""
     if not items or items[-1][1] < len(text.rstrip()):

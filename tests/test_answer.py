@@ -107,6 +107,7 @@ def service(tmp_path: Path) -> Vraagbaak:
             guarded_bar_nl_unknown=-9,
             guarded_bar_en=-9,
             group_margin=0.5,
+            case_bar=-9,
         ),
     )
     build_index(settings, HashEmbedder())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -19,6 +19,15 @@ from qa.settings import Settings
 
 
 @dataclass(frozen=True)
+class CaseEvidence:
+    """How close a case's own best passage comes to a question, ranked inside the case."""
+
+    dense: float  # its cosine to the question
+    lexical: float  # its BM25 score as a share of the best passage's in the whole search
+    guard: float  # the guard encoder's cosine (-1: no guard)
+
+
+@dataclass(frozen=True)
 class Retrieved:
     """The passages an answer is composed from, and what it took to find them."""
 
@@ -30,6 +39,9 @@ class Retrieved:
     hits: list[Hit]
     found: list[Candidate]  # their quotable sentences, best first
     signals: Signals
+    across: bool = False  # answered case by case: every case considered is judged on its own
+    considered: tuple[str, ...] = ()  # the cases considered, in the study's order (when `across`)
+    evidence: dict[str, CaseEvidence] = field(default_factory=dict)  # per considered case
 
 
 def retrieve(
@@ -83,6 +95,38 @@ def retrieve(
             )
             if h.chunk_id not in seen
         ]
+    ranks: dict[int, int] = {}
+    considered: tuple[str, ...] = ()
+    evidence: dict[str, CaseEvidence] = {}
+    across = spans_cases(cues, filters)
+    if across:
+        # Case by case: each case's best passages ranked inside the case, so that a case with few
+        # passages on a theme is judged on them, not crowded out by cases with many.
+        allowed_cases = set(filters.cases) if filters.cases else None
+        considered = tuple(c for c in version.cases if allowed_cases is None or c in allowed_cases)
+        per_case = retriever.rank_cases(version, focus, query_vector, ranking.allowed, guard_vector, asked_guard)
+        evidence = {
+            case: CaseEvidence(
+                per_case.dense.get(case, -1.0), per_case.lexical.get(case, 0.0), per_case.guard.get(case, -1.0)
+            )
+            for case in considered
+        }
+        sections = dict(zip(version.passages().ids.tolist(), version.passages().sections, strict=True))
+        on_intent = _on_intent(cues)
+        wanted: list[int] = []
+        for case in considered:
+            ids = per_case.ordered.get(case, [])
+            take = ids[: config.case_passages]
+            if cues.intent is not None:
+                take += [i for i in ids if on_intent(sections.get(i)) and i not in take][: config.case_intent_passages]
+            for rank, chunk_id in enumerate(ids):
+                if chunk_id in take:
+                    ranks[chunk_id] = rank
+            wanted += take
+        seen = {h.chunk_id for h in hits}
+        rows = version.chunk_rows([c for c in wanted if c not in seen])
+        lowest = min((h.score for h in hits), default=0.0)
+        hits += [version.hit(rows[c], len(hits) + i, ranking.fused.get(c, lowest)) for i, c in enumerate(rows)]
     if hits and config.sentence_passages:
         # A passage whose one sentence answers the question can rank low as a whole ("Panelleden
         # ontvingen per bijgewoonde sessie een cadeaubon van € 50." in a passage about the sessions):
@@ -107,7 +151,7 @@ def retrieve(
     sentences = version.sentences([h.chunk_id for h in hits])
     words = set(tokenize(focus))
     weights = {word: version.lexical.idf(word) if config.lexical_idf else 1.0 for word in words}
-    found = candidates(hits, sentences, query_vector, weights, cues, config)
+    found = candidates(hits, sentences, query_vector, weights, cues, config, ranks if across else None)
     signals = Signals(
         relevance=version.relevance(asked_vector, config.peak_weight),
         topicality=topicality,
@@ -115,7 +159,17 @@ def retrieve(
         support=max((c.similarity for c in found), default=0.0),
         elsewhere=_elsewhere(retriever, asked_guard, cues),
     )
-    return Retrieved(version, resolved, filters, focus, query_vector, hits, found, signals)
+    return Retrieved(
+        version, resolved, filters, focus, query_vector, hits, found, signals, across, considered, evidence
+    )
+
+
+def spans_cases(cues: QuestionCues, filters: Filters) -> bool:
+    """Whether a question is answered case by case: it is not restricted to one case, and it does not
+    ask for one case's fact ("Hoeveel panelleden waren jonger dan 25?") unless it spans cases ("Hoeveel
+    gemeenten werkten met loting?")."""
+    factoid = cues.answer_type is not None and not cues.other_cases and not cues.across_cases
+    return not filters.single_case and not factoid
 
 
 def _elsewhere(retriever: Retriever, guard_vector: np.ndarray | None, cues: QuestionCues) -> float | None:

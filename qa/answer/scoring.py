@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,6 +15,7 @@ from qa.readers.sections import leaf
 from qa.retrieval import Hit, Sentence, mix_forms
 from qa.settings import AnswerSettings
 from qa.structure import (
+    finding_start,
     tabular,
 )
 
@@ -31,6 +32,7 @@ _METHOD = re.compile(
     re.I,
 )
 _DISCLAIMER = "fictief voorbeeldmateriaal"
+_LONGEST_FINDING = 420  # characters: a finding quoted from its name on, at most
 _MIN_QUOTE = 25  # characters: a shorter quote ("Drie dingen.") says nothing on its own
 # A sentence that opens with one of these words leans on the sentence before it ("Daarvan werden er 63
 # gehonoreerd."), and is quoted together with it.
@@ -119,11 +121,14 @@ def candidates(
     query_tokens: dict[str, float],
     cues: QuestionCues,
     config: AnswerSettings,
+    ranks: Mapping[int, int] | None = None,
 ) -> list[Candidate]:
     """Every quotable sentence of the retrieved passages, scored against the question (`query_tokens`:
-    its words, each with its weight in the word overlap)."""
+    its words, each with its weight in the word overlap). A passage's rank is its place among the
+    retrieved ones, or where `ranks` gives one (its place inside its case), that place."""
     found: list[Candidate] = []
-    for rank, hit in enumerate(hits):
+    for place, hit in enumerate(hits):
+        rank = ranks.get(hit.chunk_id, place) if ranks is not None else place
         items = sentences.get(hit.chunk_id, [])
         passage = _passage_terms(hit, cues)
         interview = (hit.kind or "").startswith("interview")
@@ -170,6 +175,13 @@ def candidates(
                 if (joined > score and leans) or short:
                     found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank, pair))
                     continue
+            named = finding_start(hit.text, a) if passage.section > 0 else None
+            if named is not None and named < a and b - named <= _LONGEST_FINDING:
+                # A finding filed under the asked-for section is quoted from its name on ("Snelheid.
+                # Bewoners hebben energie ..."), not from the sentence that happens to match best.
+                page = _page_at(items, named, item.page)
+                found.append(Candidate(hit, named, b, page, score, similarity, 2, rank, (parts[index],)))
+                continue
             found.append(Candidate(hit, a, b, item.page, score, similarity, 1, rank, (parts[index],)))
     return sorted(found, key=lambda c: -c.score)
 
@@ -232,6 +244,11 @@ def _overlap(sentence: str, query_tokens: dict[str, float]) -> float:
 def _sentence_tokens(sentence: str) -> frozenset[str]:
     """A sentence's stemmed words; the same sentences come back question after question."""
     return frozenset(tokenize(sentence))
+
+
+def _page_at(sentences: Sequence[Sentence], offset: int, default: int | None) -> int | None:
+    """The page of the sentence holding `offset` (a quote starts on its first sentence's page)."""
+    return next((s.page for s in sentences if s.start <= offset < s.end), default)
 
 
 def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tuple[int, int] | None:

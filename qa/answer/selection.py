@@ -2,21 +2,84 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
+
+from qa.answer.gathering import CaseEvidence
 from qa.answer.scoring import Candidate
+from qa.records import CaseInfo, CaseVerdict
 from qa.settings import AnswerSettings
 
 
+def decision_features(
+    found: Sequence[Candidate], considered: Sequence[str], evidence: Mapping[str, CaseEvidence]
+) -> dict[str, tuple[float, float, float, float]]:
+    """What the decision on each case rests on (pure): how far its best sentence's score falls below the
+    best case's, how far its best passage's cosine falls below the best case's, its best passage's BM25
+    score as a share of the best (weighed by the share of the question's words the study uses), and how
+    far its best passage's guard-encoder cosine falls below the best case's. All relative to the
+    question's best case, so that one bar serves questions that the study answers closely and loosely,
+    in either language."""
+    best: dict[str, float] = {}
+    for candidate in found:
+        if candidate.group and candidate.score > best.get(candidate.group, -1.0):
+            best[candidate.group] = candidate.score
+    top = max((best.get(c, -1.0) for c in considered), default=-1.0)
+    missing = CaseEvidence(-1.0, 0.0, -1.0)
+    top_dense = max((evidence.get(c, missing).dense for c in considered), default=-1.0)
+    top_guard = max((evidence.get(c, missing).guard for c in considered), default=-1.0)
+    return {
+        case: (
+            best.get(case, -1.0) - top,
+            evidence.get(case, missing).dense - top_dense,
+            evidence.get(case, missing).lexical,
+            evidence.get(case, missing).guard - top_guard,
+        )
+        for case in considered
+    }
+
+
+def judge_cases(
+    found: Sequence[Candidate],
+    considered: Sequence[CaseInfo],
+    evidence: Mapping[str, CaseEvidence],
+    config: AnswerSettings,
+) -> list[CaseVerdict]:
+    """Each considered case judged on its own (pure): its features weighed by `case_weights` must clear
+    `case_bar` (both chosen by `python -m benchmarks.case_decision`). Every case's sentences were
+    gathered from its own best passages, ranked inside the case, so each is judged on what it says best."""
+    features = decision_features(found, [c.case_id for c in considered], evidence)
+    verdicts = []
+    for case in considered:
+        margin = sum(w * f for w, f in zip(config.case_weights, features[case.case_id], strict=True))
+        quotable = any(c.group == case.case_id for c in found)
+        verdicts.append(
+            CaseVerdict(case.case_id, case.title, case.municipality, quotable and margin >= config.case_bar, margin)
+        )
+    return verdicts
+
+
 def select(
-    found: list[Candidate], config: AnswerSettings, single_case: bool, max_cases: int | None = None
+    found: list[Candidate],
+    config: AnswerSettings,
+    single_case: bool,
+    max_cases: int | None = None,
+    relevant: Collection[str] | None = None,
 ) -> list[list[Candidate]]:
-    """Groups (study first, then cases by their best sentence) of one to three quotes each."""
+    """Groups (study first, then cases by their best sentence) of one to three quotes each. With
+    `relevant` (a question asked across cases), the cases judged to speak to it, each however far
+    below the best case its best sentence scores; else the cases within `group_margin` of the best."""
     if not found:
         return []
     best = found[0].score
     groups: dict[str, list[Candidate]] = {}
     used_chunks: set[int] = set()
     for candidate in found:
-        if candidate.score < best - config.group_margin:
+        if relevant is not None:
+            if candidate.group and candidate.group not in relevant:
+                continue
+            if not candidate.group and candidate.score < best - config.group_margin:
+                continue  # the study as a whole: only where it is as close as the best
+        elif candidate.score < best - config.group_margin:
             break
         group = groups.setdefault(candidate.group, [])
         if candidate.hit.chunk_id in used_chunks and not single_case:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from qa.answer.abstention import abstains
 from qa.answer.gathering import Retrieved
 from qa.answer.scoring import Candidate
-from qa.answer.selection import select
+from qa.answer.selection import judge_cases, select
 from qa.question import QuestionCues
 from qa.records import Answer, Citation
 from qa.retrieval import Hit
@@ -42,6 +42,10 @@ _THEY_SAY = {
         None: "gaan passages op deze vraag in",
     },
 }
+
+
+#: The closing line of an answer across cases: the cases considered that do not speak to the question.
+_NOT_DISCUSSED = {"nl": "Niet besproken in", "en": "Not discussed in"}
 
 
 def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -> str:
@@ -99,10 +103,13 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     if not found or abstain:
         return _abstain(question, cues, hits if score >= bar - config.suggest_within else [])
 
-    # a fact is one case's ("Hoeveel panelleden waren jonger dan 25?"), unless the question spans
-    # cases ("Hoeveel gemeenten werkten met loting?")
-    factoid = cues.answer_type is not None and not cues.other_cases and not cues.across_cases
-    groups = select(found, config, filters.single_case, config.factoid_cases if factoid else None)
+    considered = [version.cases[c] for c in got.considered if c in version.cases]
+    if got.across:  # every case judged on its own; answered from each that speaks to the question
+        verdicts = judge_cases(found, considered, got.evidence, config)
+        groups = select(found, config, False, None, {v.case_id for v in verdicts if v.relevant})
+    else:  # one case's fact ("Hoeveel panelleden waren jonger dan 25?"), or a question about one case
+        verdicts = []
+        groups = select(found, config, filters.single_case, None if filters.single_case else config.factoid_cases)
     outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
     if outline is not None:  # the question asks for that section's parts: the rest of the study is beside it
         groups = [g for g in groups if g[0].group == outline.group]
@@ -138,7 +145,7 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
                 lines.append(f"  - “{quoted.quote}” [{cite(quoted)}]")
         return lines
 
-    lines = [_lead(cues, groups, len(version.cases)), ""]
+    lines = [_lead(cues, groups, len(considered) if got.across else len(version.cases)), ""]
     placed = outline is None
     if outline is not None and outline.group == "" and not any(g[0].group == "" for g in groups):
         lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
@@ -172,6 +179,12 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     if outline is not None and not placed:
         lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
     scope = tuple(dict.fromkeys(c.case_id for c in citations if c.case_id))
+    cited = set(scope)
+    verdicts = [replace(v, relevant=v.case_id in cited) for v in verdicts]
+    silent = [v for v in verdicts if not v.relevant]
+    if got.across and cited and silent and outline is None:
+        names = ", ".join(f"{v.case_title} ({v.municipality})" if v.municipality else v.case_title for v in silent)
+        lines.append(f"{_NOT_DISCUSSED[cues.language]}: {names}.")
     return Answer(
         question=question,
         text="\n".join(lines).strip(),
@@ -179,6 +192,7 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
         citations=tuple(citations),
         language=cues.language,
         scope=scope,
+        cases=tuple(verdicts),
     )
 
 

@@ -1,0 +1,145 @@
+"""The per-case decision of an answer across cases, fitted on one question set and checked on another.
+
+For every question of a cross-case set (`eval/crosscase.jsonl`: each question with the complete set
+of cases that answer it) and every case considered, the evidence the composer decides on
+(`qa.answer.selection.decision_features`: how far the case's best sentence falls below the best case's,
+how far its best passage's cosine falls below the best case's, and its best BM25 score as a share of
+the best) is labelled by whether the case answers the question. A logistic regression on the tuning
+set gives the weights; the bar is the lowest that keeps the tuning set's case recall at `--recall`.
+Both are then scored, with the shipped settings too, on the tuning set and on the held-out set, which
+is never fitted on.
+
+    python -m benchmarks.case_decision [--tune SET:ADDED] [--check SET:ADDED] [--recall 0.92] [--workspace DIR]
+
+The sets' added cases are put in a copy of the corpus and its index (as `qa eval --crosscase --added`
+does) and indexed incrementally; `--workspace` keeps those copies between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.answer import retrieve
+from qa.answer.selection import decision_features
+from qa.evaluation import Question, load_questions, workspace_with_cases
+from qa.retrieval import Filters
+from qa.service import Vraagbaak
+from qa.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+TUNE = f"{REPO / 'eval' / 'crosscase.jsonl'}:{REPO / 'eval' / 'added-cases' / 'tuning'}"
+CHECK = f"{REPO / 'eval' / 'crosscase-heldout.jsonl'}:{REPO / 'eval' / 'added-cases' / 'heldout'}"
+
+
+@dataclass(frozen=True)
+class Row:
+    question: str
+    lang: str
+    case: str
+    features: tuple[float, ...]
+    gold: bool
+
+
+def collect(settings: Settings, questions: list[Question], service: Vraagbaak) -> list[Row]:
+    rows = []
+    for question in questions:
+        got = retrieve(service.retriever, question.question, Filters(), (), settings)
+        features = decision_features(got.found, got.considered, got.evidence)
+        for case, values in features.items():
+            rows.append(Row(question.question, question.lang, case, values, case in question.cases))
+    return rows
+
+
+def fit(x: np.ndarray, y: np.ndarray, ridge: float = 1e-2, steps: int = 50) -> np.ndarray:
+    """Logistic regression by Newton's method; returns weights with the intercept last."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(design.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-design @ w))
+        gradient = design.T @ (p - y) + ridge * np.r_[w[:-1], 0]
+        hessian = (design.T * (p * (1 - p))) @ design + ridge * np.diag(np.r_[np.ones(len(w) - 1), 0])
+        w -= np.linalg.solve(hessian, gradient)
+    return w
+
+
+def score(rows: list[Row], decide: np.ndarray) -> dict[str, dict[str, float]]:
+    """Per language: mean case recall, mean case precision and the share of questions with every gold case."""
+    by_question: dict[str, list[tuple[Row, bool]]] = {}
+    for row, chosen in zip(rows, decide.tolist(), strict=True):
+        by_question.setdefault(row.question, []).append((row, chosen))
+    out: dict[str, dict[str, list[float]]] = {}
+    for items in by_question.values():
+        lang = items[0][0].lang
+        gold = {r.case for r, _c in items if r.gold}
+        cited = {r.case for r, c in items if c}
+        for key in (lang, "all"):
+            bucket = out.setdefault(key, {"recall": [], "precision": [], "all_cited": []})
+            bucket["recall"].append(len(gold & cited) / len(gold) if gold else 1.0)
+            bucket["precision"].append(len(gold & cited) / len(cited) if cited else 0.0)
+            bucket["all_cited"].append(float(gold <= cited))
+    return {k: {m: round(float(np.mean(v)), 3) for m, v in b.items()} for k, b in out.items()}
+
+
+def prepared(spec: str, settings: Settings, base: Vraagbaak, workspace: Path) -> tuple[Vraagbaak, list[Question]]:
+    set_path, added = spec.split(":")
+    questions = load_questions(Path(set_path))
+    folder = workspace / Path(set_path).stem
+    if not folder.exists():
+        moved, _cases = workspace_with_cases(settings, Path(added), folder)
+    else:
+        moved = settings.model_copy(update={"corpus": folder / "corpus", "index": folder / "index"})
+    service = Vraagbaak(moved, base.embedder)
+    service.reindex()
+    return service, questions
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tune", default=TUNE)
+    parser.add_argument("--check", default=CHECK)
+    parser.add_argument("--recall", type=float, default=0.92, help="case recall the bar keeps on the tuning set")
+    parser.add_argument("--workspace", type=Path)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings()
+    base = Vraagbaak(settings)
+    base.reindex()
+    with tempfile.TemporaryDirectory(prefix="case-decision-") as tmp:
+        workspace = args.workspace or Path(tmp)
+        workspace.mkdir(parents=True, exist_ok=True)
+        sets = {}
+        for name, spec in (("tuning", args.tune), ("held-out", args.check)):
+            service, questions = prepared(spec, settings, base, workspace)
+            sets[name] = collect(service.settings, questions, service)
+    tune = sets["tuning"]
+    x = np.array([r.features for r in tune])
+    y = np.array([float(r.gold) for r in tune])
+    w = fit(x, y)
+    margins = np.array([r.features for r in tune]) @ w[:-1]
+    gold_margins = np.sort(margins[y == 1])
+    bar = float(gold_margins[int(np.floor((1 - args.recall) * len(gold_margins)))])
+    config = settings.answer
+    shipped = np.array([*config.case_weights, -config.case_bar])
+    report: dict[str, object] = {
+        "features": ["sentence gap", "passage cosine gap", "BM25 share", "guard cosine gap"],
+        "fitted": {"weights": [round(float(v), 3) for v in w[:-1]], "bar": round(bar, 3)},
+        "shipped": {"weights": list(config.case_weights), "bar": config.case_bar},
+        "rows": {name: len(rows) for name, rows in sets.items()},
+    }
+    for name, rows in sets.items():
+        features = np.array([r.features for r in rows])
+        report[f"{name}: fitted"] = score(rows, features @ w[:-1] >= bar)
+        report[f"{name}: shipped"] = score(rows, features @ shipped[:-1] >= config.case_bar)
+    print(json.dumps(report, indent=None if args.json else 2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
