@@ -10,11 +10,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa.errors import QaError
 from qa.records import IngestReport
 from qa.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from qa.matrix import FactorMatrix
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--municipality", help="only cases in this municipality")
     ask.add_argument("--kind", help="only this kind of document")
     ask.add_argument("--encoder", help="encoder the index was built with (default: settings)")
+
+    cases = sub.add_parser("cases", help="list the cases; with --matrix, the cases against the study's factors")
+    _common(cases)
+    cases.add_argument(
+        "--matrix",
+        action="store_true",
+        help="cases x the study's overarching success factors, each cell the passages that support it "
+        "(success factors, then points of attention)",
+    )
 
     user = sub.add_parser("user", help="manage users of the web app")
     user_sub = user.add_subparsers(dest="user_command", required=True)
@@ -140,6 +152,57 @@ def run_ingest(settings: Settings, as_json: bool, strict: bool) -> int:
     else:
         _print_ingest(report, len(chunks), seconds)
     return 1 if strict and report.skipped else 0
+
+
+def run_cases(settings: Settings, args: argparse.Namespace) -> int:
+    from qa.service import Vraagbaak
+
+    service = Vraagbaak(settings)
+    if not args.matrix:
+        cases = service.cases()
+        if args.json:
+            print(
+                json.dumps(
+                    [
+                        {
+                            "case_id": c.case_id,
+                            "title": c.title,
+                            "municipality": c.municipality,
+                            "year": c.year,
+                            "themes": list(c.themes),
+                        }
+                        for c in cases
+                    ],
+                    ensure_ascii=False,
+                )
+            )
+        for case in [] if args.json else cases:
+            print(f"{case.case_id}\t{case.title}\t{case.municipality or ''}\t{case.year or ''}")
+        return 0
+    matrices = [service.matrix("positive"), service.matrix("negative")]
+    if args.json:
+        print(json.dumps([m.as_json() for m in matrices], ensure_ascii=False))
+        return 0
+    for matrix in matrices:
+        print(format_matrix(matrix))
+        print()
+    return 0
+
+
+def format_matrix(matrix: FactorMatrix) -> str:
+    """The matrix as plain text: a row per case, a column per factor (numbered as in the study), each
+    cell the number of passages that support it."""
+    what = "succesfactoren" if matrix.intent == "positive" else "aandachtspunten"
+    if not matrix.factors:
+        return f"{what}: the study has no section of overarching factors in the index"
+    lines = [f"Cases x {matrix.family.lower()} ({what} of each case that support the factor, in passages):"]
+    lines += [f"  F{i + 1} = {name}" for i, name in enumerate(matrix.factors)]
+    width = max(len(c.title) for c in matrix.cases) if matrix.cases else 10
+    lines.append(f"{'':<{width}} " + " ".join(f"{f'F{i + 1}':>4}" for i in range(len(matrix.factors))))
+    for case in matrix.cases:
+        cells = " ".join(f"{len(matrix.cell(case.case_id, i)) or '.':>4}" for i in range(len(matrix.factors)))
+        lines.append(f"{case.title:<{width}} {cells}")
+    return "\n".join(lines)
 
 
 def run_ask(settings: Settings, args: argparse.Namespace) -> int:
@@ -377,6 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "eval": lambda: run_eval(settings, args),
             "ask": lambda: run_ask(settings, args),
             "user": lambda: run_user(settings, args),
+            "cases": lambda: run_cases(settings, args),
         }
         return commands[args.command]()
     except QaError as exc:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import numpy as np
 
@@ -126,6 +126,7 @@ def diversify(ordered: list[int], group_of: dict[int, str], per_group: int, k: i
 
 
 Similarity = TypeVar("Similarity", float, np.ndarray)
+T = TypeVar("T")
 
 
 def mix_forms(as_passage: Similarity, as_question: Similarity, question_form_weight: float) -> Similarity:
@@ -214,6 +215,8 @@ class IndexVersion:
         self._sample_vectors: np.ndarray | None = None
         self._sentence_vectors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._passages: PassageTable | None = None
+        self._memo: dict[str, object] = {}
+        self._memo_lock = threading.RLock()
 
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
@@ -306,6 +309,22 @@ class IndexVersion:
                 first.setdefault(path, cid)
         found = self.chunk_rows(list(first.values()))
         return [self.hit(found[cid]) for cid in first.values() if cid in found]
+
+    def study_passages(self) -> list[tuple[str, str | None, int]]:
+        """(document, section, chunk id) of every passage of the documents about the study as a whole,
+        in document order."""
+        with self._lock:
+            return self.connection.execute(
+                "SELECT k.document, k.section, k.id FROM chunks k JOIN documents d ON d.path = k.document "
+                "WHERE d.case_id IS NULL ORDER BY k.document, k.ordinal"
+            ).fetchall()
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """A value derived from this version, built once (the version never changes)."""
+        with self._memo_lock:
+            if key not in self._memo:
+                self._memo[key] = build()
+            return cast(T, self._memo[key])
 
     def relevance(self, vector: np.ndarray, peak_weight: float) -> float:
         """How strongly the index answers to a query vector: best cosine plus how far it stands out

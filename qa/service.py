@@ -20,6 +20,8 @@ from qa.settings import Settings
 
 if TYPE_CHECKING:
     from qa.embedders import Embedder
+    from qa.matrix import FactorMatrix
+    from qa.question import Intent
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,14 @@ class Vraagbaak:
                 )
             )
         return overviews
+
+    def matrix(self, intent: Intent) -> FactorMatrix:
+        """The cases against the study's overarching factors, filled with the cases' success factors
+        ("positive") or points of attention ("negative")."""
+        from qa.matrix import factor_matrix
+
+        version = self.retriever.version()
+        return version.memo(f"matrix/{intent}", lambda: factor_matrix(version, self.settings.answer, intent))
 
     def document_view(self, path: str) -> DocumentView:
         """A document of the index, read from the corpus; only files inside the corpus are served."""

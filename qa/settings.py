@@ -136,13 +136,26 @@ class AnswerSettings(BaseModel):
         "under the matching sections, gathered beside them.",
     )
     case_weights: tuple[float, float, float, float] = Field(
-        (10.0, 10.0, 1.0, 0.0),
+        (25.088, 10.238, 2.082, 11.591),
         description="Across cases, the decision whether a case speaks to the question: weights of how far its "
         "best sentence's score and its best passage's cosine fall below the best case's (both 0 or less), "
         "of its best BM25 score as a share of the best, and of how far its guard-encoder cosine falls below the "
         "best case's (python -m benchmarks.case_decision fits them).",
     )
-    case_bar: float = Field(-0.5, description="... the weighed sum a case must reach to be quoted.")
+    case_bar: float = Field(
+        -2.042,
+        description="... the weighed sum a case must reach to be quoted: the bar that maximises F2 (case recall "
+        "weighed twice as much as precision) on eval/crosscase.jsonl.",
+    )
+    factor_floor: float = Field(
+        0.915,
+        description="A finding quoted across cases is grouped under one of the study's overarching factors when the "
+        "factor's closest sentence reaches this cosine (chosen by reading the sample synthesis's per-case findings "
+        "against its own factor texts, which name the cases they draw on) ...",
+    )
+    factor_margin: float = Field(
+        0.01, ge=0, description="... and is this much closer than the next factor's (else: under 'other findings')."
+    )
     sentences_per_case: int = Field(3, ge=1, le=3, description="Sentences quoted per case (or for the synthesis).")
     max_cases: int = Field(
         20, ge=1, description="At most this many cases quoted in one answer (the study's real size is 8 to 20)."

@@ -9,11 +9,14 @@ import numpy as np
 
 from qa.answer.abstention import Signals
 from qa.answer.reading import Resolved, resolve
-from qa.answer.scoring import Candidate, _on_intent, candidates
+from qa.answer.scoring import Candidate, candidates
+from qa.answer.vocabulary import POSITIVE_SECTION, on_intent
 from qa.lexical import tokenize
 from qa.question import QuestionCues
+from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
+from qa.readers.sections import leaf, parent
 from qa.records import Turn
-from qa.retrieval import Filters, Hit, IndexVersion, Retriever
+from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
 from qa.retrieval import focus as focus_of
 from qa.settings import Settings
 
@@ -25,6 +28,49 @@ class CaseEvidence:
     dense: float  # its cosine to the question
     lexical: float  # its BM25 score as a share of the best passage's in the whole search
     guard: float  # the guard encoder's cosine (-1: no guard)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One of the study's overarching factors, read from its own text: a part of a section of a
+    study-wide document that is filed under success factors and has at least `outline_parts` parts
+    ("Overkoepelende succesfactoren" › "2. Budget om initiatieven te ondersteunen")."""
+
+    name: str  # its heading
+    family: str  # the heading of the section it is part of ("Overkoepelende succesfactoren")
+    opening: Hit  # the passage it opens with, where its heading is quoted from
+    vectors: np.ndarray  # its sentences, embedded as passages (rows)
+
+
+def read_factors(version: IndexVersion, min_parts: int) -> tuple[Factor, ...]:
+    """The study's overarching factors (none when it has no such section), read once per version."""
+    return version.memo(f"factors/{min_parts}", lambda: _read_factors(version, min_parts))
+
+
+def _read_factors(version: IndexVersion, min_parts: int) -> tuple[Factor, ...]:
+    rows = version.study_passages()
+    parts: dict[tuple[str, str], list[str]] = {}
+    for document, section, _cid in rows:
+        above = parent(section)
+        if above and section not in parts.setdefault((document, above), []):
+            parts[(document, above)].append(section or "")
+    for (document, above), children in parts.items():
+        if len(children) < min_parts or not POSITIVE_SECTION.search(leaf(above)) or version.case_of_section(above):
+            continue
+        factors = []
+        for child in children:
+            ids = [
+                cid
+                for doc, section, cid in rows
+                if doc == document and section and (section == child or section.startswith(child + SECTION_SEPARATOR))
+            ]
+            opening = version.chunk_rows(ids[:1])
+            sentences = version.sentences(ids)
+            vectors = [s.vector for cid in ids for s in sentences.get(cid, [])]
+            if opening and vectors:
+                factors.append(Factor(leaf(child), leaf(above), version.hit(opening[ids[0]]), np.vstack(vectors)))
+        return tuple(factors)
+    return ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +88,8 @@ class Retrieved:
     across: bool = False  # answered case by case: every case considered is judged on its own
     considered: tuple[str, ...] = ()  # the cases considered, in the study's order (when `across`)
     evidence: dict[str, CaseEvidence] = field(default_factory=dict)  # per considered case
+    sentences: dict[int, list[Sentence]] = field(default_factory=dict)  # of the hits, by chunk id
+    factors: tuple[Factor, ...] = ()  # the study's overarching factors, for "what worked / went wrong" across cases
 
 
 def retrieve(
@@ -91,7 +139,10 @@ def retrieve(
         hits += [
             h
             for h in retriever.hits(
-                ranking, config.intent_passages, per_case=config.intent_per_case, where=_on_intent(cues)
+                ranking,
+                config.intent_passages,
+                per_case=config.intent_per_case,
+                where=lambda section: on_intent(section, cues),
             )
             if h.chunk_id not in seen
         ]
@@ -112,13 +163,14 @@ def retrieve(
             for case in considered
         }
         sections = dict(zip(version.passages().ids.tolist(), version.passages().sections, strict=True))
-        on_intent = _on_intent(cues)
         wanted: list[int] = []
         for case in considered:
             ids = per_case.ordered.get(case, [])
             take = ids[: config.case_passages]
             if cues.intent is not None:
-                take += [i for i in ids if on_intent(sections.get(i)) and i not in take][: config.case_intent_passages]
+                take += [i for i in ids if on_intent(sections.get(i), cues) and i not in take][
+                    : config.case_intent_passages
+                ]
             for rank, chunk_id in enumerate(ids):
                 if chunk_id in take:
                     ranks[chunk_id] = rank
@@ -159,8 +211,21 @@ def retrieve(
         support=max((c.similarity for c in found), default=0.0),
         elsewhere=_elsewhere(retriever, asked_guard, cues),
     )
+    factors = read_factors(version, config.outline_parts) if across and cues.intent in ("positive", "negative") else ()
     return Retrieved(
-        version, resolved, filters, focus, query_vector, hits, found, signals, across, considered, evidence
+        version,
+        resolved,
+        filters,
+        focus,
+        query_vector,
+        hits,
+        found,
+        signals,
+        across,
+        considered,
+        evidence,
+        sentences,
+        factors,
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from qa.answer.vocabulary import section_bonus
 from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like
 from qa.readers.sections import leaf
@@ -20,9 +21,6 @@ from qa.structure import (
 )
 
 _SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
-_POSITIVE_SECTION = re.compile(r"succes|werkte goed|wat goed|goed ging|sterk|lessen|aanraden|wat werkte", re.I)
-_NEGATIVE_SECTION = re.compile(r"aandacht|anders|lastig|mis|knelpunt|valkuil|moeilijk|kritiek|verbeter", re.I)
-_ADVICE_SECTION = re.compile(r"aanbevel|advies aan|adviezen|tips|aanraden", re.I)
 _REFERENCES = re.compile(r"^(bronnen|bronvermelding|literatuur|referenties|bibliografie|sources|references)\b", re.I)
 # How the study itself was done (its method report, its introduction), as opposed to what it found;
 # quoted for questions about the research, held back for questions about participation.
@@ -78,22 +76,6 @@ class Candidate:
     @property
     def group(self) -> str:
         return self.hit.case_id or ""
-
-
-def _section_bonus(section: str | None, cues: QuestionCues) -> float:
-    heading = leaf(section)
-    if cues.intent == "positive":
-        return 1.0 if _POSITIVE_SECTION.search(heading) else -0.5 if _NEGATIVE_SECTION.search(heading) else 0.0
-    if cues.intent == "negative":
-        return 1.0 if _NEGATIVE_SECTION.search(heading) else -0.5 if _POSITIVE_SECTION.search(heading) else 0.0
-    if cues.intent == "advice":
-        return 1.0 if _ADVICE_SECTION.search(heading) else 0.0
-    return 0.0
-
-
-def _on_intent(cues: QuestionCues) -> Callable[[str | None], bool]:
-    """Whether a passage's section files it under what the question asks for."""
-    return lambda section: _section_bonus(section, cues) > 0
 
 
 def _clause(text: str, start: int, end: int, interview: bool) -> tuple[int, int]:
@@ -201,7 +183,7 @@ def _passage_terms(hit: Hit, cues: QuestionCues) -> _PassageTerms:
     opening = bool(hit.section and hit.title and hit.section.strip() == hit.title.strip())
     sources = bool(_REFERENCES.match(leaf(hit.section).strip()))
     method = hit.case_id is None and not cues.about_research and bool(_METHOD.search(f"{hit.title} {hit.section}"))
-    return _PassageTerms(section=_section_bonus(hit.section, cues), held_back=opening or sources or method)
+    return _PassageTerms(section=section_bonus(hit.section, cues), held_back=opening or sources or method)
 
 
 def _own(as_passage: float, as_question: float, config: AnswerSettings) -> float:

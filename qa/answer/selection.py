@@ -64,13 +64,23 @@ def select(
     single_case: bool,
     max_cases: int | None = None,
     relevant: Collection[str] | None = None,
+    filed_first: bool = False,
 ) -> list[list[Candidate]]:
     """Groups (study first, then cases by their best sentence) of one to three quotes each. With
     `relevant` (a question asked across cases), the cases judged to speak to it, each however far
-    below the best case its best sentence scores; else the cases within `group_margin` of the best."""
+    below the best case its best sentence scores; else the cases within `group_margin` of the best.
+    With `filed_first`, a case's findings filed under the asked-for heading go before, and instead of,
+    its sentences picked by similarity."""
     if not found:
         return []
     best = found[0].score
+    if filed_first:
+        # "what worked / went wrong" across cases: a case is answered from what the study files under
+        # that heading (its success factors, points of attention) when it has any; else by similarity
+        filed_groups = {c.group for c in found if _filed(c)}
+        found = sorted(
+            (c for c in found if _filed(c) or c.group not in filed_groups), key=lambda c: (-_filed(c), -c.score)
+        )
     groups: dict[str, list[Candidate]] = {}
     used_chunks: set[int] = set()
     for candidate in found:
@@ -105,3 +115,11 @@ def select(
     study = [g for g in ordered if g[0].group == ""]
     cases = [g for g in ordered if g[0].group != ""][: max_cases or config.max_cases]
     return study[:1] + cases
+
+
+def _filed(candidate: Candidate) -> int:
+    """Whether the study files the quote under the heading the question asks for: 2 in its own analysis
+    of a case (a document analysis, the synthesis), 1 in an interview, 0 not."""
+    if not candidate.parts or candidate.parts[0].section <= 0:
+        return 0
+    return 1 if (candidate.hit.kind or "").startswith("interview") else 2

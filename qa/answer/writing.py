@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+
+import numpy as np
 
 from qa.answer.abstention import abstains
 from qa.answer.gathering import Retrieved
+from qa.answer.grouping import group_by_factor
 from qa.answer.scoring import Candidate
 from qa.answer.selection import judge_cases, select
 from qa.question import QuestionCues
@@ -42,6 +45,31 @@ _THEY_SAY = {
         None: "gaan passages op deze vraag in",
     },
 }
+
+
+#: The lead's note on an answer grouped under the study's overarching factors, and the last group's name.
+_GROUPED = {
+    "nl": "De indeling onder de {family} van het onderzoek is van de Vraagbaak zelf, niet van het onderzoek.",
+    "en": "The grouping under the study's {family} (its overarching factors) is this tool's own, not the study's.",
+}
+_OTHER_FINDINGS = {"nl": "Overige bevindingen", "en": "Other findings"}
+
+
+def _vector_of(got: Retrieved) -> Callable[[Candidate], np.ndarray | None]:
+    """A quote's vector: the mean of its sentences' (as passages), from what gathering read."""
+
+    def vector(candidate: Candidate) -> np.ndarray | None:
+        inside = [
+            s.vector
+            for s in got.sentences.get(candidate.hit.chunk_id, [])
+            if s.start < candidate.end and candidate.start < s.end
+        ]
+        if not inside:
+            return None
+        mean = np.mean(inside, axis=0)
+        return mean / (np.linalg.norm(mean) or 1.0)
+
+    return vector
 
 
 #: The closing line of an answer across cases: the cases considered that do not speak to the question.
@@ -106,7 +134,10 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     considered = [version.cases[c] for c in got.considered if c in version.cases]
     if got.across:  # every case judged on its own; answered from each that speaks to the question
         verdicts = judge_cases(found, considered, got.evidence, config)
-        groups = select(found, config, False, None, {v.case_id for v in verdicts if v.relevant})
+        relevant = {v.case_id for v in verdicts if v.relevant}
+        # what the study files under the asked-for heading first, unless the settings ignore sections
+        filed_first = cues.intent is not None and config.section_weight > 0
+        groups = select(found, config, False, None, relevant, filed_first=filed_first)
     else:  # one case's fact ("Hoeveel panelleden waren jonger dan 25?"), or a question about one case
         verdicts = []
         groups = select(found, config, filters.single_case, None if filters.single_case else config.factoid_cases)
@@ -150,32 +181,67 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     if outline is not None and outline.group == "" and not any(g[0].group == "" for g in groups):
         lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
         placed = True
-    for group in groups:
-        lines.append(heading(group[0].hit))
-        for candidate in sorted(group, key=lambda c: (c.hit.chunk_id, c.start)):
-            n = cite(candidate)
-            lines.append(f"- “{candidate.quote}” [{n}]")
-            items = list_items(candidate.hit.text, candidate.end)  # the list the quote announces
-            for a, b in items:
-                item = replace(candidate, start=a, end=b)
+
+    def quote_lines(candidate: Candidate, label: str = "") -> list[str]:
+        """A quote, and the list it announces (also where that runs on into the next passages)."""
+        lines = [f"- {label}“{candidate.quote}” [{cite(candidate)}]"]
+        items = list_items(candidate.hit.text, candidate.end)  # the list the quote announces
+        for a, b in items:
+            item = replace(candidate, start=a, end=b)
+            lines.append(f"  - “{item.quote}” [{cite(item)}]")
+        quoted = {candidate.hit.text[a:b] for a, b in items}
+        passage, more = candidate.hit, items
+        while len(quoted) < _LONGEST_LIST and list_continues(passage.text, more):
+            following = version.next_passage(passage)  # ... where it runs on into the next passage
+            if following is None:
+                break
+            last = passage.text[more[-1][0] : more[-1][1]] if more else ""
+            more = continued_items(following.text, quoted, cut=not last.endswith((".", "!", "?", ";", ":")))
+            for a, b in more:
+                item = Candidate(following, a, b, following.page, 0.0, 0.0)
                 lines.append(f"  - “{item.quote}” [{cite(item)}]")
-            quoted = {candidate.hit.text[a:b] for a, b in items}
-            passage, more = candidate.hit, items
-            while len(quoted) < _LONGEST_LIST and list_continues(passage.text, more):
-                following = version.next_passage(passage)  # ... where it runs on into the next passage
-                if following is None:
-                    break
-                last = passage.text[more[-1][0] : more[-1][1]] if more else ""
-                more = continued_items(following.text, quoted, cut=not last.endswith((".", "!", "?", ";", ":")))
-                for a, b in more:
-                    item = Candidate(following, a, b, following.page, 0.0, 0.0)
-                    lines.append(f"  - “{item.quote}” [{cite(item)}]")
-                    quoted.add(item.quote)
-                passage = following
-        if outline is not None and not placed and outline.group == group[0].group:
-            lines += outline_lines(outline)
-            placed = True
-        lines.append("")
+                quoted.add(item.quote)
+            passage = following
+        return lines
+
+    in_order = [sorted(group, key=lambda c: (c.hit.chunk_id, c.start)) for group in groups]
+    by_factor = group_by_factor(in_order, got.factors, _vector_of(got), config) if got.factors else []
+    if any(g.factor is not None for g in by_factor):
+        # the cases' findings under the study's overarching factors; the study's own quotes first
+        lines[0] = lines[0].rstrip(":") + ". " + _GROUPED[cues.language].format(family=got.factors[0].family.lower())
+        for group in in_order:
+            if not group[0].group:
+                lines += [heading(group[0].hit), *(line for c in group for line in quote_lines(c)), ""]
+        for grouped in by_factor:
+            if grouped.factor is None:
+                lines.append(f"**{_OTHER_FINDINGS[cues.language]}**")
+            else:
+                span = heading_span(grouped.factor.opening)
+                name = grouped.factor.opening
+                if span is None:
+                    lines.append(f"**{grouped.factor.name}**")
+                else:
+                    quoted = Candidate(name, span[0], span[1], name.page, 0.0, 0.0)
+                    lines.append(f"**“{quoted.quote}”** [{cite(quoted)}]")
+            by_case: dict[str, list[Candidate]] = {}
+            for candidate in grouped.quotes:
+                by_case.setdefault(candidate.group, []).append(candidate)
+            for quotes in by_case.values():
+                if len(quotes) == 1:
+                    lines += quote_lines(quotes[0], f"{heading(quotes[0].hit)}: ")
+                else:  # one line per case, its quotes under it
+                    lines.append(f"- {heading(quotes[0].hit)}:")
+                    lines += ["  " + line for c in quotes for line in quote_lines(c)]
+            lines.append("")
+    else:
+        for group in in_order:
+            lines.append(heading(group[0].hit))
+            for candidate in group:
+                lines += quote_lines(candidate)
+            if outline is not None and not placed and outline.group == group[0].group:
+                lines += outline_lines(outline)
+                placed = True
+            lines.append("")
     if outline is not None and not placed:
         lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
     scope = tuple(dict.fromkeys(c.case_id for c in citations if c.case_id))

@@ -232,7 +232,7 @@ class WebApp:
             log.warning("no index for the case overview", exc_info=True)
             return []
 
-    def case_views(self, selected: str | None = None) -> tuple[Any, Any, Any]:
+    def case_views(self, selected: str | None = None) -> tuple[Any, Any, Any, Any]:
         overviews = self._overviews()
         choices = [(o.case.title, o.case.case_id) for o in overviews]
         ids = [o.case.case_id for o in overviews]
@@ -241,7 +241,17 @@ class WebApp:
             gr.update(value=render.case_rows(overviews)),
             gr.update(choices=choices, value=chosen),
             self._case_detail(overviews, chosen),
+            self._matrix(),
         )
+
+    def _matrix(self) -> str:
+        try:
+            matrices = [self.service.matrix("positive"), self.service.matrix("negative")]
+            titles = {d.path: d.title or d.path for d in self.service.documents()}
+        except QaError:
+            log.warning("no index for the case matrix", exc_info=True)
+            return "<p class='leeg'>Nog geen index.</p>"
+        return render.factor_matrix_html(matrices, titles)
 
     def _case_detail(self, overviews: Sequence[CaseOverview], case_id: str | None) -> str:
         overview = next((o for o in overviews if o.case.case_id == case_id), None)

@@ -127,6 +127,8 @@ def build_blocks(app: WebApp) -> gr.Blocks:
                 )
                 case_select = gr.Dropdown(label="Casus", choices=[], elem_id="casus-keuze")
                 case_detail = gr.HTML(js_on_load=OPEN_DOCUMENT_JS, elem_id="casus-detail")
+                with gr.Accordion("Casussen × overkoepelende factoren", open=False, elem_id="casus-matrix-paneel"):
+                    case_matrix = gr.HTML(js_on_load=OPEN_DOCUMENT_JS, elem_id="casus-matrix")
                 case_viewer = gr.HTML(
                     render.CASE_VIEWER_PLACEHOLDER, js_on_load=SCROLL_TO_PASSAGE_JS, elem_id="casus-document"
                 )
@@ -157,9 +159,10 @@ def build_blocks(app: WebApp) -> gr.Blocks:
         case_select.change(app.case_detail, [case_select], [case_detail], api_visibility="private")
         case_table.select(app.select_case_row, None, [case_select], api_visibility="private")
         case_detail.click(app.open_document, None, [case_viewer], api_visibility="private")
+        case_matrix.click(app.open_document, None, [case_viewer], api_visibility="private")
 
         filters = [municipality, case, kind]
-        case_views = [case_table, case_select, case_detail]
+        case_views = [case_table, case_select, case_detail, case_matrix]
         demo.load(app.on_load, None, [who, *filters, *case_views], api_visibility="private")
         if admin is not None:
             admin_choices = [admin.existing_case, admin.remove_choice]

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from qa.indexer import IndexSummary
+from qa.matrix import FactorMatrix
 from qa.records import BLOCK_SEPARATOR, Answer, Block, Citation
 from qa.service import CaseFinding, CaseOverview, DocumentInfo, DocumentView
 
@@ -300,6 +301,45 @@ def case_detail(overview: CaseOverview, study_titles: dict[str, str]) -> str:
         + "".join(_document_item(d) for d in overview.documents)
         + "</ul></section>"
     )
+
+
+def factor_matrix_html(matrices: Sequence[FactorMatrix], titles: dict[str, str]) -> str:
+    """The cases against the study's overarching factors: a table per matrix, each cell the number of
+    passages that support it, opening to those passages (each openable in its document)."""
+    if not matrices or not matrices[0].factors:
+        return "<p class='leeg'>De synthese in de index heeft geen overkoepelende factoren.</p>"
+    parts = [
+        "<p class='matrix-uitleg'>Per casus de passages waarin het onderzoek een succesfactor of aandachtspunt "
+        "van die casus noemt dat bij een overkoepelende factor hoort. De indeling is van de Vraagbaak zelf; klik "
+        "op een getal voor de passages.</p>"
+    ]
+    for matrix in matrices:
+        what = "Succesfactoren" if matrix.intent == "positive" else "Aandachtspunten"
+        head = "".join(f"<th scope='col'>{esc(name)}</th>" for name in matrix.factors)
+        rows = []
+        for case in matrix.cases:
+            cells = []
+            for index in range(len(matrix.factors)):
+                passages = matrix.cell(case.case_id, index)
+                if not passages:
+                    cells.append("<td class='matrix-leeg'>·</td>")
+                    continue
+                items = "".join(
+                    f"<li>{' … '.join('“' + esc(q) + '”' for q in p.quotes)} <span class='bron-meta'>"
+                    f"({esc(titles.get(p.document, p.document))}{f', p. {p.page}' if p.page else ''})</span> "
+                    f'<button type="button" class="doc-open" data-doc="{esc(p.document)}" '
+                    f'data-page="{p.page or ""}">bron</button></li>'
+                    for p in passages
+                )
+                cells.append(f"<td><details><summary>{len(passages)}</summary><ul>{items}</ul></details></td>")
+            municipality = f" <span class='bron-meta'>({esc(case.municipality)})</span>" if case.municipality else ""
+            rows.append(f"<tr><th scope='row'>{esc(case.title)}{municipality}</th>{''.join(cells)}</tr>")
+        parts.append(
+            f"<h4>{what} × {esc(matrix.family.lower())}</h4>"
+            f'<table class="matrix" data-intent="{matrix.intent}"><thead><tr><th>Casus</th>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+    return "".join(parts)
 
 
 def case_rows(overviews: Sequence[CaseOverview]) -> list[list[str]]:

@@ -79,6 +79,13 @@ a.bron-marker { font-weight: 600; text-decoration: none; }
 .doc-tekst .passage { background: #fef9c3; outline: 2px solid #facc15; border-radius: 4px; }
 .melding.ok { color: #166534; } .melding.fout { color: #991b1b; }
 .casus h4 { margin-bottom: 0.2em; }
+.matrix { border-collapse: collapse; font-size: 0.9em; margin-bottom: 1em; }
+.matrix th, .matrix td { border: 1px solid var(--border-color-primary); padding: 0.3em 0.5em; vertical-align: top; }
+.matrix thead th { font-weight: 600; text-align: left; }
+.matrix td { text-align: center; }
+.matrix td details[open] { text-align: left; min-width: 18em; }
+.matrix summary { cursor: pointer; font-weight: 700; color: var(--color-accent); }
+.matrix-leeg { opacity: 0.5; }
 """
 
 # Markers [n] in an answer jump to their card; a card of an earlier answer appears after the
