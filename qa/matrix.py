@@ -19,6 +19,9 @@ from qa.retrieval import IndexVersion
 from qa.settings import AnswerSettings
 
 
+_BULLETS = "•-–· \t"
+
+
 @dataclass(frozen=True)
 class MatrixPassage:
     """A passage supporting a cell, with the sentences of it grouped under the cell's factor."""
@@ -99,7 +102,7 @@ def factor_matrix(version: IndexVersion, config: AnswerSettings, intent: Intent)
         for sentence in sentences.get(chunk, []):
             index = factor_of(sentence.vector, factors, config)
             if index is not None:
-                matched.setdefault(index, []).append(text[sentence.start : sentence.end])
+                matched.setdefault(index, []).append(text[sentence.start : sentence.end].lstrip(_BULLETS))
         for index, quotes in matched.items():
             passage = MatrixPassage(chunk, document, page, section, tuple(quotes))
             cells.setdefault((str(case_of[chunk]), index), []).append(passage)

@@ -115,3 +115,32 @@ def test_a_key_fact_is_traced_to_where_it_was_lost(sample_service) -> None:  # t
     assert found.in_passages and found.in_answer and found.place is not None and found.why == "quoted"
     absent = trace_fact(Question(asked, (), fact="zeppelin", lang="nl"), retrieved, answer, settings.answer)
     assert absent == FactTrace(False, None, False, "not in a retrieved passage")
+
+
+def test_qa_cases_matrix_on_the_sample_study(sample_settings, sample_service, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The matrix from the command line: the synthesis's six overarching factors, every case a row, and
+    cells that open to the passages that support them."""
+    import json
+
+    from qa.cli import main
+
+    code = main(["cases", "--matrix", "--json", "--index", str(sample_settings.index)])
+    assert code == 0
+    positive, negative = json.loads(capsys.readouterr().out)
+    assert len(positive["factors"]) == 6 and positive["factors"][1].startswith("2. Budget")
+    assert len(positive["cases"]) == 8 and negative["intent"] == "negative"
+    cells = [cell for case in positive["cases"] for cell in case["cells"] if cell["count"]]
+    assert len(cells) >= 8
+    assert all(p["quotes"] and p["document"] for cell in cells for p in cell["passages"])
+
+
+def test_a_cross_case_question_lists_every_case_considered(sample_service) -> None:  # type: ignore[no-untyped-def]
+    answer = sample_service.ask("What should The Hague watch out for when starting a neighbourhood budget?")
+    assert citation_problems(answer) == []
+    assert len(answer.cases) == 8
+    cited = {c.case_id for c in answer.citations if c.case_id}
+    assert {v.case_id for v in answer.cases if v.relevant} == cited
+    assert "buurtbudget-noorderpolder" in cited and "initiatievenfonds-wierdenhaven" in cited
+    silent = [v for v in answer.cases if not v.relevant]
+    if_any = answer.text.splitlines()[-1]
+    assert (if_any.startswith("Not discussed in: ") and all(v.case_title in if_any for v in silent)) == bool(silent)
