@@ -18,7 +18,6 @@ from qa.records import CaseInfo
 from qa.retrieval import IndexVersion
 from qa.settings import AnswerSettings
 
-
 _BULLETS = "•-–· \t"
 
 

@@ -506,7 +506,9 @@ def test_what_went_wrong_is_answered_from_the_points_of_attention(tmp_path: Path
     build_index(settings, HashEmbedder())
     service = Vraagbaak(settings, HashEmbedder())
     indifferent = Vraagbaak(
-        settings.model_copy(update={"answer": AnswerSettings(**bars, section_weight=0, intent_passages=0, case_intent_passages=0)}),
+        settings.model_copy(
+            update={"answer": AnswerSettings(**bars, section_weight=0, intent_passages=0, case_intent_passages=0)}
+        ),
         HashEmbedder(),
     )
     question = "Wat ging er mis bij het marktplein?"

@@ -105,7 +105,6 @@ def test_a_panels_recommendations_are_the_panels(sample_service) -> None:  # typ
     assert re.search(r"\b(17|zeventien) aanbevelingen", answer.text, re.IGNORECASE)
 
 
-
 def test_a_key_fact_is_traced_to_where_it_was_lost(sample_service) -> None:  # type: ignore[no-untyped-def]
     settings, retriever = sample_service.settings, sample_service.retriever
     asked = "Hoeveel aanbevelingen nam de raad van Brakelsteyn over?"
