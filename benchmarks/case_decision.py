@@ -1,7 +1,9 @@
 """The per-case decision of an answer across cases, fitted on one question set and checked on another.
 
 For every question of a cross-case set (`eval/crosscase.jsonl`: each question with the complete set
-of cases that answer it) and every case considered, the evidence the composer decides on
+of cases that answer it), and every question of a fact set that is not restricted to one case and
+does not ask for one case's fact (`eval/questions.jsonl`: most name no case, and one case, or the study
+alone, answers them), and every case considered, the evidence the composer decides on
 (`qa.answer.selection.decision_features`: how far the case's best sentence falls below the best case's,
 how far its best passage's cosine falls below the best case's, and its best BM25 score as a share of
 the best) is labelled by whether the case answers the question. A logistic regression on the tuning
@@ -35,8 +37,14 @@ from qa.service import Vraagbaak
 from qa.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
-TUNE = f"{REPO / 'eval' / 'crosscase.jsonl'}:{REPO / 'eval' / 'added-cases' / 'tuning'}"
-CHECK = f"{REPO / 'eval' / 'crosscase-heldout.jsonl'}:{REPO / 'eval' / 'added-cases' / 'heldout'}"
+TUNE = [
+    f"{REPO / 'eval' / 'crosscase.jsonl'}:{REPO / 'eval' / 'added-cases' / 'tuning'}",
+    str(REPO / "eval" / "questions.jsonl"),
+]
+CHECK = [
+    f"{REPO / 'eval' / 'crosscase-heldout.jsonl'}:{REPO / 'eval' / 'added-cases' / 'heldout'}",
+    str(REPO / "eval" / "heldout-facts.jsonl"),
+]
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ def score(rows: list[Row], decide: np.ndarray) -> dict[str, dict[str, float]]:
         for key in (lang, "all"):
             bucket = out.setdefault(key, {"recall": [], "precision": [], "all_cited": []})
             bucket["recall"].append(len(gold & cited) / len(gold) if gold else 1.0)
-            bucket["precision"].append(len(gold & cited) / len(cited) if cited else 0.0)
+            bucket["precision"].append(len(gold & cited) / len(cited) if cited else float(not gold))
             bucket["all_cited"].append(float(gold <= cited))
     return {k: {m: round(float(np.mean(v)), 3) for m, v in b.items()} for k, b in out.items()}
 
@@ -94,8 +102,10 @@ def f_beta(figures: dict[str, float], beta: float) -> float:
 
 
 def prepared(spec: str, settings: Settings, base: Vraagbaak, workspace: Path) -> tuple[Vraagbaak, list[Question]]:
-    set_path, added = spec.split(":")
+    set_path, _, added = spec.partition(":")
     questions = load_questions(Path(set_path))
+    if not added:
+        return base, questions
     folder = workspace / Path(set_path).stem
     if not folder.exists():
         moved, _cases = workspace_with_cases(settings, Path(added), folder)
@@ -108,8 +118,8 @@ def prepared(spec: str, settings: Settings, base: Vraagbaak, workspace: Path) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tune", default=TUNE)
-    parser.add_argument("--check", default=CHECK)
+    parser.add_argument("--tune", nargs="+", default=TUNE, help="SET[:ADDED] ... fitted on")
+    parser.add_argument("--check", nargs="+", default=CHECK, help="SET[:ADDED] ... only checked")
     parser.add_argument("--workspace", type=Path)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -120,10 +130,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="case-decision-") as tmp:
         workspace = args.workspace or Path(tmp)
         workspace.mkdir(parents=True, exist_ok=True)
-        sets = {}
-        for name, spec in (("tuning", args.tune), ("held-out", args.check)):
-            service, questions = prepared(spec, settings, base, workspace)
-            sets[name] = collect(service.settings, questions, service)
+        sets: dict[str, list[Row]] = {}
+        for name, specs in (("tuning", args.tune), ("held-out", args.check)):
+            for spec in specs:
+                service, questions = prepared(spec, settings, base, workspace)
+                rows = collect(service.settings, questions, service)
+                sets[name] = sets.get(name, []) + rows
+                sets[f"{name} {Path(spec.partition(':')[0]).name}"] = rows
     tune = sets["tuning"]
     x = np.array([r.features for r in tune])
     y = np.array([float(r.gold) for r in tune])
@@ -139,6 +152,8 @@ def main() -> None:
         "rows": {name: len(rows) for name, rows in sets.items()},
     }
     for name, rows in sets.items():
+        if not rows:
+            continue
         features = np.array([r.features for r in rows])
         report[f"{name}: fitted"] = score(rows, features @ w[:-1] >= bar)
         report[f"{name}: shipped"] = score(rows, features @ shipped[:-1] >= config.case_bar)

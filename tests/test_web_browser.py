@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from conftest import make_docx, make_pdf
+from playwright.sync_api import expect
 from web_fixtures import ADMIN, ARTIFACTS, READER, SCRIPT_CASE, SCRIPT_DOCUMENT, RunningApp
 
 from qa.feedback import FeedbackStore
@@ -264,6 +265,28 @@ def test_script_in_a_document_is_shown_as_text(session: object, local_app: Runni
         assert cards.first.locator("script, img").count() == 0
     assert s.page.evaluate("String(window.__vraagbaak_pwned_img)") == "undefined"
     s.shot("script-in-bron")
+
+
+def test_the_case_matrix_opens_to_its_passages(session: object, local_app: RunningApp) -> None:
+    """Casussen: the cases against the synthesis's overarching factors; a count opens to the passages
+    behind it, and each passage opens in its document."""
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    s.page.get_by_role("tab", name="Casussen").click()
+    s.page.locator("#casus-matrix-paneel").get_by_text("Casussen × overkoepelende factoren").click()
+    table = s.page.locator('#casus-matrix table.matrix[data-intent="positive"]')
+    table.wait_for(timeout=60_000)
+    assert table.locator("thead th").count() == 7  # "Casus" and the six factors
+    assert table.locator("thead th").nth(2).inner_text().startswith("2. Budget")
+    assert s.page.locator('#casus-matrix table.matrix[data-intent="negative"]').count() == 1
+    count = table.locator("summary").first
+    count.click()
+    passages = table.locator("details[open] li")
+    expect(passages.first).to_be_visible(timeout=30_000)
+    assert passages.count() == int(count.inner_text())
+    s.shot("matrix")
+    passages.first.locator("button.doc-open").click()
+    expect(s.page.locator("#casus-document .doc-view")).to_be_visible(timeout=60_000)
 
 
 def test_reader_cannot_reach_beheer(session: object, auth_app: RunningApp) -> None:

@@ -1,4 +1,5 @@
-"""The README's screenshots: the chat with its sources, an enumeration, and the case overview.
+"""The README's screenshots: the chat with its sources, an enumeration, the case overview and the
+matrix of cases against the study's overarching factors.
 
 Starts the app in local mode on a free loopback port over the sample study's index (build it
 first with `qa index`) and drives Debian's Chromium with Playwright:
@@ -95,10 +96,17 @@ def main(argv: list[str] | None = None) -> int:
             page.locator("#casus-detail section.casus").wait_for(timeout=60_000)
             time.sleep(1)
             page.screenshot(path=str(args.out / "cases.png"))
+            # The cross-case view: cases against the synthesis's overarching factors, one cell opened.
+            page.get_by_text("Casussen × overkoepelende factoren").click()
+            matrix = page.locator('#casus-matrix table.matrix[data-intent="positive"]')
+            matrix.wait_for(timeout=60_000)
+            matrix.locator("summary").nth(2).click()
+            matrix.locator("details[open] li").first.wait_for(timeout=30_000)
+            page.locator("#casus-matrix").screenshot(path=str(args.out / "matrix.png"))
             browser.close()
     finally:
         demo.close()
-    for name in ("chat.png", "outline.png", "cases.png"):
+    for name in ("chat.png", "outline.png", "cases.png", "matrix.png"):
         shrink(args.out / name)
         print(f"{args.out / name}: {(args.out / name).stat().st_size // 1024} KB")
     return 0

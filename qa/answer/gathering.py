@@ -87,7 +87,7 @@ class Retrieved:
     signals: Signals
     across: bool = False  # answered case by case: every case considered is judged on its own
     considered: tuple[str, ...] = ()  # the cases considered, in the study's order (when `across`)
-    evidence: dict[str, CaseEvidence] = field(default_factory=dict)  # per considered case
+    evidence: dict[str, CaseEvidence] = field(default_factory=dict)  # per considered case, "" for the study
     sentences: dict[int, list[Sentence]] = field(default_factory=dict)  # of the hits, by chunk id
     factors: tuple[Factor, ...] = ()  # the study's overarching factors, for "what worked / went wrong" across cases
 
@@ -157,10 +157,10 @@ def retrieve(
         considered = tuple(c for c in version.cases if allowed_cases is None or c in allowed_cases)
         per_case = retriever.rank_cases(version, focus, query_vector, ranking.allowed, guard_vector, asked_guard)
         evidence = {
-            case: CaseEvidence(
+            case or "": CaseEvidence(
                 per_case.dense.get(case, -1.0), per_case.lexical.get(case, 0.0), per_case.guard.get(case, -1.0)
             )
-            for case in considered
+            for case in (*considered, None)
         }
         sections = dict(zip(version.passages().ids.tolist(), version.passages().sections, strict=True))
         wanted: list[int] = []

@@ -16,17 +16,21 @@ def decision_features(
     """What the decision on each case rests on (pure): how far its best sentence's score falls below the
     best case's, how far its best passage's cosine falls below the best case's, its best passage's BM25
     score as a share of the best (weighed by the share of the question's words the study uses), and how
-    far its best passage's guard-encoder cosine falls below the best case's. All relative to the
-    question's best case, so that one bar serves questions that the study answers closely and loosely,
-    in either language."""
+    far its best passage's guard-encoder cosine falls below the best case's. All relative to the best
+    of the cases and of the study as a whole (`evidence[""]`), so that one bar serves questions that the
+    study answers closely and loosely, in either language, and questions that only one case or only
+    the study as a whole answers leave the other cases behind."""
     best: dict[str, float] = {}
     for candidate in found:
-        if candidate.group and candidate.score > best.get(candidate.group, -1.0):
+        if candidate.score > best.get(candidate.group, -1.0):
             best[candidate.group] = candidate.score
-    top = max((best.get(c, -1.0) for c in considered), default=-1.0)
+    # the best of the cases and of the study as a whole ("" : its synthesis and method report): a question
+    # the study answers as a whole ("Welke aanbevelingen doet het onderzoek?") leaves every case far behind
+    reference = ["", *considered]
+    top = max((best.get(c, -1.0) for c in reference), default=-1.0)
     missing = CaseEvidence(-1.0, 0.0, -1.0)
-    top_dense = max((evidence.get(c, missing).dense for c in considered), default=-1.0)
-    top_guard = max((evidence.get(c, missing).guard for c in considered), default=-1.0)
+    top_dense = max((evidence.get(c, missing).dense for c in reference), default=-1.0)
+    top_guard = max((evidence.get(c, missing).guard for c in reference), default=-1.0)
     return {
         case: (
             best.get(case, -1.0) - top,
