@@ -323,6 +323,11 @@ def read_question(text: str) -> QuestionCues:
         intent = "advice"
     elif _POSITIVE.search(folded):
         intent = "positive"
+    asks_for = answer_type(folded)
+    if asks_for in ("date", "money", "duration", "count"):
+        # a question for a number or a date asks for that fact: "Aan hoeveel succescriteria voldoet de
+        # website?" is a count, not "what worked"; its intent words are its topic
+        intent = None
     kind = None
     if _RESIDENT.search(folded):
         kind = "interview-bewoner"
@@ -339,7 +344,7 @@ def read_question(text: str) -> QuestionCues:
         follow_up=starts_with_and or bool(_FOLLOW_UP.search(folded)),
         other_cases=bool(_OTHER_CASES.search(folded)),
         content_words=content,
-        answer_type=answer_type(folded),
+        answer_type=asks_for,
         listing=bool(_LISTING.search(folded)),
         about_research=bool(_ABOUT_RESEARCH.search(folded)),
         names_study=bool(_NAMES_STUDY.search(folded)),

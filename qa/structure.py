@@ -166,6 +166,24 @@ def tabular(text: str, min_words: int = 25, share: float = 0.45) -> bool:
     return cells / len(words) >= share
 
 
+#: A line that is not prose: a table of contents' dot leaders ("Samenvatting ......... 3"), a form's blanks.
+_LEADERS = re.compile(r"(?:\.\s?){4,}|…{2,}|_{4,}")
+#: ... or a heading-like line ending in a page number, without a sentence's closing mark ("2.1 Scope 7").
+_PAGE_NUMBER_END = re.compile(r"\s\d{1,3}$")
+
+
+def is_prose(text: str) -> bool:
+    """Whether text reads as a sentence rather than as a line of a table of contents, a running header
+    with its page number, or a form field: no dot leaders or blanks, and no page number at the end of
+    a short line without a closing mark or a table row's labelled cells."""
+    stripped = text.strip()
+    if _LEADERS.search(stripped):
+        return False
+    # a table row read as a sentence ("Deelnemers: 48") ends in a number too, but labels its cells
+    heading_like = len(stripped) < 100 and ":" not in stripped and ";" not in stripped
+    return not (heading_like and _PAGE_NUMBER_END.search(stripped) and not stripped.endswith((".", "!", "?", ")")))
+
+
 _PROMPT = re.compile(r"^(?:Interviewer|Vraag):[ \t]*(.+)$", re.MULTILINE)
 
 

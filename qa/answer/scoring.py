@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.answer.vocabulary import section_bonus
+from qa.answer.vocabulary import ANNOUNCES_REASON, QA_LABEL, QUESTION_LABELS, section_bonus
 from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like
 from qa.readers.sections import leaf
@@ -17,6 +17,7 @@ from qa.retrieval import Hit, Sentence, mix_forms
 from qa.settings import AnswerSettings
 from qa.structure import (
     finding_start,
+    is_prose,
     tabular,
 )
 
@@ -86,6 +87,9 @@ def _clause(text: str, start: int, end: int, interview: bool) -> tuple[int, int]
     label = _SPEAKER.match(sentence) if interview else None
     if label and not sentence.startswith(("Interviewer", "Vraag")):
         start += label.end()
+    numbered = QA_LABEL.match(text, start, end)
+    if numbered:  # "Antwoord 2 Bij de invoering ...": the answer, without its label
+        start = numbered.end()
     while start < end and text[start] in "•-–· ":
         start += 1
     colon = text.find(": ", start, end)
@@ -130,6 +134,7 @@ def candidates(
             )
             for index, item in enumerate(items)
         ]
+        labels = [(m.start(), m.group(1)) for m in QA_LABEL.finditer(hit.text)]
         for index, item in enumerate(items):
             start, end = item.start, item.end
             sentence = hit.text[start:end]
@@ -137,12 +142,15 @@ def candidates(
                 continue  # the fictional-material notice; interviewers' questions
             if sentence.startswith(("Interviewer:", "Vraag:")) or sentence.count("|") >= 2:
                 continue  # interviewers' prompts; table rows ("Casus | Gemeente | ...") are not findings
+            if _asked(labels, start):
+                continue  # in a question-and-answer document, the question is context, not a finding
             a, b = _clause(hit.text, start, end, interview=interview)
-            if tabular(hit.text[a:b]):
-                continue  # a table whose cells text extraction ran together
+            if tabular(hit.text[a:b]) or not is_prose(hit.text[a:b]):
+                continue  # a table run together, a table of contents' line, a header with its page number
             similarity = as_passage[index]
             score = weigh(parts[index], config)
-            follower = _follower(hit.text, end, index, items) if b == end else None
+            announces = ANNOUNCES_REASON.search(hit.text[a:b]) is not None
+            follower = _follower(hit.text, end, index, items, 400 if announces else 240) if b == end else None
             short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
             if short and follower is None:
                 continue
@@ -154,7 +162,9 @@ def candidates(
                 pair = (parts[index], parts[index + 1])
                 joined = _best(pair, config)
                 leans = _REFERS_BACK.match(hit.text, f_start) is not None
-                if (joined > score and leans) or short:
+                # ... and a sentence that announces a reason ("... is toegelicht waarom ...") brings the
+                # sentence that gives it
+                if (joined > score and leans) or short or announces:
                     found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank, pair))
                     continue
             named = finding_start(hit.text, a) if passage.section > 0 else None
@@ -233,14 +243,22 @@ def _page_at(sentences: Sequence[Sentence], offset: int, default: int | None) ->
     return next((s.page for s in sentences if s.start <= offset < s.end), default)
 
 
-def _follower(text: str, end: int, index: int, sentences: list[Sentence]) -> tuple[int, int] | None:
-    """The next quotable sentence when it follows directly in the same paragraph."""
+def _asked(labels: Sequence[tuple[int, str]], position: int) -> bool:
+    """Whether `position` stands in the question of a question-and-answer document: the last label
+    before it is "Vraag n" (`labels`: where each label starts, and its word)."""
+    last = next((word for at, word in reversed(labels) if at <= position), None)
+    return last in QUESTION_LABELS
+
+
+def _follower(text: str, end: int, index: int, sentences: list[Sentence], longest: int = 240) -> tuple[int, int] | None:
+    """The next quotable sentence (at most `longest` characters) when it follows directly in the same
+    paragraph."""
     if index + 1 >= len(sentences):
         return None
     following = sentences[index + 1]
     if _DISCLAIMER in text[following.start : following.end].lower():
         return None
     between = text[end : following.start]
-    if "\n" in between or between.strip() or len(text[following.start : following.end]) > 240:
+    if "\n" in between or between.strip() or len(text[following.start : following.end]) > longest:
         return None
     return following.start, following.end

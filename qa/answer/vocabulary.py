@@ -17,6 +17,22 @@ NEGATIVE_SECTION = re.compile(r"aandacht|anders|lastig|\bmis\b|knelpunt|valkuil|
 ADVICE_SECTION = re.compile(r"aanbevel|advies aan|adviezen|tips|aanraden", re.I)
 
 
+#: The labels of a question-and-answer document ("Vraag 2 Kunt u toelichten ...? Antwoord 2 Bij de
+#: invoering ..."): what follows "Vraag n" is the question (context), what follows "Antwoord n" the answer.
+QA_LABEL = re.compile(r"(?:^|(?<=[\s.?!:;]))(Vraag|Antwoord|Question|Answer)\s+\d+[a-z]?\b[.:]?\s*")
+QUESTION_LABELS = frozenset({"Vraag", "Question"})
+
+#: A sentence that announces a reason and leaves it to the next one ("Bij de invoering van de Tozo is
+#: toegelicht waarom de hoogte van de rente is bepaald op 2%." / "De reden is de volgende.").
+ANNOUNCES_REASON = re.compile(
+    r"\b(toegelicht|uitgelegd|verklaard|aangegeven|beschreven|gemotiveerd|onderbouwd)\s+waarom\b|"
+    r"\b(de|een|twee|drie)\s+(belangrijkste\s+)?redenen?\s+(is|zijn|was|waren|hiervoor|daarvoor)\b|"
+    r"\b(om|vanwege)\s+(de\s+)?volgende\s+redenen?\b|"
+    r"\b(explained|set out|described)\s+why\b|\bthe\s+(main\s+)?reasons?\s+(is|are|was|were)\b",
+    re.IGNORECASE,
+)
+
+
 def section_bonus(section: str | None, cues: QuestionCues) -> float:
     """How a passage's section matches the question's intent: 1 (filed under it), -0.5 (filed under the
     opposite), 0 (neither, or the question has no intent)."""

@@ -1,0 +1,193 @@
+"""Answers on text nobody here wrote: real government documents and real parliamentary answers.
+
+    python -m benchmarks.real_answers [--limit 300] [--workspace DIR] [--json] [--failures]
+
+One study is made of `../shared`: the four real PDFs of `realdocs/` as two cases (`rijksoverheid`: the
+accessibility report, the parliamentary questions with their answers and a motion; `gemeenteraad`: a
+council's decision list), and the answers to the first `--limit` questions of `eval/dekamer` under
+their themes as cases (whole answers, as a user's files would be). It is indexed once (kept with
+`--workspace`). Then:
+
+- `eval/realdocs-facts.jsonl` (written from a full reading of those documents, never tuned on): is
+  the key fact in the answer, was the question wrongly declined;
+- the dekamer questions, their title as the question and, separately, the last sentence of the full
+  question that asks something: does the answer cite the document that answers it, does it quote
+  from it first, was it wrongly declined;
+- over every answer: how many quotes are lines that are not prose (a table of contents' dot leaders
+  or page numbers, a "Vraag 3" / "Antwoord 2" label): there must be none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.evaluation import Question, holds_fact
+from qa.records import Answer
+from qa.service import Vraagbaak
+from qa.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+REALDOCS = SHARED / "realdocs"
+DEKAMER = SHARED / "eval" / "dekamer"
+CASES = {
+    "rijksoverheid": (
+        "Rijksoverheid: onderzoek, Kamervragen en motie",
+        "Den Haag (Rijk)",
+        {
+            "toegankelijkheidsonderzoek-2025.pdf": ("overig", "Toegankelijkheidsonderzoek open.minvws.nl 2025"),
+            "kamervragen-ah-tk-20202021-3235.pdf": ("overig", "Kamervragen over de Tozo, met antwoorden"),
+            "motie-kst-32545-143.pdf": ("overig", "Motie Kamerstuk 32545-143"),
+        },
+    ),
+    "gemeenteraad": (
+        "Besluitenlijst van de gemeenteraad",
+        "Gemeenteraad",
+        {"besluitenlijst-raadsvergadering-2015.pdf": ("overig", "Besluitenlijst raadsvergadering 29 juni 2015")},
+    ),
+}
+#: A quote that is not prose: a table of contents' line (dot leaders, or ending in a page number after
+#: a run of spaces), or a bare question/answer label.
+NOT_PROSE = re.compile(r"(\.{4,}|…{2,}|\s{3,}\d+\s*$|^\s*(vraag|antwoord)\s+\d+\s*$)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Kamervraag:
+    title: str
+    asked: str  # the last sentence of the full question that asks something
+    document: str
+
+
+def make_study(target: Path, limit: int) -> list[Kamervraag]:
+    """Write the study (once) and return the dekamer questions it answers."""
+    records = [json.loads(line) for line in (DEKAMER / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = records[:limit]
+    if not (target / "cases").exists():
+        for slug, (title, municipality, documents) in CASES.items():
+            folder = target / "cases" / slug
+            folder.mkdir(parents=True)
+            lines = [f'title = "{title}"', f'municipality = "{municipality}"', ""]
+            for name, (kind, doc_title) in documents.items():
+                shutil.copy(REALDOCS / name, folder / name)
+                lines += ["[[documents]]", f'file = "{name}"', f'kind = "{kind}"', f'title = "{doc_title}"', ""]
+            (folder / "case.toml").write_text("\n".join(lines), encoding="utf-8")
+        for record in records:
+            source = DEKAMER / "corpus" / record["file"]
+            destination = target / record["file"]
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            case_toml = source.parent / "case.toml"
+            if case_toml.is_file() and not (destination.parent / "case.toml").exists():
+                shutil.copy(case_toml, destination.parent / "case.toml")
+            shutil.copy(source, destination)
+    return [Kamervraag(r["question"], last_question(r["question_full"]), r["file"]) for r in records]
+
+
+def last_question(text: str) -> str:
+    """The last sentence of a full parliamentary question that ends in a question mark (else its title)."""
+    sentences = [s.strip() for s in re.split(r"(?<=[?!.])\s+|\n+", text) if s.strip()]
+    asked = [s for s in sentences if s.endswith("?")]
+    return re.sub(r"^\d+\.\s*", "", asked[-1]) if asked else text.strip().splitlines()[0]
+
+
+def fact_questions() -> list[tuple[Question, str]]:
+    """The real-document fact set, each question with the path of its document in the study."""
+    found = []
+    for line in (REPO / "eval" / "realdocs-facts.jsonl").read_text(encoding="utf-8").splitlines():
+        data = json.loads(line)
+        if data["source"] == "realdocs":
+            slug = next(s for s, (_t, _m, docs) in CASES.items() if data["file"] in docs)
+            document = f"cases/{slug}/{data['file']}"
+        else:
+            document = data["file"]
+        question = Question(data["question"], (document,), data.get("page"), data["lang"], data["fact"])
+        found.append((question, document))
+    return found
+
+
+def not_prose(answer: Answer) -> list[str]:
+    return [part for c in answer.citations for part in c.quote.split(" … ") if NOT_PROSE.search(part)]
+
+
+def first_document(answer: Answer) -> str | None:
+    return answer.citations[0].document if answer.citations else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=300, help="dekamer questions (their answers are indexed)")
+    parser.add_argument("--workspace", type=Path, default=Path("/tmp/vraagbaak-real-answers"))
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--failures", action="store_true")
+    args = parser.parse_args(argv)
+    kamervragen = make_study(args.workspace / f"corpus-{args.limit}", args.limit)
+    base = Settings()
+    settings = base.model_copy(
+        update={"corpus": args.workspace / f"corpus-{args.limit}", "index": args.workspace / f"index-{args.limit}"}
+    )
+    service = Vraagbaak(settings)
+    started = time.perf_counter()
+    summary = service.reindex()
+    report: dict[str, object] = {
+        "documents": summary.documents,
+        "chunks": summary.chunks,
+        "skipped": [s.path for s in summary.skipped],
+        "index_seconds": round(time.perf_counter() - started, 1),
+    }
+    failures: list[dict[str, object]] = []
+    quoted_not_prose: list[str] = []
+    facts: dict[str, list[tuple[bool, bool]]] = {}
+    for question, document in fact_questions():
+        answer = service.ask(question.question)
+        fact = holds_fact(question, answer.text) and not answer.abstained
+        facts.setdefault(question.lang, []).append((fact, answer.abstained))
+        quoted_not_prose += not_prose(answer)
+        if not fact:
+            cited = sorted({c.document for c in answer.citations})
+            failures.append(
+                {
+                    "question": question.question,
+                    "fact": question.fact,
+                    "document": document,
+                    "abstained": answer.abstained,
+                    "cited": cited,
+                    "answer": answer.text[:400],
+                }
+            )
+    report["facts"] = {
+        lang: {
+            "n": len(rows),
+            "fact": sum(f for f, _a in rows) / len(rows),
+            "declined": sum(a for _f, a in rows) / len(rows),
+        }
+        for lang, rows in sorted(facts.items())
+    }
+    for form in ("title", "asked"):
+        checks: list[tuple[bool, bool, bool]] = []
+        for item in kamervragen:
+            answer = service.ask(item.title if form == "title" else item.asked)
+            documents = {c.document for c in answer.citations}
+            checks.append((item.document in documents, first_document(answer) == item.document, answer.abstained))
+            quoted_not_prose += not_prose(answer)
+        n = len(checks)
+        report[f"dekamer {form}"] = {
+            "n": n,
+            "cites_gold": sum(r[0] for r in checks) / n,
+            "gold_first": sum(r[1] for r in checks) / n,
+            "declined": sum(r[2] for r in checks) / n,
+        }
+    report["quotes_not_prose"] = len(quoted_not_prose)
+    report["examples_not_prose"] = quoted_not_prose[:10]
+    if args.failures:
+        report["failures"] = failures
+    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
