@@ -266,6 +266,12 @@ class QuestionCues:
     names_study: bool = False  # names the study or its cases ("in welke casussen", "which cases")
     across_cases: bool = False  # spans cases: "hoeveel gemeenten", "in which cases"
 
+    @property
+    def spans_cases(self) -> bool:
+        """Its words ask about the cases together: what worked or went wrong (without naming a case),
+        which municipalities or cases did something, the other cases."""
+        return self.intent is not None or self.across_cases or self.other_cases
+
 
 def words(text: str) -> list[str]:
     return _WORD.findall(fold_text(text))

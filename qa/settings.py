@@ -144,9 +144,14 @@ class AnswerSettings(BaseModel):
     )
     case_bar: float = Field(
         -1.521,
-        description="... the weighed sum a case must reach to be quoted: the bar that maximises F2 (case recall "
-        "weighed twice as much as precision) on eval/crosscase.jsonl and the questions of eval/questions.jsonl "
-        "answered across cases.",
+        description="... the weighed sum a case must reach to be quoted, for a question whose words do not ask "
+        "about the cases together: the bar that maximises F2 (case recall weighed twice as much as precision) on "
+        "those questions of eval/crosscase.jsonl and eval/questions.jsonl.",
+    )
+    case_bar_spanning: float = Field(
+        -1.521,
+        description="... and for a question whose words ask about the cases together (what worked, which "
+        "municipalities, the other cases), chosen the same way on those questions.",
     )
     factor_floor: float = Field(
         0.915,

@@ -47,18 +47,20 @@ def judge_cases(
     considered: Sequence[CaseInfo],
     evidence: Mapping[str, CaseEvidence],
     config: AnswerSettings,
+    spans: bool = True,
 ) -> list[CaseVerdict]:
     """Each considered case judged on its own (pure): its features weighed by `case_weights` must clear
-    `case_bar` (both chosen by `python -m benchmarks.case_decision`). Every case's sentences were
+    a bar: `case_bar_spanning` when the question's words ask about the cases together (`spans`), else
+    `case_bar`, which one case or the study alone answers more often (all chosen by `python -m
+    benchmarks.case_decision`). Every case's sentences were
     gathered from its own best passages, ranked inside the case, so each is judged on what it says best."""
     features = decision_features(found, [c.case_id for c in considered], evidence)
+    bar = config.case_bar_spanning if spans else config.case_bar
     verdicts = []
     for case in considered:
         margin = sum(w * f for w, f in zip(config.case_weights, features[case.case_id], strict=True))
         quotable = any(c.group == case.case_id for c in found)
-        verdicts.append(
-            CaseVerdict(case.case_id, case.title, case.municipality, quotable and margin >= config.case_bar, margin)
-        )
+        verdicts.append(CaseVerdict(case.case_id, case.title, case.municipality, quotable and margin >= bar, margin))
     return verdicts
 
 

@@ -133,7 +133,7 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
 
     considered = [version.cases[c] for c in got.considered if c in version.cases]
     if got.across:  # every case judged on its own; answered from each that speaks to the question
-        verdicts = judge_cases(found, considered, got.evidence, config)
+        verdicts = judge_cases(found, considered, got.evidence, config, cues.spans_cases)
         relevant = {v.case_id for v in verdicts if v.relevant}
         # what the study files under the asked-for heading first, unless the settings ignore sections
         filed_first = cues.intent is not None and config.section_weight > 0
