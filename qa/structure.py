@@ -103,6 +103,12 @@ def finding_start(text: str, position: int) -> int | None:
     return start
 
 
+def ends_in_list(text: str) -> bool:
+    """Whether a passage's last line is a bulleted item: its list may run on into the next passage."""
+    lines = [line.strip() for line in text.rstrip().splitlines() if line.strip()]
+    return bool(lines) and lines[-1][0] in _BULLETS
+
+
 def list_continues(text: str, items: Sequence[tuple[int, int]]) -> bool:
     """Whether a bulleted list runs on past the end of its passage (its last item ends the text)."""
     if not items or items[-1][1] < len(text.rstrip()):

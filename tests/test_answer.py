@@ -108,6 +108,7 @@ def service(tmp_path: Path) -> Vraagbaak:
             guarded_bar_en=-9,
             group_margin=0.5,
             case_bar=-9,
+            case_bar_spanning=-9,
         ),
     )
     build_index(settings, HashEmbedder())

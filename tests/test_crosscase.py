@@ -67,13 +67,16 @@ def test_every_case_is_judged_on_its_own_best_sentence() -> None:
     features = decision_features(found, [c.case_id for c in cases], evidence)
     assert features["a"][0] == 0.0 and features["b"][0] == pytest.approx(-0.03)
     assert features["d"][0] == pytest.approx(-2.0)  # no sentence of d was gathered
-    config = AnswerSettings(case_weights=(1.0, 0.0, 0.0, 0.0), case_bar=-0.05)
+    config = AnswerSettings(case_weights=(1.0, 0.0, 0.0, 0.0), case_bar_spanning=-0.05)
     verdicts = {v.case_id: v for v in judge_cases(found, cases, evidence, config)}
     assert [verdicts[c].relevant for c in "abcd"] == [True, True, False, False]
     assert verdicts["b"].score == pytest.approx(-0.03)
-    lexical = AnswerSettings(case_weights=(0.0, 0.0, 1.0, 0.0), case_bar=0.6)
+    lexical = AnswerSettings(case_weights=(0.0, 0.0, 1.0, 0.0), case_bar_spanning=0.6)
     evidence["c"] = CaseEvidence(0.8, 0.9, 0.4)  # c shares the question's rare words
     assert [v.case_id for v in judge_cases(found, cases, evidence, lexical) if v.relevant] == ["c"]
+    # a question whose words do not ask about the cases together faces the other bar
+    plain = AnswerSettings(case_weights=(1.0, 0.0, 0.0, 0.0), case_bar=-0.01, case_bar_spanning=-0.05)
+    assert [v.case_id for v in judge_cases(found, cases, evidence, plain, spans=False) if v.relevant] == ["a"]
 
 
 def _factor(name: str, *rows: list[float]) -> Factor:
@@ -196,7 +199,7 @@ def study(tmp_path: Path) -> Settings:
         index=tmp_path / "index",
         # the decision on each case by the share of the question's rare words it holds: with the hash
         # encoder, the only signal that means something
-        answer=AnswerSettings(**bars, case_weights=(0.0, 0.0, 1.0, 0.0), case_bar=0.1),
+        answer=AnswerSettings(**bars, case_weights=(0.0, 0.0, 1.0, 0.0), case_bar=0.1, case_bar_spanning=0.1),
         indexing={"guard_encoder": None},
     )
     build_index(settings, HashEmbedder())

@@ -19,6 +19,7 @@ from qa.records import Turn
 from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
 from qa.retrieval import focus as focus_of
 from qa.settings import Settings
+from qa.structure import Outline, ends_in_list, find_outline
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ class Retrieved:
     evidence: dict[str, CaseEvidence] = field(default_factory=dict)  # per considered case, "" for the study
     sentences: dict[int, list[Sentence]] = field(default_factory=dict)  # of the hits, by chunk id
     factors: tuple[Factor, ...] = ()  # the study's overarching factors, for "what worked / went wrong" across cases
+    outline: Outline | None = None  # the section whose parts the question asks to enumerate
+    following: dict[int, Hit] = field(default_factory=dict)  # the passage after one whose list runs on
+    total_cases: int = 0  # in the index version
 
 
 def retrieve(
@@ -212,6 +216,7 @@ def retrieve(
         elsewhere=_elsewhere(retriever, asked_guard, cues),
     )
     factors = read_factors(version, config.outline_parts) if across and cues.intent in ("positive", "negative") else ()
+    outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
     return Retrieved(
         version,
         resolved,
@@ -226,7 +231,27 @@ def retrieve(
         evidence,
         sentences,
         factors,
+        outline,
+        _following(version, hits),
+        len(version.cases),
     )
+
+
+def _following(version: IndexVersion, hits: Sequence[Hit], depth: int = 3) -> dict[int, Hit]:
+    """For each passage that ends in a bulleted list, the passage after it in the same section (and
+    after that one, up to `depth`): where a quoted list runs on."""
+    found: dict[int, Hit] = {}
+    frontier = [h for h in hits if ends_in_list(h.text)]
+    for _ in range(depth):
+        reached = []
+        for hit in frontier:
+            following = version.next_passage(hit) if hit.chunk_id not in found else None
+            if following is not None:
+                found[hit.chunk_id] = following
+                if ends_in_list(following.text):
+                    reached.append(following)
+        frontier = reached
+    return found
 
 
 def spans_cases(cues: QuestionCues, filters: Filters) -> bool:

@@ -19,7 +19,6 @@ from qa.settings import Settings
 from qa.structure import (
     Outline,
     continued_items,
-    find_outline,
     heading_span,
     list_continues,
     list_items,
@@ -126,12 +125,12 @@ def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit]) -> Answer:
 def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     """The answer to a question from what `retrieve` found for it: quotes, or an abstention."""
     config = settings.answer
-    filters, hits, cues, version, found = got.filters, got.hits, got.resolved.cues, got.version, got.found
+    filters, hits, cues, found = got.filters, got.hits, got.resolved.cues, got.found
     abstain, score, bar = abstains(got.signals, cues.language, config)
     if not found or abstain:
         return _abstain(question, cues, hits if score >= bar - config.suggest_within else [])
 
-    considered = [version.cases[c] for c in got.considered if c in version.cases]
+    considered = [got.version.cases[c] for c in got.considered if c in got.version.cases]
     if got.across:  # every case judged on its own; answered from each that speaks to the question
         verdicts = judge_cases(found, considered, got.evidence, config, cues.spans_cases)
         relevant = {v.case_id for v in verdicts if v.relevant}
@@ -141,7 +140,7 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     else:  # one case's fact ("Hoeveel panelleden waren jonger dan 25?"), or a question about one case
         verdicts = []
         groups = select(found, config, filters.single_case, None if filters.single_case else config.factoid_cases)
-    outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
+    outline = got.outline
     if outline is not None:  # the question asks for that section's parts: the rest of the study is beside it
         groups = [g for g in groups if g[0].group == outline.group]
     citations: list[Citation] = []
@@ -176,7 +175,7 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
                 lines.append(f"  - “{quoted.quote}” [{cite(quoted)}]")
         return lines
 
-    lines = [_lead(cues, groups, len(considered) if got.across else len(version.cases)), ""]
+    lines = [_lead(cues, groups, len(considered) if got.across else got.total_cases), ""]
     placed = outline is None
     if outline is not None and outline.group == "" and not any(g[0].group == "" for g in groups):
         lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
@@ -192,7 +191,7 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
         quoted = {candidate.hit.text[a:b] for a, b in items}
         passage, more = candidate.hit, items
         while len(quoted) < _LONGEST_LIST and list_continues(passage.text, more):
-            following = version.next_passage(passage)  # ... where it runs on into the next passage
+            following = got.following.get(passage.chunk_id)  # ... where it runs on into the next passage
             if following is None:
                 break
             last = passage.text[more[-1][0] : more[-1][1]] if more else ""
