@@ -143,13 +143,13 @@ class AnswerSettings(BaseModel):
         "best case's (python -m benchmarks.case_decision fits them).",
     )
     case_bar: float = Field(
-        -1.521,
+        -1.386,
         description="... the weighed sum a case must reach to be quoted, for a question whose words do not ask "
         "about the cases together: the bar that maximises F2 (case recall weighed twice as much as precision) on "
         "those questions of eval/crosscase.jsonl and eval/questions.jsonl.",
     )
     case_bar_spanning: float = Field(
-        -1.521,
+        -2.58,
         description="... and for a question whose words ask about the cases together (what worked, which "
         "municipalities, the other cases), chosen the same way on those questions.",
     )
