@@ -217,6 +217,8 @@ def retrieve(
     )
     factors = read_factors(version, config.outline_parts) if across and cues.intent in ("positive", "negative") else ()
     outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
+    if across and outline is not None and outline.group:
+        outline = None  # one case's list of parts does not answer a question put to every case
     return Retrieved(
         version,
         resolved,
