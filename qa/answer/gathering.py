@@ -16,7 +16,7 @@ from qa.question import QuestionCues
 from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
 from qa.readers.sections import leaf, parent
 from qa.records import Turn
-from qa.retrieval import Filters, Hit, IndexVersion, Retriever, Sentence
+from qa.retrieval import Filters, Hit, IndexVersion, Ranking, Retriever, Sentence
 from qa.retrieval import focus as focus_of
 from qa.settings import Settings
 from qa.structure import Outline, ends_in_list, find_outline
@@ -150,39 +150,15 @@ def retrieve(
             )
             if h.chunk_id not in seen
         ]
-    ranks: dict[int, int] = {}
-    considered: tuple[str, ...] = ()
-    evidence: dict[str, CaseEvidence] = {}
     across = spans_cases(cues, filters)
+    gathered = _ByCase({}, (), {})
     if across:
-        # Case by case: each case's best passages ranked inside the case, so that a case with few
-        # passages on a theme is judged on them, not crowded out by cases with many.
-        allowed_cases = set(filters.cases) if filters.cases else None
-        considered = tuple(c for c in version.cases if allowed_cases is None or c in allowed_cases)
-        per_case = retriever.rank_cases(version, focus, query_vector, ranking.allowed, guard_vector, asked_guard)
-        evidence = {
-            case or "": CaseEvidence(
-                per_case.dense.get(case, -1.0), per_case.lexical.get(case, 0.0), per_case.guard.get(case, -1.0)
-            )
-            for case in (*considered, None)
-        }
-        sections = dict(zip(version.passages().ids.tolist(), version.passages().sections, strict=True))
-        wanted: list[int] = []
-        for case in considered:
-            ids = per_case.ordered.get(case, [])
-            take = ids[: config.case_passages]
-            if cues.intent is not None:
-                take += [i for i in ids if on_intent(sections.get(i), cues) and i not in take][
-                    : config.case_intent_passages
-                ]
-            for rank, chunk_id in enumerate(ids):
-                if chunk_id in take:
-                    ranks[chunk_id] = rank
-            wanted += take
+        gathered = _by_case(retriever, version, cues, filters, focus, query_vector, ranking, guard_vector, asked_guard)
         seen = {h.chunk_id for h in hits}
-        rows = version.chunk_rows([c for c in wanted if c not in seen])
+        rows = version.chunk_rows([c for c in gathered.ranks if c not in seen])
         lowest = min((h.score for h in hits), default=0.0)
         hits += [version.hit(rows[c], len(hits) + i, ranking.fused.get(c, lowest)) for i, c in enumerate(rows)]
+    ranks, considered, evidence = gathered.ranks, gathered.considered, gathered.evidence
     if hits and config.sentence_passages:
         # A passage whose one sentence answers the question can rank low as a whole ("Panelleden
         # ontvingen per bijgewoonde sessie een cadeaubon van € 50." in a passage about the sessions):
@@ -237,6 +213,52 @@ def retrieve(
         _following(version, hits),
         len(version.cases),
     )
+
+
+@dataclass(frozen=True)
+class _ByCase:
+    """What gathering case by case found: each case's best passages (chunk id -> its place inside its
+    case), the cases considered and the evidence on each."""
+
+    ranks: dict[int, int]
+    considered: tuple[str, ...]
+    evidence: dict[str, CaseEvidence]
+
+
+def _by_case(
+    retriever: Retriever,
+    version: IndexVersion,
+    cues: QuestionCues,
+    filters: Filters,
+    focus: str,
+    query_vector: np.ndarray,
+    ranking: Ranking,
+    guard_vector: np.ndarray | None,
+    asked_guard: np.ndarray | None,
+) -> _ByCase:
+    """Case by case: each case's passages ranked inside the case, and its best ones (and, for "what
+    worked / went wrong", its best filed under that heading) taken, so that a case with few passages on
+    a theme is judged on them, not crowded out by cases with many."""
+    config = retriever.settings.answer
+    allowed_cases = set(filters.cases) if filters.cases else None
+    considered = tuple(c for c in version.cases if allowed_cases is None or c in allowed_cases)
+    per_case = retriever.rank_cases(version, focus, query_vector, ranking.allowed, guard_vector, asked_guard)
+    evidence = {
+        case or "": CaseEvidence(
+            per_case.dense.get(case, -1.0), per_case.lexical.get(case, 0.0), per_case.guard.get(case, -1.0)
+        )
+        for case in (*considered, None)
+    }
+    sections = dict(zip(version.passages().ids.tolist(), version.passages().sections, strict=True))
+    ranks: dict[int, int] = {}
+    for case in considered:
+        ids = per_case.ordered.get(case, [])
+        take = ids[: config.case_passages]
+        if cues.intent is not None:
+            filed = [i for i in ids if on_intent(sections.get(i), cues) and i not in take]
+            take += filed[: config.case_intent_passages]
+        ranks.update({chunk_id: rank for rank, chunk_id in enumerate(ids) if chunk_id in take})
+    return _ByCase(ranks, considered, evidence)
 
 
 def _following(version: IndexVersion, hits: Sequence[Hit], depth: int = 3) -> dict[int, Hit]:
