@@ -9,7 +9,7 @@ import numpy as np
 
 from qa.answer.abstention import abstains
 from qa.answer.gathering import Retrieved
-from qa.answer.grouping import group_by_factor
+from qa.answer.grouping import FactorGroup, group_by_factor
 from qa.answer.scoring import Candidate
 from qa.answer.selection import judge_cases, select
 from qa.question import QuestionCues
@@ -143,122 +143,144 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     outline = got.outline
     if outline is not None:  # the question asks for that section's parts: the rest of the study is beside it
         groups = [g for g in groups if g[0].group == outline.group]
-    citations: list[Citation] = []
-    numbers: dict[int, int] = {}
-
-    def cite(candidate: Candidate) -> int:
-        """The passage's citation number (numbered by first use); a second quote from the same
-        passage is added to its citation."""
-        n = numbers.get(candidate.hit.chunk_id)
-        if n is None:
-            n = numbers[candidate.hit.chunk_id] = len(citations) + 1
-            citations.append(_citation(n, candidate))
-        else:
-            citations[n - 1] = replace(citations[n - 1], quote=f"{citations[n - 1].quote} … {candidate.quote}")
-        return n
-
-    def heading(hit: Hit) -> str:
-        if hit.case_id:
-            return f"**{hit.case_title}** ({hit.municipality})"
-        return "**Het onderzoek als geheel**" if cues.language == "nl" else "**The study as a whole**"
-
-    def outline_lines(outline: Outline) -> list[str]:
-        lines = [
-            f"- Onder het kopje “{outline.name}” staan:"
-            if cues.language == "nl"
-            else f"- Under the heading “{outline.name}”:"
-        ]
-        for part in outline.parts:
-            span = heading_span(part)
-            if span is not None:
-                quoted = Candidate(part, span[0], span[1], part.page, 0.0, 0.0)
-                lines.append(f"  - “{quoted.quote}” [{cite(quoted)}]")
-        return lines
-
-    lines = [_lead(cues, groups, len(considered) if got.across else got.total_cases), ""]
-    placed = outline is None
-    if outline is not None and outline.group == "" and not any(g[0].group == "" for g in groups):
-        lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
-        placed = True
-
-    def quote_lines(candidate: Candidate, label: str = "") -> list[str]:
-        """A quote, and the list it announces (also where that runs on into the next passages)."""
-        lines = [f"- {label}“{candidate.quote}” [{cite(candidate)}]"]
-        items = list_items(candidate.hit.text, candidate.end)  # the list the quote announces
-        for a, b in items:
-            item = replace(candidate, start=a, end=b)
-            lines.append(f"  - “{item.quote}” [{cite(item)}]")
-        quoted = {candidate.hit.text[a:b] for a, b in items}
-        passage, more = candidate.hit, items
-        while len(quoted) < _LONGEST_LIST and list_continues(passage.text, more):
-            following = got.following.get(passage.chunk_id)  # ... where it runs on into the next passage
-            if following is None:
-                break
-            last = passage.text[more[-1][0] : more[-1][1]] if more else ""
-            more = continued_items(following.text, quoted, cut=not last.endswith((".", "!", "?", ";", ":")))
-            for a, b in more:
-                item = Candidate(following, a, b, following.page, 0.0, 0.0)
-                lines.append(f"  - “{item.quote}” [{cite(item)}]")
-                quoted.add(item.quote)
-            passage = following
-        return lines
-
     in_order = [sorted(group, key=lambda c: (c.hit.chunk_id, c.start)) for group in groups]
     by_factor = group_by_factor(in_order, got.factors, _vector_of(got), config) if got.factors else []
+
+    writer = _Writer(cues.language, got.following)
+    lead = _lead(cues, groups, len(considered) if got.across else got.total_cases)
     if any(g.factor is not None for g in by_factor):
-        # the cases' findings under the study's overarching factors; the study's own quotes first
-        lines[0] = lines[0].rstrip(":") + ". " + _GROUPED[cues.language].format(family=got.factors[0].family.lower())
-        for group in in_order:
-            if not group[0].group:
-                lines += [heading(group[0].hit), *(line for c in group for line in quote_lines(c)), ""]
-        for grouped in by_factor:
-            if grouped.factor is None:
-                lines.append(f"**{_OTHER_FINDINGS[cues.language]}**")
-            else:
-                span = heading_span(grouped.factor.opening)
-                name = grouped.factor.opening
-                if span is None:
-                    lines.append(f"**{grouped.factor.name}**")
-                else:
-                    quoted = Candidate(name, span[0], span[1], name.page, 0.0, 0.0)
-                    lines.append(f"**“{quoted.quote}”** [{cite(quoted)}]")
-            by_case: dict[str, list[Candidate]] = {}
-            for candidate in grouped.quotes:
-                by_case.setdefault(candidate.group, []).append(candidate)
-            for quotes in by_case.values():
-                if len(quotes) == 1:
-                    lines += quote_lines(quotes[0], f"{heading(quotes[0].hit)}: ")
-                else:  # one line per case, its quotes under it
-                    lines.append(f"- {heading(quotes[0].hit)}:")
-                    lines += ["  " + line for c in quotes for line in quote_lines(c)]
-            lines.append("")
+        lead = lead.rstrip(":") + ". " + _GROUPED[cues.language].format(family=got.factors[0].family.lower())
+        body = writer.by_factor(in_order, by_factor)
     else:
-        for group in in_order:
-            lines.append(heading(group[0].hit))
-            for candidate in group:
-                lines += quote_lines(candidate)
-            if outline is not None and not placed and outline.group == group[0].group:
-                lines += outline_lines(outline)
-                placed = True
-            lines.append("")
-    if outline is not None and not placed:
-        lines += [heading(outline.parts[0]), *outline_lines(outline), ""]
-    scope = tuple(dict.fromkeys(c.case_id for c in citations if c.case_id))
-    cited = set(scope)
-    verdicts = [replace(v, relevant=v.case_id in cited) for v in verdicts]
+        body = writer.by_case(in_order, outline)
+    lines = [lead, "", *body]
+    scope = tuple(dict.fromkeys(c.case_id for c in writer.citations if c.case_id))
+    verdicts = [replace(v, relevant=v.case_id in scope) for v in verdicts]
     silent = [v for v in verdicts if not v.relevant]
-    if got.across and cited and silent and outline is None:
+    if got.across and scope and silent and outline is None:
         names = ", ".join(f"{v.case_title} ({v.municipality})" if v.municipality else v.case_title for v in silent)
         lines.append(f"{_NOT_DISCUSSED[cues.language]}: {names}.")
     return Answer(
         question=question,
         text="\n".join(lines).strip(),
         abstained=False,
-        citations=tuple(citations),
+        citations=tuple(writer.citations),
         language=cues.language,
         scope=scope,
         cases=tuple(verdicts),
     )
+
+
+class _Writer:
+    """Writes an answer's lines and numbers its citations by first use (pure: what it needs of the
+    index was read while gathering)."""
+
+    def __init__(self, language: str, following: dict[int, Hit]) -> None:
+        self.language = language
+        self.following = following  # the passage after one whose list runs on
+        self.citations: list[Citation] = []
+        self._numbers: dict[int, int] = {}
+
+    def cite(self, candidate: Candidate) -> int:
+        """The passage's citation number; a second quote from the same passage joins its citation."""
+        n = self._numbers.get(candidate.hit.chunk_id)
+        if n is None:
+            n = self._numbers[candidate.hit.chunk_id] = len(self.citations) + 1
+            self.citations.append(_citation(n, candidate))
+        else:
+            cited = self.citations[n - 1]
+            self.citations[n - 1] = replace(cited, quote=f"{cited.quote} … {candidate.quote}")
+        return n
+
+    def heading(self, hit: Hit) -> str:
+        if hit.case_id:
+            return f"**{hit.case_title}** ({hit.municipality})"
+        return "**Het onderzoek als geheel**" if self.language == "nl" else "**The study as a whole**"
+
+    def quote_lines(self, candidate: Candidate, label: str = "") -> list[str]:
+        """A quote, and the list it announces (also where that runs on into the next passages)."""
+        lines = [f"- {label}“{candidate.quote}” [{self.cite(candidate)}]"]
+        items = list_items(candidate.hit.text, candidate.end)  # the list the quote announces
+        for a, b in items:
+            item = replace(candidate, start=a, end=b)
+            lines.append(f"  - “{item.quote}” [{self.cite(item)}]")
+        quoted = {candidate.hit.text[a:b] for a, b in items}
+        passage, more = candidate.hit, items
+        while len(quoted) < _LONGEST_LIST and list_continues(passage.text, more):
+            following = self.following.get(passage.chunk_id)  # ... where it runs on into the next passage
+            if following is None:
+                break
+            last = passage.text[more[-1][0] : more[-1][1]] if more else ""
+            more = continued_items(following.text, quoted, cut=not last.endswith((".", "!", "?", ";", ":")))
+            for a, b in more:
+                item = Candidate(following, a, b, following.page, 0.0, 0.0)
+                lines.append(f"  - “{item.quote}” [{self.cite(item)}]")
+                quoted.add(item.quote)
+            passage = following
+        return lines
+
+    def outline_lines(self, outline: Outline) -> list[str]:
+        """The headings of the parts of a section the question asks to enumerate, each quoted."""
+        lines = [
+            f"- Onder het kopje “{outline.name}” staan:"
+            if self.language == "nl"
+            else f"- Under the heading “{outline.name}”:"
+        ]
+        for part in outline.parts:
+            span = heading_span(part)
+            if span is not None:
+                quoted = Candidate(part, span[0], span[1], part.page, 0.0, 0.0)
+                lines.append(f"  - “{quoted.quote}” [{self.cite(quoted)}]")
+        return lines
+
+    def by_case(self, groups: list[list[Candidate]], outline: Outline | None) -> list[str]:
+        """A heading per case (the study first) with its quotes; an outline under its own case."""
+        lines: list[str] = []
+        placed = outline is None
+        if outline is not None and outline.group == "" and not any(g[0].group == "" for g in groups):
+            lines += [self.heading(outline.parts[0]), *self.outline_lines(outline), ""]
+            placed = True
+        for group in groups:
+            lines.append(self.heading(group[0].hit))
+            for candidate in group:
+                lines += self.quote_lines(candidate)
+            if outline is not None and not placed and outline.group == group[0].group:
+                lines += self.outline_lines(outline)
+                placed = True
+            lines.append("")
+        if outline is not None and not placed:
+            lines += [self.heading(outline.parts[0]), *self.outline_lines(outline), ""]
+        return lines
+
+    def by_factor(self, groups: list[list[Candidate]], by_factor: list[FactorGroup]) -> list[str]:
+        """The study's own quotes first, then the cases' findings under the study's overarching factors
+        (each factor's heading quoted), the rest under "other findings"."""
+        lines: list[str] = []
+        for group in groups:
+            if not group[0].group:
+                lines += [self.heading(group[0].hit), *(line for c in group for line in self.quote_lines(c)), ""]
+        for grouped in by_factor:
+            if grouped.factor is None:
+                lines.append(f"**{_OTHER_FINDINGS[self.language]}**")
+            else:
+                opening = grouped.factor.opening
+                span = heading_span(opening)
+                if span is None:
+                    lines.append(f"**{grouped.factor.name}**")
+                else:
+                    quoted = Candidate(opening, span[0], span[1], opening.page, 0.0, 0.0)
+                    lines.append(f"**“{quoted.quote}”** [{self.cite(quoted)}]")
+            by_case: dict[str, list[Candidate]] = {}
+            for candidate in grouped.quotes:
+                by_case.setdefault(candidate.group, []).append(candidate)
+            for quotes in by_case.values():
+                if len(quotes) == 1:
+                    lines += self.quote_lines(quotes[0], f"{self.heading(quotes[0].hit)}: ")
+                else:  # one line per case, its quotes under it
+                    lines.append(f"- {self.heading(quotes[0].hit)}:")
+                    lines += ["  " + line for c in quotes for line in self.quote_lines(c)]
+            lines.append("")
+        return lines
 
 
 def _citation(n: int, candidate: Candidate) -> Citation:
