@@ -23,6 +23,21 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def timings(service: Vraagbaak, questions: list[str], repeat: int) -> dict[str, list[float]]:
+    """Milliseconds per warm `search` (k=10) and `ask` of each question, `repeat` times over."""
+    service.ask(questions[0])  # warm: model, index version, caches
+    found: dict[str, list[float]] = {"search": [], "ask": []}
+    for _ in range(repeat):
+        for question in questions:
+            started = time.perf_counter()
+            service.search(question, k=10)
+            found["search"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            service.ask(question)
+            found["ask"].append((time.perf_counter() - started) * 1000)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="question_set", type=Path, default=Path("eval/questions.jsonl"))
@@ -30,20 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     service = Vraagbaak(load_settings())
     questions = [q.question for q in load_questions(args.question_set)]
-    service.ask(questions[0])  # warm: model, index version, caches
-    timings: dict[str, list[float]] = {"search": [], "ask": []}
-    for _ in range(args.repeat):
-        for question in questions:
-            started = time.perf_counter()
-            service.search(question, k=10)
-            timings["search"].append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            service.ask(question)
-            timings["ask"].append((time.perf_counter() - started) * 1000)
-    for name, values in timings.items():
+    measured = timings(service, questions, args.repeat)
+    for name, values in measured.items():
         p50, p95 = statistics.median(values), percentile(values, 0.95)
         print(f"{name:<7} n={len(values)} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
-    ratio = percentile(timings["ask"], 0.95) / percentile(timings["search"], 0.95)
+    ratio = percentile(measured["ask"], 0.95) / percentile(measured["search"], 0.95)
     print(f"ask p95 / search p95 = {ratio:.2f} (target <= 2)")
     return 0
 

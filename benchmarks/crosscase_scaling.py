@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.ask_latency import percentile
+from benchmarks.ask_latency import percentile, timings
 from qa.evaluation import load_questions
 from qa.service import Vraagbaak
 from qa.settings import Settings
@@ -40,19 +40,9 @@ def make_study(target: Path, cases: int) -> None:
 
 
 def measure(service: Vraagbaak, questions: list[str], repeat: int) -> dict[str, dict[str, float]]:
-    service.ask(questions[0])  # warm: the model, the index version, its caches
-    timings: dict[str, list[float]] = {"search": [], "ask": []}
-    for _ in range(repeat):
-        for question in questions:
-            started = time.perf_counter()
-            service.search(question, k=10)
-            timings["search"].append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            service.ask(question)
-            timings["ask"].append((time.perf_counter() - started) * 1000)
     return {
         name: {"n": len(values), "p50_ms": statistics.median(values), "p95_ms": percentile(values, 0.95)}
-        for name, values in timings.items()
+        for name, values in timings(service, questions, repeat).items()
     }
 
 
@@ -90,14 +80,14 @@ def main(argv: list[str] | None = None) -> int:
             summary = service.reindex()
             index_seconds = time.perf_counter() - started
             embedder = service.embedder
-            timings = measure(service, questions, args.repeat)
+            measured = measure(service, questions, args.repeat)
             results[size] = {
                 "cases": len(service.cases()),
                 "chunks": summary.chunks,
                 "embedded": summary.embedded_chunks,
                 "index_seconds": round(index_seconds, 1),
-                **timings,
-                "ratio_p95": timings["ask"]["p95_ms"] / timings["search"]["p95_ms"],
+                **measured,
+                "ratio_p95": measured["ask"]["p95_ms"] / measured["search"]["p95_ms"],
             }
     if args.json:
         print(json.dumps(results))
