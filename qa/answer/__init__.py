@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from qa.answer.abstention import Signals, abstains
-from qa.answer.gathering import Retrieved, retrieve
+from qa.answer.gathering import Gathered, gather
 from qa.answer.reading import Resolved, resolve
-from qa.answer.scoring import Candidate, ScoreParts, candidates, rescore, weigh
+from qa.answer.scoring import Candidate, Retrieved, ScoreParts, candidates, rescore, score, weigh
 from qa.answer.selection import select
 from qa.answer.writing import compose
 from qa.records import Answer, Turn
@@ -25,6 +25,7 @@ from qa.settings import Settings
 
 __all__ = [
     "Candidate",
+    "Gathered",
     "Resolved",
     "Retrieved",
     "ScoreParts",
@@ -33,12 +34,21 @@ __all__ = [
     "candidates",
     "compose",
     "compose_answer",
+    "gather",
     "rescore",
     "resolve",
     "retrieve",
+    "score",
     "select",
     "weigh",
 ]
+
+
+def retrieve(
+    retriever: Retriever, question: str, filters: Filters, history: Sequence[Turn], settings: Settings
+) -> Retrieved:
+    """Gather what the study holds for a question (every index read), then score its sentences."""
+    return score(gather(retriever, question, filters, history, settings), settings.answer)
 
 
 def compose_answer(

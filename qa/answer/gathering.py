@@ -9,7 +9,6 @@ import numpy as np
 
 from qa.answer.abstention import Signals
 from qa.answer.reading import Resolved, resolve
-from qa.answer.scoring import Candidate, candidates
 from qa.answer.vocabulary import POSITIVE_SECTION, on_intent
 from qa.lexical import tokenize
 from qa.question import QuestionCues
@@ -75,8 +74,9 @@ def _read_factors(version: IndexVersion, min_parts: int) -> tuple[Factor, ...]:
 
 
 @dataclass(frozen=True)
-class Retrieved:
-    """The passages an answer is composed from, and what it took to find them."""
+class Gathered:
+    """Everything an answer is composed from, read from one index version: the passages, their
+    sentences and vectors, and what the abstention weighs. Nothing after gathering reads the index."""
 
     version: IndexVersion  # the one index version everything below comes from
     resolved: Resolved
@@ -84,8 +84,9 @@ class Retrieved:
     focus: str  # the query without the names of the cases it is restricted to
     query_vector: np.ndarray  # of the focus
     hits: list[Hit]
-    found: list[Candidate]  # their quotable sentences, best first
-    signals: Signals
+    signals: Signals  # all but `support`, which scoring adds
+    weights: dict[str, float] = field(default_factory=dict)  # the focus's words, each with its weight in overlap
+    ranks: dict[int, int] | None = None  # across cases: each passage's place inside its case
     across: bool = False  # answered case by case: every case considered is judged on its own
     considered: tuple[str, ...] = ()  # the cases considered, in the study's order (when `across`)
     evidence: dict[str, CaseEvidence] = field(default_factory=dict)  # per considered case, "" for the study
@@ -96,10 +97,11 @@ class Retrieved:
     total_cases: int = 0  # in the index version
 
 
-def retrieve(
+def gather(
     retriever: Retriever, question: str, filters: Filters, history: Sequence[Turn], settings: Settings
-) -> Retrieved:
-    """Read the question in its conversation, restrict it to what it names, and fetch the passages."""
+) -> Gathered:
+    """Read the question in its conversation, restrict it to what it names, and fetch the passages
+    (per case, for a question answered across cases) with all else the answer needs."""
     config = settings.answer
     version = retriever.version()
     cases = list(version.cases.values())
@@ -183,27 +185,26 @@ def retrieve(
     sentences = version.sentences([h.chunk_id for h in hits])
     words = set(tokenize(focus))
     weights = {word: version.lexical.idf(word) if config.lexical_idf else 1.0 for word in words}
-    found = candidates(hits, sentences, query_vector, weights, cues, config, ranks if across else None)
     signals = Signals(
         relevance=version.relevance(asked_vector, config.peak_weight),
         topicality=topicality,
         unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
-        support=max((c.similarity for c in found), default=0.0),
         elsewhere=_elsewhere(retriever, asked_guard, cues),
     )
     factors = read_factors(version, config.outline_parts) if across and cues.intent in ("positive", "negative") else ()
     outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
     if across and outline is not None and outline.group:
         outline = None  # one case's list of parts does not answer a question put to every case
-    return Retrieved(
+    return Gathered(
         version,
         resolved,
         filters,
         focus,
         query_vector,
         hits,
-        found,
         signals,
+        weights,
+        ranks if across else None,
         across,
         considered,
         evidence,

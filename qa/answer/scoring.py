@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from functools import lru_cache
 
 import numpy as np
 
+from qa.answer.gathering import Gathered
 from qa.answer.vocabulary import ANNOUNCES_REASON, QA_LABEL, QUESTION_LABELS, section_bonus
 from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like
@@ -176,6 +178,25 @@ def candidates(
                 continue
             found.append(Candidate(hit, a, b, item.page, score, similarity, 1, rank, (parts[index],)))
     return sorted(found, key=lambda c: -c.score)
+
+
+@dataclass(frozen=True)
+class Retrieved(Gathered):
+    """What gathering found, with its quotable sentences scored against the question."""
+
+    found: list[Candidate] = field(default_factory=list)  # best first
+
+
+def score(gathered: Gathered, config: AnswerSettings) -> Retrieved:
+    """Score every quotable sentence of the gathered passages (pure); the best one's similarity is the
+    abstention's `support`."""
+    cues = gathered.resolved.cues
+    found = candidates(
+        gathered.hits, gathered.sentences, gathered.query_vector, gathered.weights, cues, config, gathered.ranks
+    )
+    signals = replace(gathered.signals, support=max((c.similarity for c in found), default=0.0))
+    fields = {f.name: getattr(gathered, f.name) for f in dataclass_fields(Gathered)}
+    return Retrieved(**{**fields, "signals": signals}, found=found)
 
 
 @dataclass(frozen=True)

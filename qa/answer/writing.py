@@ -8,9 +8,8 @@ from dataclasses import replace
 import numpy as np
 
 from qa.answer.abstention import abstains
-from qa.answer.gathering import Retrieved
 from qa.answer.grouping import FactorGroup, group_by_factor
-from qa.answer.scoring import Candidate
+from qa.answer.scoring import Candidate, Retrieved
 from qa.answer.selection import judge_cases, select
 from qa.question import QuestionCues
 from qa.records import Answer, Citation
