@@ -185,9 +185,10 @@ def read_file(path: Path, display: str, settings: Settings) -> ReadResult:
 
         return read_pdf(path, display, settings.min_text_chars_per_page)
     if reader == "docx":
+        from qa.readers.archive import ZipLimits
         from qa.readers.docx import read_docx
 
-        return read_docx(path, display)
+        return read_docx(path, display, ZipLimits.from_settings(settings))
     from qa.readers.plain import read_text
 
     return read_text(path, display)

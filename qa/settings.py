@@ -231,6 +231,21 @@ class Settings(BaseSettings):
     corpus: Path = Field(Path("corpus"), description="Folder holding the study (cases/ and study/).")
     index: Path = Field(Path("index"), description="Folder where the built index is kept.")
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
+    max_unpacked_mb: float = Field(
+        100.0,
+        gt=0,
+        description="A DOCX (a ZIP archive) whose members unpack to more than this in all is skipped and refused "
+        "as an upload, judged from its ZIP directory before anything is unpacked (a zip bomb).",
+    )
+    max_zip_members: int = Field(
+        2000, ge=1, description="... and so is one holding more files than this (a Word document holds 10 to 30)."
+    )
+    max_zip_ratio: float = Field(
+        100.0,
+        gt=1,
+        description="... and one with a member of 1 MB or more unpacked that is packed tighter than this many "
+        "to 1 (Word's own XML: 30 at most).",
+    )
     min_text_chars_per_page: int = Field(
         20, ge=0, description="A PDF with fewer extracted characters per page is treated as scanned."
     )

@@ -25,6 +25,7 @@ import gradio as gr
 from qa import uploads
 from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError, QaError
 from qa.feedback import FeedbackStore
+from qa.readers.archive import ZipLimits
 from qa.records import CASE_DOCUMENT_KINDS, Answer
 from qa.retrieval import Filters
 from qa.service import CaseOverview, Vraagbaak
@@ -333,6 +334,7 @@ class WebApp:
             path = Path(str(file))
             chosen.append(uploads.Upload(path.name, path, kind or "overig", (doc_title or "").strip() or None))
         settings = self.service.settings
+        zip_limits = ZipLimits.from_settings(settings)
         if mode == "nieuw":
             form = uploads.CaseForm(
                 title=title or "",
@@ -340,11 +342,13 @@ class WebApp:
                 year=int(year) if year else None,
                 themes=tuple(t.strip() for t in (themes or "").split(",") if t.strip()),
             )
-            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, new_case=form)
+            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, zip_limits, new_case=form)
         else:
             if not existing_case:
                 raise BadRequest("Kies een bestaande casus.")
-            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, case_id=existing_case)
+            added = uploads.add_documents(
+                settings.corpus, chosen, settings.max_file_bytes, zip_limits, case_id=existing_case
+            )
         log.info("%s uploaded %s into %s", admin, ", ".join(added.files), added.case_id)
         replaced = f" Eerdere versies staan in de prullenbak: {', '.join(added.replaced)}." if added.replaced else ""
         message = (
