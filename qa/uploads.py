@@ -149,7 +149,9 @@ def case_folders(corpus: Path) -> list[str]:
     folder = corpus / CASES_DIR
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    return sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith((".", "_"))
+    )
 
 
 def removable_documents(corpus: Path) -> list[str]:
@@ -162,7 +164,12 @@ def removable_documents(corpus: Path) -> list[str]:
             continue
         for file in sorted(folder.rglob("*")):
             parts = file.relative_to(root).parts
-            if file.is_file() and file.name != CASE_FILE and not any(p.startswith((".", "_")) for p in parts):
+            if (
+                file.is_file()
+                and not file.is_symlink()  # never ingested either
+                and file.name != CASE_FILE
+                and not any(p.startswith((".", "_")) for p in parts)
+            ):
                 found.append(file.relative_to(root).as_posix())
     return found
 
