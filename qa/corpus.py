@@ -15,7 +15,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from qa.casefile import default_case, parse_case_file, title_from_filename
 from qa.errors import UnreadableDocumentError
@@ -54,8 +54,19 @@ class Discovery:
     cases: list[CaseInfo] = field(default_factory=list)
 
 
-def _visible(path: Path) -> bool:
+def _visible(path: PurePath) -> bool:
     return not path.name.startswith((".", "_", "~$"))
+
+
+def is_document_path(relative: PurePath) -> bool:
+    """Whether a path relative to the corpus root names a file the walk reads as a document: under
+    cases/<case>/ or study/, no part hidden or starting with '_' (the trash), of a supported type."""
+    parts = relative.parts
+    if len(parts) < (3 if parts[:1] == (CASES_DIR,) else 2) or parts[0] not in (CASES_DIR, STUDY_DIR):
+        return False
+    if any(part in ("", ".", "..") or not _visible(PurePath(part)) for part in parts):
+        return False
+    return relative.name != CASE_FILE and relative.suffix.lower() in SUPPORTED
 
 
 def inside_corpus(root: Path, path: Path) -> bool:

@@ -176,7 +176,12 @@ def test_conversation_markdown_has_questions_answers_and_sources() -> None:
         ("/gradio_api/file={corpus}/cases/a/notes.html", True),
         ("/gradio_api/file={corpus}/cases/a/case.toml", True),
         ("/gradio_api/file={corpus}/_prullenbak/1/cases/a/doc.pdf", True),
-        ("/gradio_api/file={corpus}/cases/../../etc/passwd", False),  # outside: left to Gradio, which refuses it
+        ("/gradio_api/file={corpus}/cases/../../etc/passwd", True),
+        ("/gradio_api/file={corpus}/README.md", True),
+        ("/gradio_api/file/{corpus}/cases/a/doc.pdf", False),
+        ("/gradio_api/file/{corpus}/cases/a/.doc.pdf", True),
+        ("/gradio_api/file/http://example.org/x.pdf", True),
+        ("/gradio_api/proxy=https://example.org/", True),
         ("/gradio_api/info", False),
     ],
 )

@@ -2,8 +2,10 @@
 
 - Without users the app runs in local mode: loopback only, reading open, Beheer disabled.
   Binding to any other address without users is refused (`SettingsError`).
-- Only the corpus folder is an allowed path, and of it only documents; Gradio's fetch-a-URL
-  feature of ``/gradio_api/file=`` is switched off, so the server makes no outbound connections.
+- Every route that serves a file the request names passes one filter (`LocalFilesOnly`): of the
+  corpus only documents, besides them only files Gradio made; never a URL (Gradio's fetch-a-URL
+  feature of ``/gradio_api/file=`` and its proxy are switched off), so the server makes no
+  outbound connections.
 - The page loads nothing from elsewhere: system fonts, no CDN, and a Content-Security-Policy that
   keeps the browser on this origin.
 """
@@ -13,17 +15,17 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import gradio as gr
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qa.corpus import SUPPORTED
+from qa.corpus import is_document_path
 from qa.errors import SettingsError
 from qa.feedback import FeedbackStore
 from qa.service import Vraagbaak
@@ -54,6 +56,8 @@ CSP = "; ".join(
     ]
 )
 _PROTOCOL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)
+_FILE_ROUTE = re.compile(r"/file[=/]")  # /gradio_api/file=<path>, /gradio_api/file/<path>, and any older form
+_PROXY_ROUTE = re.compile(r"/proxy=")
 
 CSS = """
 #kop h1 { margin-bottom: 0; }
@@ -111,29 +115,46 @@ document.addEventListener('click', function (event) {
 
 
 class LocalFilesOnly:
-    """ASGI middleware: ``/file=`` serves local files only (never fetches a URL), and of the corpus
-    only its documents; every response carries the CSP and nosniff headers."""
+    """ASGI middleware, the app's one file filter; every response carries the CSP and nosniff headers.
 
-    def __init__(self, app: ASGIApp, corpus: Path, csp: str = CSP) -> None:
+    Every request that names a file to serve (``/file=<path>`` or ``/file/<path>``, under any prefix)
+    is answered only for a document of the corpus (as the corpus walk defines one, reached without a
+    link) or a file Gradio made itself in `served` (uploads, the conversation download); never for
+    a URL, the trash, a dotfile, case.toml or anything else. Gradio's URL proxy is refused outright.
+    """
+
+    def __init__(self, app: ASGIApp, corpus: Path, served: Sequence[Path] = (), csp: str = CSP) -> None:
         self.app = app
         self.corpus = corpus.resolve()
+        self.corpus_names = {self.corpus, Path(os.path.abspath(corpus))}  # as resolved and as configured
+        self.served = [(folder.resolve(), Path(os.path.abspath(folder))) for folder in served]
         self.csp = csp
 
     def refused(self, path: str) -> bool:
-        target = unquote(path.split("/file=", 1)[1]) if "/file=" in path else None
-        if target is None:
+        """Whether a request for `path` (the URL's path, percent-decoded once, as routing sees it) is refused."""
+        if _PROXY_ROUTE.search(path):
+            return True
+        named = _FILE_ROUTE.search(path)
+        return named is not None and not self.allows(path[named.end() :])
+
+    def allows(self, target: str) -> bool:
+        """Whether the file `target` (as Gradio will open it: relative to the working folder) may be served."""
+        if not target.strip() or _PROTOCOL.match(target.strip()) or "\x00" in target:
             return False
-        if _PROTOCOL.match(target.strip()):
-            return True
         try:
-            resolved = Path(target).resolve()
-        except (OSError, ValueError):
-            return True
-        inside = resolved == self.corpus or self.corpus in resolved.parents
-        if inside:
-            parts = resolved.relative_to(self.corpus).parts
-            return resolved.suffix.lower() not in SUPPORTED or any(p.startswith((".", "_")) for p in parts)
-        return False
+            asked = Path(os.path.abspath(target))  # what Gradio opens, links not yet followed
+            real = asked.resolve()
+        except (OSError, ValueError, RuntimeError):
+            return False
+        if real.is_relative_to(self.corpus):
+            relative = real.relative_to(self.corpus)
+            return is_document_path(relative) and any(
+                asked.is_relative_to(name) and asked.relative_to(name) == relative for name in self.corpus_names
+            )
+        return any(
+            real.is_relative_to(resolved) and (asked.is_relative_to(given) or asked.is_relative_to(resolved))
+            for resolved, given in self.served
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,8 +162,7 @@ class LocalFilesOnly:
             return
         if self.refused(scope.get("path", "")):
             log.warning("refused file request %s", scope.get("path"))
-            await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain")]})
-            await send({"type": "http.response.body", "body": b"Niet toegestaan."})
+            await _refuse(send, 403, "Niet toegestaan.")
             return
 
         async def with_headers(message: Message) -> None:
@@ -158,6 +178,13 @@ class LocalFilesOnly:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+async def _refuse(send: Send, status: int, text: str) -> None:
+    body = text.encode("utf-8")
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def is_loopback(host: str) -> bool:
@@ -194,7 +221,10 @@ def _threaded_auth(users: UserStore) -> Callable[[str, str], Awaitable[bool]]:
 
 
 def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
+    from gradio.utils import get_upload_folder
+
     corpus = settings.corpus.resolve()
+    middleware = [Middleware(LocalFilesOnly, corpus=corpus, served=[Path(get_upload_folder())])]
     return {
         "server_name": settings.host,
         "server_port": settings.port,
@@ -207,11 +237,12 @@ def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
         "pwa": False,
         "mcp_server": False,
         "enable_monitoring": False,
+        "run_history": False,  # would record calls, and fetch them from Hugging Face buckets
         "footer_links": ["api", "settings"],
         "theme": gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS),
         "css": CSS,
         "head": HEAD,
-        "app_kwargs": {"middleware": [Middleware(LocalFilesOnly, corpus=corpus)]},
+        "app_kwargs": {"middleware": middleware},
     }
 
 
