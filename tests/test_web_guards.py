@@ -1,5 +1,5 @@
 """What a real app on loopback refuses: every route that can serve a file the request names goes
-through the app's one file filter.
+through the app's one file filter, and local mode answers loopback host names only.
 
 Requests go out through http.client, which sends the path and the Host header exactly as written
 (httpx would normalise '..' away before the server ever saw it).
@@ -149,3 +149,24 @@ def test_gradio_own_file_routes_do_not_climb_out(tiny_app: TinyApp, route: str) 
                 path = path.replace("{" + other + "}", value).replace("{" + other + ":path}", value)
             status, body = request(tiny_app, path)
             assert SECRET.encode() not in body, (path, status)
+
+
+def test_local_mode_answers_loopback_host_names_only(tiny_app: TinyApp) -> None:
+    port = tiny_app.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", "localhost", f"LOCALHOST:{port}"):
+        status, body = request(tiny_app, "/", host=host)
+        assert status == 200 and b"<html" in body.lower(), host
+    for host in (
+        f"evil.example:{port}",
+        "evil.example",
+        f"127.0.0.1.evil.example:{port}",
+        f"localhost.evil.example:{port}",
+        f"0.0.0.0:{port}",
+        f"192.168.1.10:{port}",
+        f"[::1].evil.example:{port}",
+        "",
+    ):
+        for path in ("/", "/config", "/gradio_api/info"):
+            status, body = request(tiny_app, path, host=host)
+            assert status == 400, (host, path, status)
+            assert body == b"Alleen bereikbaar op deze computer (127.0.0.1 of localhost).", (host, path)

@@ -1,7 +1,8 @@
 """Starting the web app: local mode or logins, the queue, what may be served, and nothing fetched.
 
 - Without users the app runs in local mode: loopback only, reading open, Beheer disabled.
-  Binding to any other address without users is refused (`SettingsError`).
+  Binding to any other address without users is refused (`SettingsError`), and a request whose
+  Host header is not a loopback name is refused too (no DNS rebinding).
 - Every route that serves a file the request names passes one filter (`LocalFilesOnly`): of the
   corpus only documents, besides them only files Gradio made; never a URL (Gradio's fetch-a-URL
   feature of ``/gradio_api/file=`` and its proxy are switched off), so the server makes no
@@ -58,6 +59,7 @@ CSP = "; ".join(
 _PROTOCOL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)
 _FILE_ROUTE = re.compile(r"/file[=/]")  # /gradio_api/file=<path>, /gradio_api/file/<path>, and any older form
 _PROXY_ROUTE = re.compile(r"/proxy=")
+NOT_LOCAL = "Alleen bereikbaar op deze computer (127.0.0.1 of localhost)."
 
 CSS = """
 #kop h1 { margin-bottom: 0; }
@@ -180,11 +182,48 @@ class LocalFilesOnly:
         await self.app(scope, receive, with_headers)
 
 
+class LoopbackHostOnly:
+    """ASGI middleware for local mode: only requests addressed to a loopback name are answered.
+
+    The server listens on loopback only, but a web page elsewhere can point a name of its own at
+    127.0.0.1 (DNS rebinding) and read the answers in the visitor's browser; such a request carries
+    that foreign name in its Host header and gets 400."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = next((value for name, value in scope.get("headers", []) if name.lower() == b"host"), b"")
+            if not is_loopback_host_header(host.decode("latin-1")):
+                log.warning("refused a request for host %r in local mode", host)
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                else:
+                    await _refuse(send, 400, NOT_LOCAL)
+                return
+        await self.app(scope, receive, send)
+
+
 async def _refuse(send: Send, status: int, text: str) -> None:
     body = text.encode("utf-8")
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def is_loopback_host_header(value: str) -> bool:
+    """'127.0.0.1', 'localhost', '[::1]', each with or without a port; nothing else."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, bracket, rest = value[1:].partition("]")
+        if not bracket or (rest and not re.fullmatch(r":\d{1,5}", rest)):
+            return False
+        return is_loopback(name) and ":" in name  # brackets hold an IPv6 address only
+    name, _, port = value.partition(":")
+    if port and not port.isdigit():
+        return False
+    return bool(name) and is_loopback(name)
 
 
 def is_loopback(host: str) -> bool:
@@ -224,7 +263,8 @@ def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
     from gradio.utils import get_upload_folder
 
     corpus = settings.corpus.resolve()
-    middleware = [Middleware(LocalFilesOnly, corpus=corpus, served=[Path(get_upload_folder())])]
+    middleware = [] if app.auth_enabled else [Middleware(LoopbackHostOnly)]  # the first is the outermost
+    middleware.append(Middleware(LocalFilesOnly, corpus=corpus, served=[Path(get_upload_folder())]))
     return {
         "server_name": settings.host,
         "server_port": settings.port,
