@@ -261,6 +261,21 @@ class Settings(BaseSettings):
     concurrency_limit: int = Field(
         4, ge=1, le=64, description="Questions and admin actions the web app runs at once; the rest wait in a queue."
     )
+    max_question_chars: int = Field(
+        2000,
+        ge=1,
+        description="A longer question (in characters) is refused with a message by the web chat and the /ask API, "
+        "before anything is searched.",
+    )
+    max_history_turns: int = Field(
+        40,
+        ge=0,
+        description="The /ask API refuses a history of more messages than this (questions and answers together); "
+        "the web chat passes on its latest ones within this limit and the next.",
+    )
+    max_history_chars: int = Field(
+        200_000, ge=0, description="... and one whose messages hold more characters than this in all."
+    )
 
     @property
     def max_file_bytes(self) -> int:

@@ -1,5 +1,6 @@
 """What a real app on loopback refuses: every route that can serve a file the request names goes
-through the app's one file filter, and local mode answers loopback host names only.
+through the app's one file filter, local mode answers loopback host names only, and questions
+and histories over their limits (or not valid Unicode) get a message before anything is searched.
 
 Requests go out through http.client, which sends the path and the Host header exactly as written
 (httpx would normalise '..' away before the server ever saw it).
@@ -8,11 +9,15 @@ Requests go out through http.client, which sends the path and the Host header ex
 from __future__ import annotations
 
 import http.client
+import json
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
+from gradio_client import Client
 from starlette.routing import Mount
 from web_fixtures import SECRET, TinyApp
 
@@ -170,3 +175,86 @@ def test_local_mode_answers_loopback_host_names_only(tiny_app: TinyApp) -> None:
             status, body = request(tiny_app, path, host=host)
             assert status == 400, (host, path, status)
             assert body == b"Alleen bereikbaar op deze computer (127.0.0.1 of localhost).", (host, path)
+
+
+def _client(app: TinyApp) -> Client:
+    return Client(app.url, verbose=False, download_files=False)
+
+
+def test_the_api_refuses_a_very_long_question_before_searching(tiny_app: TinyApp) -> None:
+    client = _client(tiny_app)
+    dutch = "Wat werkte goed bij de zeepkistenrace? " + "x" * 100_000
+    with pytest.raises(Exception, match=r"De vraag is te lang \(100\.039 tekens; hoogstens 2\.000\)") as caught:
+        client.predict(dutch, api_name="/ask")
+    assert "Traceback" not in str(caught.value)
+    english = "What worked well for the children? " + "x" * 100_000
+    with pytest.raises(Exception, match=r"The question is too long \(100,035 characters; at most 2,000\)"):
+        client.predict(english, api_name="/ask")
+    answered = client.predict("Wat werkte goed bij de zeepkistenrace?", api_name="/ask")
+    assert answered["question"] == "Wat werkte goed bij de zeepkistenrace?"
+
+
+def test_the_api_refuses_a_history_over_its_limits(tiny_app: TinyApp) -> None:
+    client = _client(tiny_app)
+    question = "Wat werkte goed bij de zeepkistenrace?"
+    turns = [{"role": "user", "content": "Vraag"}, {"role": "assistant", "content": "Antwoord"}] * 21
+    with pytest.raises(Exception, match=r"De geschiedenis \(history\) is te lang \(42 berichten; hoogstens 40\)"):
+        client.predict(question, turns, api_name="/ask")
+    long = [{"role": "user", "content": "Vraag"}, {"role": "assistant", "content": "a" * 250_000}]
+    with pytest.raises(Exception, match=r"De geschiedenis \(history\) is te lang \(250\.005 tekens; hoogstens 200\.000\)"):
+        client.predict(question, long, api_name="/ask")
+    answered = client.predict(question, turns[:40], api_name="/ask")
+    assert answered["question"] == question
+
+
+def ask_over_http(app: TinyApp, *data: object) -> tuple[str, Any]:
+    """Call /ask over plain HTTP with the JSON written in ASCII, so that a lone surrogate travels as
+    the escape \\ud800 (Python's HTTP clients refuse to encode one); returns the event and its data."""
+    body = json.dumps({"data": list(data)}, ensure_ascii=True)
+    started = httpx.post(
+        f"{app.url}/gradio_api/call/ask", content=body, headers={"content-type": "application/json"}, timeout=30
+    )
+    assert started.status_code == 200, started.text
+    stream = httpx.get(f"{app.url}/gradio_api/call/ask/{started.json()['event_id']}", timeout=60)
+    for event in stream.text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in event.splitlines() if ": " in line)
+        if fields.get("event") in ("complete", "error"):
+            return fields["event"], json.loads(fields["data"])
+    raise AssertionError(f"no result in {stream.text!r}")
+
+
+def refusal(app: TinyApp, *data: object) -> str:
+    event, result = ask_over_http(app, *data)
+    assert event == "error", result
+    return str(result["error"])
+
+
+def test_invalid_unicode_gets_a_message_not_a_trace(tiny_app: TinyApp) -> None:
+    assert refusal(tiny_app, "Wat werkte \ud800 goed?", None, None) == (
+        "De vraag bevat ongeldige tekens (geen geldige Unicode)."
+    )
+    assert refusal(tiny_app, "What worked \ud800 well for the children?", None, None) == (
+        "The question contains invalid characters (not valid Unicode)."
+    )
+    assert refusal(tiny_app, "Wat werkte goed?", [{"role": "user", "content": "Vraag \udfff"}], None) == (
+        "De geschiedenis (history) bevat ongeldige tekens (geen geldige Unicode)."
+    )
+    assert refusal(tiny_app, "Wat werkte goed?", None, {"case": "jeugd\ud800raad"}) == (
+        "Ongeldige invoer: filters bevatten ongeldige tekens (geen geldige Unicode)"
+    )
+    event, result = ask_over_http(tiny_app, "Wat werkte goed bij de zeepkistenrace?", None, None)
+    assert event == "complete" and result[0]["question"] == "Wat werkte goed bij de zeepkistenrace?"
+
+
+def test_the_chat_refuses_a_very_long_question_before_searching(tiny_app: TinyApp, tmp_path: Path) -> None:
+    import gradio as gr
+
+    from qa.feedback import FeedbackStore
+    from qa.users import UserStore
+    from qa.web.handlers import WebApp
+
+    web = WebApp(tiny_app.service, UserStore(tmp_path / "users.json"), FeedbackStore(tmp_path / "f.sqlite"), tmp_path)
+    with pytest.raises(gr.Error, match=r"De vraag is te lang \(100\.000 tekens; hoogstens 2\.000\)"):
+        web.respond("x" * 100_000, [], None, None, None)
+    with pytest.raises(gr.Error, match=r"De vraag bevat ongeldige tekens"):
+        web.respond("Wat \ud800?", [], None, None, None)

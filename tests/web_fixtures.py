@@ -7,8 +7,8 @@ cache (conftest.TEST_EMBEDDING_CACHE, keyed by encoder, version and text as `qa 
 Tests that change the corpus get a private copy of it and of the index (`private_admin_app`); the
 rest share the session's apps.
 
-`tiny_app` is a real app over a tiny corpus with no index and the tests' fake encoder: it starts in
-a second, for tests of what the server refuses before any question reaches the index.
+`tiny_app` is a real app over a tiny corpus, indexed with the tests' fake encoder: it starts in a
+second or two, for tests of what the server refuses before a question reaches the index.
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ def tiny_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TinyApp]:
         indexing={"guard_encoder": None},  # type: ignore[arg-type]
     )
     service = Vraagbaak(settings, embedder=HashEmbedder())
+    assert service.reindex().documents == 1
     demo, url = serve(settings, block=False, service=service)
     try:
         yield TinyApp(url.rstrip("/"), port, corpus, outside, demo, service)

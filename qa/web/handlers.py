@@ -31,7 +31,15 @@ from qa.retrieval import Filters
 from qa.service import CaseOverview, Vraagbaak
 from qa.users import Role, UserStore
 from qa.web import render
-from qa.web.conversation import conversation_markdown, filters_from_api, turns_from_answers, turns_from_api
+from qa.web.conversation import (
+    InputLimits,
+    InputRefused,
+    check_question,
+    conversation_markdown,
+    filters_from_api,
+    turns_from_answers,
+    turns_from_api,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +138,13 @@ class WebApp:
         question = (question or "").strip()
         if not question:
             raise BadRequest("Typ eerst een vraag.")
+        limits = InputLimits.from_settings(self.service.settings)
+        try:
+            check_question(question, limits)
+        except InputRefused as exc:
+            raise BadRequest(str(exc)) from exc
         filters = Filters(case=case or None, municipality=municipality or None, kind=kind or None)
-        answer = self.service.ask(question, filters, turns_from_answers(answers))
+        answer = self.service.ask(question, filters, turns_from_answers(answers, limits))
         answers.append(answer)
         return (
             render.chat_messages(answers),
@@ -167,9 +180,13 @@ class WebApp:
         filters: {"case": ..., "municipality": ..., "kind": ...}. Returns the answer and its citations."""
         if not isinstance(question, str) or not question.strip():
             raise BadRequest("Geef een vraag (question).")
+        limits = InputLimits.from_settings(self.service.settings)
         try:
-            turns = turns_from_api(history)
+            language = check_question(question.strip(), limits)
+            turns = turns_from_api(history, limits, language)
             chosen = filters_from_api(filters)
+        except InputRefused as exc:
+            raise BadRequest(str(exc)) from exc
         except ValueError as exc:
             raise BadRequest(f"Ongeldige invoer: {exc}") from exc
         return self.service.ask(question.strip(), chosen, turns).as_json()
