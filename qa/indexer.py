@@ -136,18 +136,21 @@ class _Previous:
     documents: dict[str, DocumentRow]
     dense: DenseIndex | None
     connection: object | None
+    current: bool = True  # False: the current version is broken and this is the intact one before it
 
 
 def _load_previous(layout: IndexLayout) -> _Previous | None:
-    folder = layout.current_dir()
-    if folder is None:
+    """The version to build on: the one readers are served (never a broken one)."""
+    serving = layout.serving()
+    if serving.folder is None:
         return None
-    connection = store.connect_readonly(folder / "meta.sqlite")
+    connection = store.connect_readonly(serving.folder / "meta.sqlite")
     return _Previous(
         manifest=store.read_manifest(connection),
         documents={row.path: row for row in store.read_documents(connection)},
-        dense=DenseIndex.load(folder / "dense.faiss"),
+        dense=DenseIndex.load(serving.folder / "dense.faiss"),
         connection=connection,
+        current=serving.broken is None,
     )
 
 
@@ -247,7 +250,13 @@ def _update(
     gone = {p for p, row in old_docs.items() if row.status in (store.INDEXED, store.STALE)}
     summary.removed = len(gone - seen - set(skipped_at_discovery))
 
-    if previous is not None and not fresh and not summary.removed and _same(previous, rows, found.cases):
+    if (
+        previous is not None
+        and previous.current
+        and not fresh
+        and not summary.removed
+        and _same(previous, rows, found.cases)
+    ):
         # Nothing to do: keep serving the current version (no rewrite, no switch).
         summary.version = layout.current_name()
         summary.documents = sum(1 for row in rows if row.status in (store.INDEXED, store.STALE))

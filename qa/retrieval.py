@@ -462,7 +462,16 @@ class Retriever:
         self._lock = threading.Lock()
 
     def version(self) -> IndexVersion:
-        folder = self.layout.current_dir()
+        loaded = self._version
+        if loaded is not None and loaded.name == self.layout.pointed_name():
+            return loaded  # the current version, already open: no need to look at the disk again
+        serving = self.layout.serving()
+        folder = serving.folder
+        if folder is None and serving.broken:
+            raise IndexMissingError(
+                f"{self.layout.root}: index version {serving.broken}, and no earlier version is intact; "
+                "rebuild it with 'qa index --rebuild'"
+            )
         if folder is None:
             raise IndexMissingError(f"{self.layout.root}: no index yet; build it with 'qa index'")
         with self._lock:

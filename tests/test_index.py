@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sqlite3
@@ -17,7 +18,7 @@ import pytest
 from conftest import REPO, make_docx, make_pdf
 from fakes import HashEmbedder
 
-from qa.errors import IndexLockedError, IndexMismatchError
+from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError
 from qa.indexer import build_index
 from qa.layout import IndexLayout, WriterLock
 from qa.lexical import LexicalIndex, tokenize
@@ -373,3 +374,67 @@ def test_the_embedding_cache_is_pruned_of_unused_entries_only_when_large(tmp_pat
     run.prune(keep_at_least=1, floor=10)  # more than twice the floor: what this run did not use goes
     assert kept() == {"new"}
     run.close()
+
+
+DAMAGE = {
+    "empty": lambda data: b"",
+    "truncated": lambda data: data[: len(data) // 2],
+    "header only": lambda data: data[:100],
+}
+
+
+def _two_versions(corpus: Path, tmp_path: Path) -> tuple[Settings, IndexLayout, str, str]:
+    """An index whose current version adds study/nieuw.md to the one before it; their names."""
+    settings = _settings(corpus, tmp_path, indexing={"guard_encoder": None})
+    build_index(settings, HashEmbedder())
+    layout = IndexLayout(settings.index)
+    previous = layout.current_name()
+    (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen zeldzaamwoord staat hier.\n", "utf-8")
+    build_index(settings, HashEmbedder())
+    current = layout.current_name()
+    assert previous is not None and current is not None and previous != current
+    return settings, layout, previous, current
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_broken_current_version_is_never_opened_and_the_previous_one_serves(
+    corpus: Path, tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, layout, previous, current = _two_versions(corpus, tmp_path)
+    meta = layout.version_dir(current) / "meta.sqlite"
+    meta.write_bytes(DAMAGE[damage](meta.read_bytes()))
+
+    with caplog.at_level(logging.WARNING):
+        retriever = Retriever(settings, HashEmbedder())
+        hits = retriever.search("loting Brakelsteyn", k=1, mode="lexical")
+        assert hits[0].document == "cases/burgerpanel/analyse.pdf"
+        assert retriever.version().name == previous
+        assert not retriever.search("zeldzaamwoord", k=1, mode="lexical")  # the broken version's document
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings  # once, not on every question
+    assert current in warnings[0] and "meta.sqlite" in warnings[0] and previous in warnings[0]
+
+    summary = build_index(settings, HashEmbedder(), rebuild=True)  # reads nothing of the broken version
+    assert summary.rebuilt and summary.documents == 6
+    assert layout.current_name() not in (previous, current)
+    assert Retriever(settings, HashEmbedder()).search("zeldzaamwoord", k=1, mode="lexical")[0].document == (
+        "study/nieuw.md"
+    )
+
+
+def test_an_update_over_a_broken_current_version_starts_from_the_intact_one(corpus: Path, tmp_path: Path) -> None:
+    settings, layout, previous, current = _two_versions(corpus, tmp_path)
+    (layout.version_dir(current) / "meta.sqlite").write_bytes(b"")
+    summary = build_index(settings, HashEmbedder())
+    assert (summary.added, summary.unchanged) == (1, 5)  # study/nieuw.md again, on top of the intact version
+    assert layout.current_name() not in (previous, current)
+    assert summary.version == layout.current_name()
+
+
+def test_with_no_intact_version_left_the_reader_says_to_rebuild(corpus: Path, tmp_path: Path) -> None:
+    settings, layout, previous, current = _two_versions(corpus, tmp_path)
+    for name in (previous, current):
+        (layout.version_dir(name) / "meta.sqlite").write_bytes(b"")
+    with pytest.raises(IndexMissingError, match=rf"{current}: meta.sqlite is empty.*qa index --rebuild"):
+        Retriever(settings, HashEmbedder()).search("loting")
+    assert build_index(settings, HashEmbedder(), rebuild=True).documents == 6
