@@ -93,7 +93,12 @@ def _skip_link(root: Path, path: Path, found: Discovery) -> bool:
 def _files_under(root: Path, folder: Path, found: Discovery, case_file: Path | None = None) -> list[Path]:
     """The visible files under `folder`, links reported and left out; `case_file` is left to the caller."""
     files: list[Path] = []
-    for path in sorted(folder.iterdir()):
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:  # no permission to list it
+        found.skipped.append(Skipped(_rel(root, folder), f"unreadable folder ({exc.strerror or type(exc).__name__})"))
+        return files
+    for path in entries:
         if path == case_file or not _visible(path) or _skip_link(root, path, found):
             continue
         if path.is_dir():
@@ -158,6 +163,9 @@ def _discover_case(root: Path, case_dir: Path, settings: Settings, found: Discov
             source = case_file.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError:
             source = "\x00"  # forces a TOML error below, reported with the file name
+        except OSError as exc:
+            found.warnings.append(Notice(display, f"unreadable ({exc.strerror or type(exc).__name__})"))
+            source = ""  # the case is read as if it had no metadata
         parsed = parse_case_file(source, case_dir.name, display)
         case, documents = parsed.case, parsed.documents
         for problem in parsed.problems:
@@ -197,7 +205,12 @@ def _add_file(
     if suffix not in SUPPORTED:
         found.skipped.append(Skipped(display, f"ignored: unsupported file type '{suffix or file.name}'"))
         return
-    size = file.stat().st_size
+    try:
+        size = file.stat().st_size
+        digest = sha256_of(file) if 0 < size <= settings.max_file_bytes else ""
+    except OSError as exc:  # no permission, or gone since the folder was listed
+        found.skipped.append(Skipped(display, f"unreadable ({exc.strerror or type(exc).__name__})"))
+        return
     if size == 0:
         found.skipped.append(Skipped(display, "empty file"))
         return
@@ -206,7 +219,7 @@ def _add_file(
             Skipped(display, f"too large ({size / 1_048_576:.1f} MB; the limit is {settings.max_file_mb:g} MB)")
         )
         return
-    found.files.append(SourceFile(file, display, meta.kind, meta.title, case, size, sha256_of(file)))
+    found.files.append(SourceFile(file, display, meta.kind, meta.title, case, size, digest))
 
 
 def read_source(source: SourceFile, settings: Settings) -> tuple[Document, list[str]]:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +24,7 @@ from qa.chunking import chunk_document, quotable_spans
 from qa.corpus import SourceFile, discover, read_source
 from qa.dense import DenseIndex
 from qa.embedcache import EmbeddingCache, text_key
-from qa.errors import UnreadableDocumentError
+from qa.errors import IndexAccessError, UnreadableDocumentError
 from qa.layout import IndexLayout, WriterLock, publish, recover
 from qa.lexical import LexicalIndex
 from qa.records import CaseInfo, Chunk, Document, Skipped
@@ -167,15 +168,20 @@ def build_index(
     layout = IndexLayout(settings.index)
     summary = IndexSummary()
     with WriterLock(layout):
-        for leftover in recover(layout):
-            log.info("removed leftover %s", leftover)
-        wanted = manifest_for(settings, embedder)
-        previous = _load_previous(layout)
-        if previous is not None and (rebuild or manifest_differences(previous.manifest, wanted)):
-            summary.rebuilt = True
-            summary.reason = "; ".join(manifest_differences(previous.manifest, wanted)) or "--rebuild"
-            previous = None
-        _update(settings, embedder, guard, layout, previous, wanted, summary, progress)
+        try:
+            for leftover in recover(layout):
+                log.info("removed leftover %s", leftover)
+            wanted = manifest_for(settings, embedder)
+            previous = _load_previous(layout)
+            if previous is not None and (rebuild or manifest_differences(previous.manifest, wanted)):
+                summary.rebuilt = True
+                summary.reason = "; ".join(manifest_differences(previous.manifest, wanted)) or "--rebuild"
+                previous = None
+            _update(settings, embedder, guard, layout, previous, wanted, summary, progress)
+        except PermissionError as exc:
+            if exc.filename is None or not Path(exc.filename).resolve().is_relative_to(layout.root.resolve()):
+                raise
+            raise IndexAccessError(layout.root, "write", exc) from exc
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from qa.errors import IndexLockedError
+from qa.errors import IndexAccessError, IndexLockedError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,10 @@ def version_problem(folder: Path) -> str | None:
     header_count_valid = header[24:28] == header[92:96]  # the change counter matches "version valid for"
     if header_count_valid and size < page_size * pages:
         return f"meta.sqlite is truncated ({size:,} of {page_size * pages:,} bytes)"
-    if not (folder / "dense.faiss").is_file():
+    try:
+        with (folder / "dense.faiss").open("rb"):
+            pass
+    except FileNotFoundError:
         return "dense.faiss is missing"
     if not (folder / "lexical").is_dir():
         return "lexical/ is missing"
@@ -105,7 +108,14 @@ class IndexLayout:
             return None
 
     def serving(self) -> Serving:
-        """The version to read: the current one if intact, else the newest intact one (logged once)."""
+        """The version to read: the current one if intact, else the newest intact one (logged once).
+        Raises IndexAccessError when a file it must look at may not be read."""
+        try:
+            return self._serving()
+        except PermissionError as exc:
+            raise IndexAccessError(self.root, "read", exc) from exc
+
+    def _serving(self) -> Serving:
         name = self.pointed_name()
         if name is None:
             return Serving(None)
@@ -192,8 +202,11 @@ class WriterLock:
         self._handle: IO[str] | None = None
 
     def __enter__(self) -> WriterLock:
-        self.layout.root.mkdir(parents=True, exist_ok=True)
-        handle = self.layout.lock_file.open("a+", encoding="utf-8")
+        try:
+            self.layout.root.mkdir(parents=True, exist_ok=True)
+            handle = self.layout.lock_file.open("a+", encoding="utf-8")
+        except PermissionError as exc:
+            raise IndexAccessError(self.layout.root, "write", exc) from exc
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

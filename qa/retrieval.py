@@ -17,7 +17,7 @@ import numpy as np
 from qa import store
 from qa.background import Background, read_background
 from qa.dense import DenseIndex
-from qa.errors import IndexMismatchError, IndexMissingError
+from qa.errors import IndexAccessError, IndexMismatchError, IndexMissingError
 from qa.indexer import manifest_differences, manifest_for
 from qa.layout import IndexLayout
 from qa.lexical import LexicalIndex, fold_text
@@ -476,7 +476,10 @@ class Retriever:
             raise IndexMissingError(f"{self.layout.root}: no index yet; build it with 'qa index'")
         with self._lock:
             if self._version is None or self._version.folder != folder:
-                loaded = IndexVersion(folder)
+                try:
+                    loaded = IndexVersion(folder)
+                except PermissionError as exc:
+                    raise IndexAccessError(self.layout.root, "read", exc) from exc
                 differences = manifest_differences(loaded.manifest, manifest_for(self.settings, self.embedder))
                 if differences:
                     loaded.close()

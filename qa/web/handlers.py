@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from qa import uploads
-from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError, QaError
+from qa.errors import IndexAccessError, IndexLockedError, IndexMismatchError, IndexMissingError, QaError
 from qa.feedback import FeedbackStore
 from qa.readers.archive import ZipLimits
 from qa.records import CASE_DOCUMENT_KINDS, Answer
@@ -54,6 +54,7 @@ KNOWN = {
     IndexMissingError: "Er is nog geen index. Een beheerder kan die maken met ‘Herindexeren’ (of `qa index`).",
     IndexMismatchError: "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
     IndexLockedError: "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
+    IndexAccessError: "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
 }
 
 
