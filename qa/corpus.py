@@ -3,6 +3,10 @@
 Layout: ``cases/<slug>/case.toml`` plus the case's documents, and ``study/`` for documents that
 belong to the study as a whole. Discovery (cheap: names, sizes, hashes) is separate from reading
 (expensive: PDF and DOCX parsing) so that re-indexing can skip unchanged files.
+
+Symbolic links inside the corpus (files, folders, a case.toml) are never followed: each is skipped
+and named in the report, and every file kept lies inside the corpus once resolved. The corpus
+folder itself may be a link.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from qa.casefile import default_case, parse_case_file, title_from_filename
 from qa.errors import UnreadableDocumentError
@@ -25,6 +29,8 @@ SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".md": "text", ".markdown": "text",
 CASES_DIR = "cases"
 STUDY_DIR = "study"
 CASE_FILE = "case.toml"
+LINK_FILE = "ignored: a symbolic link (links are not followed)"
+LINK_FOLDER = "ignored: a symbolic link to a folder (links are not followed)"
 
 
 @dataclass(frozen=True)
@@ -48,20 +54,58 @@ class Discovery:
     cases: list[CaseInfo] = field(default_factory=list)
 
 
-def _visible(path: Path) -> bool:
+def _visible(path: PurePath) -> bool:
     return not path.name.startswith((".", "_", "~$"))
 
 
-def _files_under(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    for path in sorted(folder.iterdir()):
-        if not _visible(path):
+def is_document_path(relative: PurePath) -> bool:
+    """Whether a path relative to the corpus root names a file the walk reads as a document: under
+    cases/<case>/ or study/, no part hidden or starting with '_' (the trash), of a supported type."""
+    parts = relative.parts
+    if len(parts) < (3 if parts[:1] == (CASES_DIR,) else 2) or parts[0] not in (CASES_DIR, STUDY_DIR):
+        return False
+    if any(part in ("", ".", "..") or not _visible(PurePath(part)) for part in parts):
+        return False
+    return relative.name != CASE_FILE and relative.suffix.lower() in SUPPORTED
+
+
+def inside_corpus(root: Path, path: Path) -> bool:
+    """Whether `path`, with every link and '..' resolved, lies inside the corpus folder `root`."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links, a name the OS refuses
+        return False
+
+
+def _skip_link(root: Path, path: Path, found: Discovery) -> bool:
+    """Report `path` as skipped when it is a symbolic link; True if it was."""
+    if not path.is_symlink():
+        return False
+    try:
+        to_folder = path.is_dir()
+    except OSError:
+        to_folder = False
+    log.warning("skipping symbolic link %s", path)
+    found.skipped.append(Skipped(_rel(root, path), LINK_FOLDER if to_folder else LINK_FILE))
+    return True
+
+
+def _files_under(root: Path, folder: Path, found: Discovery, case_file: Path | None = None) -> list[Path]:
+    """The visible files under `folder`, links reported and left out; `case_file` is left to the caller."""
+    files: list[Path] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:  # no permission to list it
+        found.skipped.append(Skipped(_rel(root, folder), f"unreadable folder ({exc.strerror or type(exc).__name__})"))
+        return files
+    for path in entries:
+        if path == case_file or not _visible(path) or _skip_link(root, path, found):
             continue
         if path.is_dir():
-            found.extend(_files_under(path))
+            files.extend(_files_under(root, path, found))
         elif path.is_file():
-            found.append(path)
-    return found
+            files.append(path)
+    return files
 
 
 def sha256_of(path: Path) -> str:
@@ -80,15 +124,20 @@ def discover(settings: Settings) -> Discovery:
         found.warnings.append(Notice(str(root), "corpus folder not found"))
         return found
     for path in sorted(root.iterdir()):
-        if not _visible(path):
+        if not _visible(path) or _skip_link(root, path, found):
             continue
         if path.is_dir() and path.name == CASES_DIR:
-            for case_dir in sorted(p for p in path.iterdir() if p.is_dir() and _visible(p)):
-                _discover_case(root, case_dir, settings, found)
-            for stray in sorted(p for p in path.iterdir() if p.is_file() and _visible(p)):
-                found.skipped.append(Skipped(_rel(root, stray), "ignored: a file in cases/ must be in a case folder"))
+            for entry in sorted(p for p in path.iterdir() if _visible(p)):
+                if _skip_link(root, entry, found):
+                    continue
+                if entry.is_dir():
+                    _discover_case(root, entry, settings, found)
+                elif entry.is_file():
+                    found.skipped.append(
+                        Skipped(_rel(root, entry), "ignored: a file in cases/ must be in a case folder")
+                    )
         elif path.is_dir() and path.name == STUDY_DIR:
-            for file in _files_under(path):
+            for file in _files_under(root, path, found):
                 meta = DocumentMeta(file.name, DocumentKind.STUDIE, title_from_filename(file.name))
                 _add_file(root, file, meta, None, settings, found)
         elif path.is_file() and path.name.lower() == "readme.md":
@@ -106,11 +155,17 @@ def _discover_case(root: Path, case_dir: Path, settings: Settings, found: Discov
     case_file = case_dir / CASE_FILE
     display = _rel(root, case_file)
     documents: dict[str, DocumentMeta] = {}
-    if case_file.is_file():
+    if case_file.is_symlink():
+        found.warnings.append(Notice(display, LINK_FILE))
+        case = default_case(case_dir.name)
+    elif case_file.is_file():
         try:
             source = case_file.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError:
             source = "\x00"  # forces a TOML error below, reported with the file name
+        except OSError as exc:
+            found.warnings.append(Notice(display, f"unreadable ({exc.strerror or type(exc).__name__})"))
+            source = ""  # the case is read as if it had no metadata
         parsed = parse_case_file(source, case_dir.name, display)
         case, documents = parsed.case, parsed.documents
         for problem in parsed.problems:
@@ -129,7 +184,7 @@ def _discover_case(root: Path, case_dir: Path, settings: Settings, found: Discov
         found.warnings.append(Notice(_rel(root, case_dir), "no case.toml; the folder name is used as the case title"))
     found.cases.append(case)
 
-    files = [p for p in _files_under(case_dir) if p.name != CASE_FILE]
+    files = [p for p in _files_under(root, case_dir, found, case_file) if p.name != CASE_FILE]
     names = {p.relative_to(case_dir).as_posix() for p in files}
     for listed in sorted(set(documents) - names):
         found.warnings.append(Notice(display, f"lists '{listed}', which is not in the case folder"))
@@ -143,11 +198,19 @@ def _add_file(
     root: Path, file: Path, meta: DocumentMeta, case: CaseInfo | None, settings: Settings, found: Discovery
 ) -> None:
     display = _rel(root, file)
+    if not inside_corpus(root, file):
+        found.skipped.append(Skipped(display, "ignored: its real path lies outside the corpus"))
+        return
     suffix = file.suffix.lower()
     if suffix not in SUPPORTED:
         found.skipped.append(Skipped(display, f"ignored: unsupported file type '{suffix or file.name}'"))
         return
-    size = file.stat().st_size
+    try:
+        size = file.stat().st_size
+        digest = sha256_of(file) if 0 < size <= settings.max_file_bytes else ""
+    except OSError as exc:  # no permission, or gone since the folder was listed
+        found.skipped.append(Skipped(display, f"unreadable ({exc.strerror or type(exc).__name__})"))
+        return
     if size == 0:
         found.skipped.append(Skipped(display, "empty file"))
         return
@@ -156,7 +219,7 @@ def _add_file(
             Skipped(display, f"too large ({size / 1_048_576:.1f} MB; the limit is {settings.max_file_mb:g} MB)")
         )
         return
-    found.files.append(SourceFile(file, display, meta.kind, meta.title, case, size, sha256_of(file)))
+    found.files.append(SourceFile(file, display, meta.kind, meta.title, case, size, digest))
 
 
 def read_source(source: SourceFile, settings: Settings) -> tuple[Document, list[str]]:
@@ -185,9 +248,10 @@ def read_file(path: Path, display: str, settings: Settings) -> ReadResult:
 
         return read_pdf(path, display, settings.min_text_chars_per_page)
     if reader == "docx":
+        from qa.readers.archive import ZipLimits
         from qa.readers.docx import read_docx
 
-        return read_docx(path, display)
+        return read_docx(path, display, ZipLimits.from_settings(settings))
     from qa.readers.plain import read_text
 
     return read_text(path, display)

@@ -47,3 +47,12 @@ class IndexLockedError(QaError):
 
 class IndexMissingError(QaError):
     """No index has been built in the index folder yet."""
+
+
+class IndexAccessError(QaError):
+    """The index folder, or a file in it, may not be read (or written) by this user."""
+
+    def __init__(self, folder: Path | str, action: str, exc: OSError) -> None:
+        self.folder = str(folder)
+        where = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc.strerror or exc)
+        super().__init__(f"{self.folder}: no permission to {action} the index folder ({where})")

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +24,7 @@ from qa.chunking import chunk_document, quotable_spans
 from qa.corpus import SourceFile, discover, read_source
 from qa.dense import DenseIndex
 from qa.embedcache import EmbeddingCache, text_key
-from qa.errors import UnreadableDocumentError
+from qa.errors import IndexAccessError, UnreadableDocumentError
 from qa.layout import IndexLayout, WriterLock, publish, recover
 from qa.lexical import LexicalIndex
 from qa.records import CaseInfo, Chunk, Document, Skipped
@@ -136,18 +137,21 @@ class _Previous:
     documents: dict[str, DocumentRow]
     dense: DenseIndex | None
     connection: object | None
+    current: bool = True  # False: the current version is broken and this is the intact one before it
 
 
 def _load_previous(layout: IndexLayout) -> _Previous | None:
-    folder = layout.current_dir()
-    if folder is None:
+    """The version to build on: the one readers are served (never a broken one)."""
+    serving = layout.serving()
+    if serving.folder is None:
         return None
-    connection = store.connect_readonly(folder / "meta.sqlite")
+    connection = store.connect_readonly(serving.folder / "meta.sqlite")
     return _Previous(
         manifest=store.read_manifest(connection),
         documents={row.path: row for row in store.read_documents(connection)},
-        dense=DenseIndex.load(folder / "dense.faiss"),
+        dense=DenseIndex.load(serving.folder / "dense.faiss"),
         connection=connection,
+        current=serving.broken is None,
     )
 
 
@@ -164,15 +168,20 @@ def build_index(
     layout = IndexLayout(settings.index)
     summary = IndexSummary()
     with WriterLock(layout):
-        for leftover in recover(layout):
-            log.info("removed leftover %s", leftover)
-        wanted = manifest_for(settings, embedder)
-        previous = _load_previous(layout)
-        if previous is not None and (rebuild or manifest_differences(previous.manifest, wanted)):
-            summary.rebuilt = True
-            summary.reason = "; ".join(manifest_differences(previous.manifest, wanted)) or "--rebuild"
-            previous = None
-        _update(settings, embedder, guard, layout, previous, wanted, summary, progress)
+        try:
+            for leftover in recover(layout):
+                log.info("removed leftover %s", leftover)
+            wanted = manifest_for(settings, embedder)
+            previous = _load_previous(layout)
+            if previous is not None and (rebuild or manifest_differences(previous.manifest, wanted)):
+                summary.rebuilt = True
+                summary.reason = "; ".join(manifest_differences(previous.manifest, wanted)) or "--rebuild"
+                previous = None
+            _update(settings, embedder, guard, layout, previous, wanted, summary, progress)
+        except PermissionError as exc:
+            if exc.filename is None or not Path(exc.filename).resolve().is_relative_to(layout.root.resolve()):
+                raise
+            raise IndexAccessError(layout.root, "write", exc) from exc
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -247,7 +256,13 @@ def _update(
     gone = {p for p, row in old_docs.items() if row.status in (store.INDEXED, store.STALE)}
     summary.removed = len(gone - seen - set(skipped_at_discovery))
 
-    if previous is not None and not fresh and not summary.removed and _same(previous, rows, found.cases):
+    if (
+        previous is not None
+        and previous.current
+        and not fresh
+        and not summary.removed
+        and _same(previous, rows, found.cases)
+    ):
         # Nothing to do: keep serving the current version (no rewrite, no switch).
         summary.version = layout.current_name()
         summary.documents = sum(1 for row in rows if row.status in (store.INDEXED, store.STALE))

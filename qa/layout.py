@@ -4,20 +4,67 @@ index/CURRENT            name of the version being served (replaced atomically)
 index/versions/<name>/   one complete, immutable version: meta.sqlite, dense.faiss, lexical/
 index/.tmp-<name>/       a version being written (left behind only by a killed run)
 index/.lock              held by the one `qa index` allowed to write
+
+A version whose meta.sqlite is missing, empty or shorter than its own header says (a disk that
+filled up, a copy cut short) is never opened: readers serve the newest intact version before it,
+and the next `qa index` builds on that one.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from qa.errors import IndexLockedError
+from qa.errors import IndexAccessError, IndexLockedError
 
-KEEP_PREVIOUS = 1  # versions kept besides the current one, for readers still holding them
+log = logging.getLogger(__name__)
+
+KEEP_PREVIOUS = 1  # intact versions kept besides the current one, for readers still holding them
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_reported: set[tuple[Path, str]] = set()  # broken versions already logged, so a log line is not repeated per question
+
+
+def version_problem(folder: Path) -> str | None:
+    """Why the version in `folder` cannot be served, or None. Reads meta.sqlite's 100-byte header only:
+    SQLite's own header states the page size and (for files SQLite wrote itself) the page count."""
+    meta = folder / "meta.sqlite"
+    try:
+        size = meta.stat().st_size
+        with meta.open("rb") as handle:
+            header = handle.read(100)
+    except FileNotFoundError:
+        return "meta.sqlite is missing"
+    if size == 0:
+        return "meta.sqlite is empty"
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        return f"meta.sqlite is cut short or not an SQLite database ({size:,} bytes)"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65_536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    header_count_valid = header[24:28] == header[92:96]  # the change counter matches "version valid for"
+    if header_count_valid and size < page_size * pages:
+        return f"meta.sqlite is truncated ({size:,} of {page_size * pages:,} bytes)"
+    try:
+        with (folder / "dense.faiss").open("rb"):
+            pass
+    except FileNotFoundError:
+        return "dense.faiss is missing"
+    if not (folder / "lexical").is_dir():
+        return "lexical/ is missing"
+    return None
+
+
+@dataclass(frozen=True)
+class Serving:
+    """The version readers use: the current one, or when that is broken the newest intact one before it."""
+
+    folder: Path | None  # None: nothing to serve
+    broken: str | None = None  # "<version>: <problem>" when the current version is not served
 
 
 @dataclass(frozen=True)
@@ -52,6 +99,46 @@ class IndexLayout:
     def current_dir(self) -> Path | None:
         name = self.current_name()
         return self.version_dir(name) if name else None
+
+    def pointed_name(self) -> str | None:
+        """The name CURRENT holds, whether or not that version is there."""
+        try:
+            return self.pointer.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def serving(self) -> Serving:
+        """The version to read: the current one if intact, else the newest intact one (logged once).
+        Raises IndexAccessError when a file it must look at may not be read."""
+        try:
+            return self._serving()
+        except PermissionError as exc:
+            raise IndexAccessError(self.root, "read", exc) from exc
+
+    def _serving(self) -> Serving:
+        name = self.pointed_name()
+        if name is None:
+            return Serving(None)
+        current = self.version_dir(name)
+        problem = version_problem(current) if current.is_dir() else "its folder is missing"
+        if problem is None:
+            return Serving(current)
+        broken = f"{name}: {problem}"
+        versions = self.versions.iterdir() if self.versions.is_dir() else iter(())
+        others = sorted((p for p in versions if p.name != name), reverse=True)
+        fallback = next((p for p in others if p.is_dir() and version_problem(p) is None), None)
+        if (self.root, name) not in _reported:
+            _reported.add((self.root, name))
+            if fallback is not None:
+                log.warning(
+                    "%s: index version %s; serving the previous version %s until the next 'qa index'",
+                    self.root,
+                    broken,
+                    fallback.name,
+                )
+            else:
+                log.warning("%s: index version %s, and no earlier version is intact", self.root, broken)
+        return Serving(fallback, broken)
 
 
 def fsync_dir(path: Path) -> None:
@@ -96,11 +183,14 @@ def recover(layout: IndexLayout) -> list[str]:
         removed.append(leftover.name)
     (layout.root / "CURRENT.tmp").unlink(missing_ok=True)
     if layout.versions.is_dir():
-        current = layout.current_name()
+        current = layout.pointed_name()
         others = sorted((p for p in layout.versions.iterdir() if p.name != current), key=lambda p: p.name)
-        for old in others[: max(0, len(others) - KEEP_PREVIOUS)]:
-            shutil.rmtree(old, ignore_errors=True)
-            removed.append(old.name)
+        intact = [p for p in others if version_problem(p) is None]
+        kept = set(intact[len(intact) - KEEP_PREVIOUS :]) if KEEP_PREVIOUS else set()
+        for old in others:
+            if old not in kept:  # older intact versions, and every broken one
+                shutil.rmtree(old, ignore_errors=True)
+                removed.append(old.name)
     return removed
 
 
@@ -112,8 +202,11 @@ class WriterLock:
         self._handle: IO[str] | None = None
 
     def __enter__(self) -> WriterLock:
-        self.layout.root.mkdir(parents=True, exist_ok=True)
-        handle = self.layout.lock_file.open("a+", encoding="utf-8")
+        try:
+            self.layout.root.mkdir(parents=True, exist_ok=True)
+            handle = self.layout.lock_file.open("a+", encoding="utf-8")
+        except PermissionError as exc:
+            raise IndexAccessError(self.layout.root, "write", exc) from exc
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

@@ -17,7 +17,7 @@ import numpy as np
 from qa import store
 from qa.background import Background, read_background
 from qa.dense import DenseIndex
-from qa.errors import IndexMismatchError, IndexMissingError
+from qa.errors import IndexAccessError, IndexMismatchError, IndexMissingError
 from qa.indexer import manifest_differences, manifest_for
 from qa.layout import IndexLayout
 from qa.lexical import LexicalIndex, fold_text
@@ -462,12 +462,24 @@ class Retriever:
         self._lock = threading.Lock()
 
     def version(self) -> IndexVersion:
-        folder = self.layout.current_dir()
+        loaded = self._version
+        if loaded is not None and loaded.name == self.layout.pointed_name():
+            return loaded  # the current version, already open: no need to look at the disk again
+        serving = self.layout.serving()
+        folder = serving.folder
+        if folder is None and serving.broken:
+            raise IndexMissingError(
+                f"{self.layout.root}: index version {serving.broken}, and no earlier version is intact; "
+                "rebuild it with 'qa index --rebuild'"
+            )
         if folder is None:
             raise IndexMissingError(f"{self.layout.root}: no index yet; build it with 'qa index'")
         with self._lock:
             if self._version is None or self._version.folder != folder:
-                loaded = IndexVersion(folder)
+                try:
+                    loaded = IndexVersion(folder)
+                except PermissionError as exc:
+                    raise IndexAccessError(self.layout.root, "read", exc) from exc
                 differences = manifest_differences(loaded.manifest, manifest_for(self.settings, self.embedder))
                 if differences:
                     loaded.close()

@@ -106,7 +106,7 @@ class Vraagbaak:
 
     # ------------------------------------------------------------------ browsing
     def has_index(self) -> bool:
-        return self.retriever.layout.current_dir() is not None
+        return self.retriever.layout.serving().folder is not None
 
     def cases(self) -> list[CaseInfo]:
         return sorted(self.retriever.cases.values(), key=lambda c: (c.municipality or "", c.title))

@@ -231,6 +231,21 @@ class Settings(BaseSettings):
     corpus: Path = Field(Path("corpus"), description="Folder holding the study (cases/ and study/).")
     index: Path = Field(Path("index"), description="Folder where the built index is kept.")
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
+    max_unpacked_mb: float = Field(
+        100.0,
+        gt=0,
+        description="A DOCX (a ZIP archive) whose members unpack to more than this in all is skipped and refused "
+        "as an upload, judged from its ZIP directory before anything is unpacked (a zip bomb).",
+    )
+    max_zip_members: int = Field(
+        2000, ge=1, description="... and so is one holding more files than this (a Word document holds 10 to 30)."
+    )
+    max_zip_ratio: float = Field(
+        100.0,
+        gt=1,
+        description="... and one with a member of 1 MB or more unpacked that is packed tighter than this many "
+        "to 1 (Word's own XML: 30 at most).",
+    )
     min_text_chars_per_page: int = Field(
         20, ge=0, description="A PDF with fewer extracted characters per page is treated as scanned."
     )
@@ -245,6 +260,21 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65_535, description="Port of the web app.")
     concurrency_limit: int = Field(
         4, ge=1, le=64, description="Questions and admin actions the web app runs at once; the rest wait in a queue."
+    )
+    max_question_chars: int = Field(
+        2000,
+        ge=1,
+        description="A longer question (in characters) is refused with a message by the web chat and the /ask API, "
+        "before anything is searched.",
+    )
+    max_history_turns: int = Field(
+        40,
+        ge=0,
+        description="The /ask API refuses a history of more messages than this (questions and answers together); "
+        "the web chat passes on its latest ones within this limit and the next.",
+    )
+    max_history_chars: int = Field(
+        200_000, ge=0, description="... and one whose messages hold more characters than this in all."
     )
 
     @property

@@ -2,7 +2,8 @@
 
 Uploads are checked before anything is written: allowed extension, content that matches it
 (a PDF header, a ZIP holding ``word/document.xml``, text that is UTF-8 or Windows-1252), the size
-limit, and a cleaned file name that cannot point outside its case folder. The case's
+limit, a DOCX's ZIP directory against the limits ingestion applies too (no zip bombs), and a
+cleaned file name that cannot point outside its case folder. The case's
 ``case.toml`` is written or updated with the case metadata and each document's kind.
 
 Nothing is deleted for good: a removed (or replaced) document moves to
@@ -28,6 +29,7 @@ from typing import Any
 
 from qa.corpus import CASE_FILE, CASES_DIR, STUDY_DIR
 from qa.errors import QaError
+from qa.readers.archive import ZipExcess, ZipLimits, zip_directory, zip_excess
 from qa.records import CASE_DOCUMENT_KINDS
 
 ALLOWED_EXTENSIONS = (".pdf", ".docx", ".md", ".txt")
@@ -87,8 +89,22 @@ def clean_filename(name: str) -> str:
     return cleaned[:120]
 
 
-def check_content(path: Path, extension: str, max_bytes: int, display: str) -> None:
-    """Raise UploadError unless the file's size and content fit its extension."""
+def _dutch_number(value: float, decimals: int = 0) -> str:
+    return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _describe_excess(excess: ZipExcess) -> str:
+    """The Dutch twin of qa.readers.archive.describe."""
+    limit = _dutch_number(excess.limit) if excess.limit == int(excess.limit) else _dutch_number(excess.limit, 1)
+    if excess.setting == "QA_MAX_ZIP_MEMBERS":
+        return f"bevat {_dutch_number(excess.found)} bestanden; de grens is {limit} ({excess.setting})"
+    if excess.setting == "QA_MAX_UNPACKED_MB":
+        return f"pakt uit tot {_dutch_number(excess.found, 1)} MB; de grens is {limit} MB ({excess.setting})"
+    return f"{excess.member} is {_dutch_number(excess.found)} op 1 ingepakt; de grens is {limit} ({excess.setting})"
+
+
+def check_content(path: Path, extension: str, max_bytes: int, display: str, zip_limits: ZipLimits) -> None:
+    """Raise UploadError unless the file's size and content fit its extension (and a DOCX, `zip_limits`)."""
     size = path.stat().st_size
     if size == 0:
         raise UploadError(f"{display}: het bestand is leeg")
@@ -101,11 +117,13 @@ def check_content(path: Path, extension: str, max_bytes: int, display: str) -> N
             raise UploadError(f"{display}: dit is geen PDF (de PDF-kop ontbreekt)")
     elif extension == ".docx":
         try:
-            with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError) as exc:
+            members = zip_directory(path)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise UploadError(f"{display}: dit is geen Word-document (geen geldig DOCX-bestand)") from exc
-        if "word/document.xml" not in names:
+        excess = zip_excess(members, zip_limits)
+        if excess is not None:
+            raise UploadError(f"{display}: {_describe_excess(excess)}")
+        if "word/document.xml" not in {info.filename for info in members}:
             raise UploadError(f"{display}: dit is geen Word-document (word/document.xml ontbreekt)")
     else:
         _check_text(path.read_bytes(), display)
@@ -131,7 +149,9 @@ def case_folders(corpus: Path) -> list[str]:
     folder = corpus / CASES_DIR
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    return sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith((".", "_"))
+    )
 
 
 def removable_documents(corpus: Path) -> list[str]:
@@ -144,7 +164,12 @@ def removable_documents(corpus: Path) -> list[str]:
             continue
         for file in sorted(folder.rglob("*")):
             parts = file.relative_to(root).parts
-            if file.is_file() and file.name != CASE_FILE and not any(p.startswith((".", "_")) for p in parts):
+            if (
+                file.is_file()
+                and not file.is_symlink()  # never ingested either
+                and file.name != CASE_FILE
+                and not any(p.startswith((".", "_")) for p in parts)
+            ):
                 found.append(file.relative_to(root).as_posix())
     return found
 
@@ -161,6 +186,7 @@ def add_documents(
     corpus: Path,
     uploads: Sequence[Upload],
     max_bytes: int,
+    zip_limits: ZipLimits,
     case_id: str | None = None,
     new_case: CaseForm | None = None,
 ) -> Added:
@@ -196,7 +222,7 @@ def add_documents(
             raise UploadError(f"{upload.name}: dubbele of ongeldige bestandsnaam '{name}'")
         if upload.kind not in CASE_DOCUMENT_KINDS:
             raise UploadError(f"{upload.name}: onbekende soort '{upload.kind}'")
-        check_content(upload.source, extension, max_bytes, upload.name)
+        check_content(upload.source, extension, max_bytes, upload.name, zip_limits)
         planned.append((upload, name))
 
     folder.mkdir(parents=True, exist_ok=True)

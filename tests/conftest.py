@@ -116,6 +116,7 @@ from web_fixtures import (  # noqa: E402, F401
     auth_app,
     local_app,
     private_admin_app,
+    tiny_app,
     web_service,
     web_study,
 )

@@ -130,3 +130,57 @@ def test_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: p
     monkeypatch.setenv("QA_CHUNK__SIZE", "1000")
     assert main(["ingest", "--json"]) == 2
     assert "overlap" in capsys.readouterr().err
+
+
+def test_symbolic_links_are_skipped_and_named(corpus: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "buiten"
+    (outside / "map").mkdir(parents=True)
+    (outside / "geheim.md").write_text("# Geheim\n\nDit staat buiten het corpus.\n", encoding="utf-8")
+    (outside / "map" / "los.md").write_text("# Los\n\nOok dit staat buiten het corpus.\n", encoding="utf-8")
+    (outside / "case.toml").write_text('title = "Geleende titel"\n', encoding="utf-8")
+    case = corpus / "cases" / "buurtbudget"
+    (case / "geheim.md").symlink_to(outside / "geheim.md")
+    (case / "map").symlink_to(outside / "map", target_is_directory=True)
+    (corpus / "study" / "kopie.md").symlink_to(corpus / "study" / "synthese.md")  # inside, but a link all the same
+    (corpus / "cases" / "gelinkt").symlink_to(outside / "map", target_is_directory=True)
+    (corpus / "cases" / "zonder-toml" / "case.toml").symlink_to(outside / "case.toml")
+
+    report = ingest(Settings(corpus=corpus))
+
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert reasons["cases/buurtbudget/geheim.md"] == "ignored: a symbolic link (links are not followed)"
+    assert reasons["study/kopie.md"] == "ignored: a symbolic link (links are not followed)"
+    assert reasons["cases/buurtbudget/map"] == "ignored: a symbolic link to a folder (links are not followed)"
+    assert reasons["cases/gelinkt"] == "ignored: a symbolic link to a folder (links are not followed)"
+    warnings = {(w.path, w.message) for w in report.warnings}
+    assert ("cases/zonder-toml/case.toml", "ignored: a symbolic link (links are not followed)") in warnings
+    assert {c.case_id: c.title for c in report.cases}["zonder-toml"] == "Zonder toml"
+    assert "gelinkt" not in {c.case_id for c in report.cases}
+    texts = " ".join(b.text for d in report.documents for b in d.blocks)
+    assert "Dit staat buiten" not in texts and "Ook dit staat buiten" not in texts
+    assert "cases/buurtbudget/bewoner.md" in {d.path for d in report.documents}  # the rest is still read
+    assert [d.path for d in report.documents if d.path.startswith("study/")] == ["study/synthese.md"]
+
+
+def test_the_corpus_folder_itself_may_be_a_link(corpus: Path, tmp_path: Path) -> None:
+    link = tmp_path / "corpus-link"
+    link.symlink_to(corpus, target_is_directory=True)
+    direct = ingest(Settings(corpus=corpus))
+    linked = ingest(Settings(corpus=link))
+    assert [d.path for d in linked.documents] == [d.path for d in direct.documents]
+    assert len(linked.documents) == 8
+
+
+def test_a_document_resolving_outside_the_corpus_is_skipped(corpus: Path, tmp_path: Path) -> None:
+    """The walk never follows links; this checks the last guard behind it: every file it keeps lies
+    inside the corpus once resolved. A case folder reached through a link in the corpus's parent
+    path is fine (the corpus is resolved first); a file whose own path leaves the corpus is not."""
+    from qa.corpus import discover, inside_corpus
+
+    found = discover(Settings(corpus=corpus))
+    assert found.files and all(inside_corpus(corpus, f.path) for f in found.files)
+    outside = tmp_path / "buiten.md"
+    outside.write_text("buiten", encoding="utf-8")
+    assert not inside_corpus(corpus, corpus / "study" / ".." / ".." / "buiten.md")
+    (corpus / "study" / "link.md").symlink_to(outside)
+    assert not inside_corpus(corpus, corpus / "study" / "link.md")

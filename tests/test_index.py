@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +19,7 @@ import pytest
 from conftest import REPO, make_docx, make_pdf
 from fakes import HashEmbedder
 
-from qa.errors import IndexLockedError, IndexMismatchError
+from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError
 from qa.indexer import build_index
 from qa.layout import IndexLayout, WriterLock
 from qa.lexical import LexicalIndex, tokenize
@@ -373,3 +375,187 @@ def test_the_embedding_cache_is_pruned_of_unused_entries_only_when_large(tmp_pat
     run.prune(keep_at_least=1, floor=10)  # more than twice the floor: what this run did not use goes
     assert kept() == {"new"}
     run.close()
+
+
+DAMAGE = {
+    "empty": lambda data: b"",
+    "truncated": lambda data: data[: len(data) // 2],
+    "header only": lambda data: data[:100],
+}
+
+
+def _two_versions(corpus: Path, tmp_path: Path) -> tuple[Settings, IndexLayout, str, str]:
+    """An index whose current version adds study/nieuw.md to the one before it; their names."""
+    settings = _settings(corpus, tmp_path, indexing={"guard_encoder": None})
+    build_index(settings, HashEmbedder())
+    layout = IndexLayout(settings.index)
+    previous = layout.current_name()
+    (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen zeldzaamwoord staat hier.\n", "utf-8")
+    build_index(settings, HashEmbedder())
+    current = layout.current_name()
+    assert previous is not None and current is not None and previous != current
+    return settings, layout, previous, current
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_broken_current_version_is_never_opened_and_the_previous_one_serves(
+    corpus: Path, tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, layout, previous, current = _two_versions(corpus, tmp_path)
+    meta = layout.version_dir(current) / "meta.sqlite"
+    meta.write_bytes(DAMAGE[damage](meta.read_bytes()))
+
+    with caplog.at_level(logging.WARNING):
+        retriever = Retriever(settings, HashEmbedder())
+        hits = retriever.search("loting Brakelsteyn", k=1, mode="lexical")
+        assert hits[0].document == "cases/burgerpanel/analyse.pdf"
+        assert retriever.version().name == previous
+        assert not retriever.search("zeldzaamwoord", k=1, mode="lexical")  # the broken version's document
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings  # once, not on every question
+    assert current in warnings[0] and "meta.sqlite" in warnings[0] and previous in warnings[0]
+
+    summary = build_index(settings, HashEmbedder(), rebuild=True)  # reads nothing of the broken version
+    assert summary.rebuilt and summary.documents == 6
+    assert layout.current_name() not in (previous, current)
+    assert Retriever(settings, HashEmbedder()).search("zeldzaamwoord", k=1, mode="lexical")[0].document == (
+        "study/nieuw.md"
+    )
+
+
+def test_an_update_over_a_broken_current_version_starts_from_the_intact_one(corpus: Path, tmp_path: Path) -> None:
+    settings, layout, previous, current = _two_versions(corpus, tmp_path)
+    (layout.version_dir(current) / "meta.sqlite").write_bytes(b"")
+    summary = build_index(settings, HashEmbedder())
+    assert (summary.added, summary.unchanged) == (1, 5)  # study/nieuw.md again, on top of the intact version
+    assert layout.current_name() not in (previous, current)
+    assert summary.version == layout.current_name()
+
+
+def test_with_no_intact_version_left_the_reader_says_to_rebuild(corpus: Path, tmp_path: Path) -> None:
+    settings, layout, previous, current = _two_versions(corpus, tmp_path)
+    for name in (previous, current):
+        (layout.version_dir(name) / "meta.sqlite").write_bytes(b"")
+    with pytest.raises(IndexMissingError, match=rf"{current}: meta.sqlite is empty.*qa index --rebuild"):
+        Retriever(settings, HashEmbedder()).search("loting")
+    assert build_index(settings, HashEmbedder(), rebuild=True).documents == 6
+
+
+def _obeying_permissions() -> list[str]:
+    """The command prefix for a child process that file permissions stop: root bypasses them, so as root
+    the child runs without the two capabilities that do (util-linux setpriv)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions cannot be enforced")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps=-all"]
+
+
+READER = textwrap.dedent(
+    """
+    import sys
+    sys.path[:0] = [{tests!r}, {repo!r}]
+    from pathlib import Path
+    from fakes import HashEmbedder
+    from qa.errors import QaError
+    from qa.retrieval import Retriever
+    from qa.settings import Settings
+
+    settings = Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]), indexing={{"guard_encoder": None}})
+    try:
+        Retriever(settings, HashEmbedder()).search("loting", k=1, mode="lexical")
+    except QaError as exc:
+        print(f"{{type(exc).__name__}}: {{exc}}")
+    """
+)
+
+
+def test_an_index_folder_qa_index_may_not_write_is_one_line_naming_it(corpus: Path, tmp_path: Path) -> None:
+    locked = tmp_path / "alleen-lezen"
+    locked.mkdir()
+    locked.chmod(0o555)
+    index = locked / "index"
+    try:
+        done = subprocess.run(
+            [*_obeying_permissions(), sys.executable, "-m", "qa.cli", "index", "--corpus", str(corpus), "--index", str(index)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            timeout=300,
+        )
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"qa: {index}: no permission to write the index folder (Permission denied")
+
+
+@pytest.mark.parametrize("what", ["CURRENT", "meta.sqlite", "dense.faiss"])
+def test_an_index_file_readers_may_not_read_is_one_line_naming_the_folder(
+    corpus: Path, tmp_path: Path, what: str
+) -> None:
+    settings = _settings(corpus, tmp_path, indexing={"guard_encoder": None})
+    build_index(settings, HashEmbedder())
+    layout = IndexLayout(settings.index)
+    folder = layout.current_dir()
+    assert folder is not None
+    unreadable = layout.pointer if what == "CURRENT" else folder / what
+    unreadable.chmod(0o000)
+    script = tmp_path / "reader.py"
+    script.write_text(READER.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
+    try:
+        done = subprocess.run(
+            [*_obeying_permissions(), sys.executable, str(script), str(corpus), str(settings.index)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        unreadable.chmod(0o644)
+    assert done.stderr == "" and done.stdout.count("\n") == 1, done.stderr
+    assert done.stdout.startswith(
+        f"IndexAccessError: {settings.index}: no permission to read the index folder (Permission denied: {unreadable}"
+    ), done.stdout
+
+
+INDEXER = textwrap.dedent(
+    """
+    import sys
+    sys.path[:0] = [{tests!r}, {repo!r}]
+    from pathlib import Path
+    from fakes import HashEmbedder
+    from qa.indexer import build_index
+    from qa.settings import Settings
+
+    settings = Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]), indexing={{"guard_encoder": None}})
+    summary = build_index(settings, HashEmbedder())
+    print(summary.documents, [(s.path, s.reason) for s in summary.skipped])
+    """
+)
+
+
+def test_corpus_files_that_may_not_be_read_are_skipped_with_their_reason(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "study" / "bijlagen").mkdir()
+    (corpus / "study" / "bijlagen" / "bijlage.md").write_text("# Bijlage\n\nTekst.\n", "utf-8")
+    unreadable = [corpus / "study" / "synthese.md", corpus / "study" / "bijlagen", corpus / "cases" / "burgerpanel" / "case.toml"]
+    modes = [path.stat().st_mode for path in unreadable]
+    for path in unreadable:
+        path.chmod(0o000)
+    script = tmp_path / "indexer.py"
+    script.write_text(INDEXER.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
+    try:
+        done = subprocess.run(
+            [*_obeying_permissions(), sys.executable, str(script), str(corpus), str(tmp_path / "index")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        for path, mode in zip(unreadable, modes, strict=True):
+            path.chmod(mode)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "4 [('study/bijlagen', 'unreadable folder (Permission denied)'), "
+        "('study/synthese.md', 'unreadable (Permission denied)')]\n"
+    )

@@ -7,13 +7,16 @@ from conftest import REALDOCS
 
 from qa.chunking import document_units, quotable_spans
 from qa.errors import UnreadableDocumentError
+from qa.readers.archive import ZipLimits
 from qa.readers.docx import read_docx
 from qa.readers.pdf import join_across_pages, read_pdf
 from qa.readers.plain import markdown_blocks, read_text
 from qa.readers.tables import table_rows
 from qa.records import Block, Document, DocumentKind
+from qa.settings import Settings
 from qa.textclean import find_running_lines, is_page_number, join_hyphenated, normalize
 
+ZIP_LIMITS = ZipLimits.from_settings(Settings())
 HEADER = "Bureau Meerstem · Fictief voorbeeld · Documentanalyse"
 
 
@@ -148,7 +151,7 @@ def test_docx_headings_paragraphs_and_table_in_order(docx_factory) -> None:
             ("para", "De wijkregisseur was het vaste aanspreekpunt."),
         ],
     )
-    blocks = read_docx(path, "interview.docx").blocks
+    blocks = read_docx(path, "interview.docx", ZIP_LIMITS).blocks
     assert blocks[0].text == "Verloop"
     table = blocks[2]
     assert table.text.splitlines() == [
@@ -169,7 +172,7 @@ def test_bad_docx(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "kapot.docx"
     path.write_bytes(content)
     with pytest.raises(UnreadableDocumentError, match=reason):
-        read_docx(path, "kapot.docx")
+        read_docx(path, "kapot.docx", ZIP_LIMITS)
 
 
 def test_markdown_sections_lists_and_tables() -> None:

@@ -22,7 +22,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> IngestReport:
     study.mkdir(parents=True)
     for source in REALDOCS.iterdir():
         if source.suffix in {".pdf", ".docx"}:
-            (study / source.name).symlink_to(source)
+            shutil.copy(source, study / source.name)  # copied: the corpus walk follows no links
     return ingest(Settings(corpus=root))
 
 
@@ -62,5 +62,4 @@ def test_pages_keep_their_numbers(report: IngestReport) -> None:
     kamervragen = _doc(report, "kamervragen-ah-tk-20202021-3235.pdf")
     pages = sorted({b.page for b in kamervragen.blocks if b.page})
     assert pages == [1, 2, 3]
-    assert shutil.which("true")  # the symlinked files were read in place
     assert Path(REALDOCS / "SOURCES.md").is_file()

@@ -12,6 +12,7 @@ from qa.records import Answer, Block, Citation
 from qa.service import DocumentView
 from qa.web import render
 from qa.web.conversation import (
+    InputLimits,
     conversation_markdown,
     filters_from_api,
     turns_from_answers,
@@ -131,24 +132,37 @@ def test_pdf_view_opens_the_page() -> None:
     assert "pagina 3" in html
 
 
+LIMITS = InputLimits(question_chars=2000, history_turns=40, history_chars=200_000)
+
+
 def test_turns_carry_the_cited_cases() -> None:
     first = Answer("Wat werkte in Wierdenhaven?", "Loting [1]", False, (citation(),))
-    turns = turns_from_answers([first])
+    turns = turns_from_answers([first], LIMITS)
     assert [t.role for t in turns] == ["user", "assistant"]
     assert turns[1].scope == ("buurtbudget",) and turns[0].scope == ()
     api = turns_from_api(
         [
             {"role": "user", "content": "Vraag"},
             {"role": "assistant", "content": "A [1]", "citations": [{"case_id": "x"}]},
-        ]
+        ],
+        LIMITS,
     )
     assert api[1].scope == ("x",)
     for bad in ([{"role": "system", "content": "x"}], ["tekst"], [{"role": "user", "content": 3}]):
         with pytest.raises(ValueError):
-            turns_from_api(bad)
+            turns_from_api(bad, LIMITS)
     assert filters_from_api({"municipality": "Wierdenhaven", "kind": ""}).municipality == "Wierdenhaven"
     with pytest.raises(ValueError):
         filters_from_api({"jaar": 2015})
+
+
+def test_the_chat_passes_on_its_latest_answers_within_the_history_limits() -> None:
+    answers = [Answer(f"Vraag {n}?", "Antwoord " + "x" * 90, False) for n in range(30)]
+    turns = turns_from_answers(answers, LIMITS)
+    assert len(turns) == 40 and turns[0].content == "Vraag 10?" and turns[-1].content.startswith("Antwoord")
+    by_chars = turns_from_answers(answers, InputLimits(2000, 40, history_chars=500))
+    assert [t.content for t in by_chars if t.role == "user"] == ["Vraag 26?", "Vraag 27?", "Vraag 28?", "Vraag 29?"]
+    assert turns_from_answers(answers, InputLimits(2000, 0, 200_000)) == []
 
 
 def test_conversation_markdown_has_questions_answers_and_sources() -> None:
@@ -176,7 +190,12 @@ def test_conversation_markdown_has_questions_answers_and_sources() -> None:
         ("/gradio_api/file={corpus}/cases/a/notes.html", True),
         ("/gradio_api/file={corpus}/cases/a/case.toml", True),
         ("/gradio_api/file={corpus}/_prullenbak/1/cases/a/doc.pdf", True),
-        ("/gradio_api/file={corpus}/cases/../../etc/passwd", False),  # outside: left to Gradio, which refuses it
+        ("/gradio_api/file={corpus}/cases/../../etc/passwd", True),
+        ("/gradio_api/file={corpus}/README.md", True),
+        ("/gradio_api/file/{corpus}/cases/a/doc.pdf", False),
+        ("/gradio_api/file/{corpus}/cases/a/.doc.pdf", True),
+        ("/gradio_api/file/http://example.org/x.pdf", True),
+        ("/gradio_api/proxy=https://example.org/", True),
         ("/gradio_api/info", False),
     ],
 )

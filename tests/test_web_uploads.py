@@ -10,6 +10,7 @@ from conftest import make_docx, make_pdf
 
 from qa.casefile import parse_case_file
 from qa.corpus import discover
+from qa.readers.archive import ZipLimits
 from qa.settings import Settings
 from qa.uploads import (
     CaseForm,
@@ -24,6 +25,7 @@ from qa.uploads import (
 )
 
 MB = 1024 * 1024
+ZIP = ZipLimits.from_settings(Settings())
 
 
 @pytest.mark.parametrize(
@@ -82,10 +84,10 @@ def _zip(path: Path) -> Path:
 
 
 def test_content_must_match_the_extension(files: dict[str, Path]) -> None:
-    check_content(files["pdf"], ".pdf", MB, "analyse.pdf")
-    check_content(files["docx"], ".docx", MB, "interview.docx")
-    check_content(files["md"], ".md", MB, "bewoner.md")
-    check_content(files["cp1252"], ".txt", MB, "oud.txt")
+    check_content(files["pdf"], ".pdf", MB, "analyse.pdf", ZIP)
+    check_content(files["docx"], ".docx", MB, "interview.docx", ZIP)
+    check_content(files["md"], ".md", MB, "bewoner.md", ZIP)
+    check_content(files["cp1252"], ".txt", MB, "oud.txt", ZIP)
     refused = [
         ("fake_pdf", ".pdf", "geen PDF"),
         ("zip_no_word", ".docx", "word/document.xml"),
@@ -97,9 +99,9 @@ def test_content_must_match_the_extension(files: dict[str, Path]) -> None:
     ]
     for key, extension, reason in refused:
         with pytest.raises(UploadError, match=reason):
-            check_content(files[key], extension, MB, key)
+            check_content(files[key], extension, MB, key, ZIP)
     with pytest.raises(UploadError, match="te groot"):
-        check_content(files["pdf"], ".pdf", 100, "analyse.pdf")
+        check_content(files["pdf"], ".pdf", 100, "analyse.pdf", ZIP)
 
 
 def _corpus(tmp_path: Path) -> Path:
@@ -122,7 +124,7 @@ def test_new_case_is_written_with_case_toml(tmp_path: Path, files: dict[str, Pat
         Upload("bewoner.md", files["md"], "interview-bewoner", 'Bewoner "Zilverhaven"'),
     ]
     form = CaseForm("Jeugdraad Zilverhaven", "Zilverhaven", 2016, ("jeugd", "inspraak"))
-    added = add_documents(corpus, uploads, 10 * MB, new_case=form)
+    added = add_documents(corpus, uploads, 10 * MB, ZIP, new_case=form)
     assert added.case_id == "jeugdraad-zilverhaven"
     assert added.files == (
         "cases/jeugdraad-zilverhaven/analyse.pdf",
@@ -151,14 +153,14 @@ def test_new_case_is_written_with_case_toml(tmp_path: Path, files: dict[str, Pat
 def test_upload_into_an_existing_case_keeps_its_metadata(tmp_path: Path, files: dict[str, Path]) -> None:
     corpus = _corpus(tmp_path)
     added = add_documents(
-        corpus, [Upload("Nieuw interview.md", files["md"], "interview-bewoner")], MB, case_id="bestaand"
+        corpus, [Upload("Nieuw interview.md", files["md"], "interview-bewoner")], MB, ZIP, case_id="bestaand"
     )
     assert added.files == ("cases/bestaand/Nieuw-interview.md",)
     data = tomllib.loads((corpus / "cases" / "bestaand" / "case.toml").read_text())
     assert data["title"] == "Bestaande casus" and data["year"] == 2014
     assert [d["file"] for d in data["documents"]] == ["oud.md", "Nieuw-interview.md"]
     # the same name again replaces it, the earlier version goes to the trash
-    again = add_documents(corpus, [Upload("oud.md", files["md"], "documentanalyse")], MB, case_id="bestaand")
+    again = add_documents(corpus, [Upload("oud.md", files["md"], "documentanalyse")], MB, ZIP, case_id="bestaand")
     assert len(again.replaced) == 1 and again.replaced[0].startswith("_prullenbak/")
     assert (corpus / again.replaced[0]).read_text() == "# Oud\n\nTekst.\n"
 
@@ -173,13 +175,13 @@ def test_uploads_are_all_or_nothing(tmp_path: Path, files: dict[str, Path]) -> N
     ]
     for uploads, reason in cases:
         with pytest.raises(UploadError, match=reason):
-            add_documents(corpus, uploads, MB, new_case=CaseForm("Nieuwe casus"))
+            add_documents(corpus, uploads, MB, ZIP, new_case=CaseForm("Nieuwe casus"))
         assert not (corpus / "cases" / "nieuwe-casus").exists()
     with pytest.raises(UploadError, match="bestaat al"):
-        add_documents(corpus, [Upload("a.pdf", files["pdf"])], MB, new_case=CaseForm("Bestaand"))
+        add_documents(corpus, [Upload("a.pdf", files["pdf"])], MB, ZIP, new_case=CaseForm("Bestaand"))
     for case_id in ("../..", "_prullenbak", "onbekend"):
         with pytest.raises(UploadError, match="onbekende casus"):
-            add_documents(corpus, [Upload("a.pdf", files["pdf"])], MB, case_id=case_id)
+            add_documents(corpus, [Upload("a.pdf", files["pdf"])], MB, ZIP, case_id=case_id)
 
 
 def test_remove_moves_to_the_trash_which_ingestion_ignores(tmp_path: Path) -> None:

@@ -6,6 +6,9 @@ the browser tests can check it is shown inert. Embeddings come from the tests' s
 cache (conftest.TEST_EMBEDDING_CACHE, keyed by encoder, version and text as `qa index` does).
 Tests that change the corpus get a private copy of it and of the index (`private_admin_app`); the
 rest share the session's apps.
+
+`tiny_app` is a real app over a tiny corpus, indexed with the tests' fake encoder: it starts in a
+second or two, for tests of what the server refuses before a question reaches the index.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import TEST_EMBEDDING_CACHE
@@ -135,6 +139,65 @@ def _start(study: Study, service: Vraagbaak, users: dict[str, tuple[str, str]] |
     demo, url = serve(settings, block=False, service=service)
     try:
         yield RunningApp(url.rstrip("/"), study, service)
+    finally:
+        demo.close()
+
+
+SECRET = "GEHEIM-7f3a: dit mag de server nooit laten zien"
+
+
+@dataclass(frozen=True)
+class TinyApp:
+    """A running app in local mode over a tiny corpus beside files it must never serve."""
+
+    url: str
+    port: int
+    corpus: Path  # holds one document, cases/jeugdraad/verslag.md, and files that are no documents
+    outside: Path  # a file beside the corpus
+    demo: Any  # the gr.Blocks; demo.app is its FastAPI app
+    service: Vraagbaak
+
+
+def make_tiny_corpus(root: Path) -> tuple[Path, Path]:
+    """cases/jeugdraad/verslag.md, the one document; beside it, each holding SECRET: a dotfile,
+    case.toml, a document in the trash, the corpus's README, a link to a file outside."""
+    corpus = root / "corpus"
+    case = corpus / "cases" / "jeugdraad"
+    case.mkdir(parents=True)
+    (case / "verslag.md").write_text("# Verslag\n\nDe zeepkistenrace trok veel kinderen.\n", encoding="utf-8")
+    (case / "case.toml").write_text(f'title = "Jeugdraad"\n# {SECRET}\n', encoding="utf-8")
+    (case / ".verborgen.md").write_text(SECRET, encoding="utf-8")
+    trash = corpus / "_prullenbak" / "20240101T000000000000" / "cases" / "jeugdraad"
+    trash.mkdir(parents=True)
+    (trash / "oud.md").write_text(SECRET, encoding="utf-8")
+    (corpus / "README.md").write_text(SECRET, encoding="utf-8")
+    outside = root / "geheim.md"
+    outside.write_text(SECRET, encoding="utf-8")
+    (case / "link.md").symlink_to(outside)
+    return corpus, outside
+
+
+@pytest.fixture(scope="module")
+def tiny_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TinyApp]:
+    from fakes import HashEmbedder
+
+    from qa.web.server import serve
+
+    root = tmp_path_factory.mktemp("tiny-app")
+    corpus, outside = make_tiny_corpus(root)
+    port = free_port()
+    settings = Settings(
+        corpus=corpus,
+        index=root / "index",
+        users_file=root / "geen-gebruikers.json",
+        port=port,
+        indexing={"guard_encoder": None},  # type: ignore[arg-type]
+    )
+    service = Vraagbaak(settings, embedder=HashEmbedder())
+    assert service.reindex().documents == 1
+    demo, url = serve(settings, block=False, service=service)
+    try:
+        yield TinyApp(url.rstrip("/"), port, corpus, outside, demo, service)
     finally:
         demo.close()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from qa.errors import UnreadableDocumentError
 from qa.readers import ReadResult
+from qa.readers.archive import ZipLimits, check_zip
 from qa.readers.sections import SectionTracker
 from qa.readers.tables import table_rows
 from qa.records import Block
@@ -41,8 +42,10 @@ def _cells(table: Any) -> list[list[str]]:
     return rows
 
 
-def read_docx(path: Path, display: str) -> ReadResult:
-    """Read a DOCX into blocks; headings start sections, each table becomes one block."""
+def read_docx(path: Path, display: str, limits: ZipLimits) -> ReadResult:
+    """Read a DOCX into blocks; headings start sections, each table becomes one block.
+
+    Its ZIP directory is checked against `limits` first: a zip bomb is never unpacked."""
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -50,6 +53,7 @@ def read_docx(path: Path, display: str) -> ReadResult:
     with path.open("rb") as handle:
         if handle.read(4) != b"PK\x03\x04":
             raise UnreadableDocumentError(display, "not a DOCX (the file is not a ZIP archive)")
+    check_zip(path, display, limits)
     try:
         document = docx.Document(str(path))
         items = list(document.iter_inner_content())

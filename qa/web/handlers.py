@@ -23,14 +23,23 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from qa import uploads
-from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError, QaError
+from qa.errors import IndexAccessError, IndexLockedError, IndexMismatchError, IndexMissingError, QaError
 from qa.feedback import FeedbackStore
+from qa.readers.archive import ZipLimits
 from qa.records import CASE_DOCUMENT_KINDS, Answer
 from qa.retrieval import Filters
 from qa.service import CaseOverview, Vraagbaak
 from qa.users import Role, UserStore
 from qa.web import render
-from qa.web.conversation import conversation_markdown, filters_from_api, turns_from_answers, turns_from_api
+from qa.web.conversation import (
+    InputLimits,
+    InputRefused,
+    check_question,
+    conversation_markdown,
+    filters_from_api,
+    turns_from_answers,
+    turns_from_api,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +54,7 @@ KNOWN = {
     IndexMissingError: "Er is nog geen index. Een beheerder kan die maken met ‘Herindexeren’ (of `qa index`).",
     IndexMismatchError: "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
     IndexLockedError: "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
+    IndexAccessError: "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
 }
 
 
@@ -129,8 +139,13 @@ class WebApp:
         question = (question or "").strip()
         if not question:
             raise BadRequest("Typ eerst een vraag.")
+        limits = InputLimits.from_settings(self.service.settings)
+        try:
+            check_question(question, limits)
+        except InputRefused as exc:
+            raise BadRequest(str(exc)) from exc
         filters = Filters(case=case or None, municipality=municipality or None, kind=kind or None)
-        answer = self.service.ask(question, filters, turns_from_answers(answers))
+        answer = self.service.ask(question, filters, turns_from_answers(answers, limits))
         answers.append(answer)
         return (
             render.chat_messages(answers),
@@ -166,9 +181,13 @@ class WebApp:
         filters: {"case": ..., "municipality": ..., "kind": ...}. Returns the answer and its citations."""
         if not isinstance(question, str) or not question.strip():
             raise BadRequest("Geef een vraag (question).")
+        limits = InputLimits.from_settings(self.service.settings)
         try:
-            turns = turns_from_api(history)
+            language = check_question(question.strip(), limits)
+            turns = turns_from_api(history, limits, language)
             chosen = filters_from_api(filters)
+        except InputRefused as exc:
+            raise BadRequest(str(exc)) from exc
         except ValueError as exc:
             raise BadRequest(f"Ongeldige invoer: {exc}") from exc
         return self.service.ask(question.strip(), chosen, turns).as_json()
@@ -333,6 +352,7 @@ class WebApp:
             path = Path(str(file))
             chosen.append(uploads.Upload(path.name, path, kind or "overig", (doc_title or "").strip() or None))
         settings = self.service.settings
+        zip_limits = ZipLimits.from_settings(settings)
         if mode == "nieuw":
             form = uploads.CaseForm(
                 title=title or "",
@@ -340,11 +360,13 @@ class WebApp:
                 year=int(year) if year else None,
                 themes=tuple(t.strip() for t in (themes or "").split(",") if t.strip()),
             )
-            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, new_case=form)
+            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, zip_limits, new_case=form)
         else:
             if not existing_case:
                 raise BadRequest("Kies een bestaande casus.")
-            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, case_id=existing_case)
+            added = uploads.add_documents(
+                settings.corpus, chosen, settings.max_file_bytes, zip_limits, case_id=existing_case
+            )
         log.info("%s uploaded %s into %s", admin, ", ".join(added.files), added.case_id)
         replaced = f" Eerdere versies staan in de prullenbak: {', '.join(added.replaced)}." if added.replaced else ""
         message = (

@@ -1,9 +1,12 @@
 """Starting the web app: local mode or logins, the queue, what may be served, and nothing fetched.
 
 - Without users the app runs in local mode: loopback only, reading open, Beheer disabled.
-  Binding to any other address without users is refused (`SettingsError`).
-- Only the corpus folder is an allowed path, and of it only documents; Gradio's fetch-a-URL
-  feature of ``/gradio_api/file=`` is switched off, so the server makes no outbound connections.
+  Binding to any other address without users is refused (`SettingsError`), and a request whose
+  Host header is not a loopback name is refused too (no DNS rebinding).
+- Every route that serves a file the request names passes one filter (`LocalFilesOnly`): of the
+  corpus only documents, besides them only files Gradio made; never a URL (Gradio's fetch-a-URL
+  feature of ``/gradio_api/file=`` and its proxy are switched off), so the server makes no
+  outbound connections.
 - The page loads nothing from elsewhere: system fonts, no CDN, and a Content-Security-Policy that
   keeps the browser on this origin.
 """
@@ -13,17 +16,17 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import gradio as gr
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qa.corpus import SUPPORTED
+from qa.corpus import is_document_path
 from qa.errors import SettingsError
 from qa.feedback import FeedbackStore
 from qa.service import Vraagbaak
@@ -54,6 +57,9 @@ CSP = "; ".join(
     ]
 )
 _PROTOCOL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)
+_FILE_ROUTE = re.compile(r"/file[=/]")  # /gradio_api/file=<path>, /gradio_api/file/<path>, and any older form
+_PROXY_ROUTE = re.compile(r"/proxy=")
+NOT_LOCAL = "Alleen bereikbaar op deze computer (127.0.0.1 of localhost)."
 
 CSS = """
 #kop h1 { margin-bottom: 0; }
@@ -111,29 +117,46 @@ document.addEventListener('click', function (event) {
 
 
 class LocalFilesOnly:
-    """ASGI middleware: ``/file=`` serves local files only (never fetches a URL), and of the corpus
-    only its documents; every response carries the CSP and nosniff headers."""
+    """ASGI middleware, the app's one file filter; every response carries the CSP and nosniff headers.
 
-    def __init__(self, app: ASGIApp, corpus: Path, csp: str = CSP) -> None:
+    Every request that names a file to serve (``/file=<path>`` or ``/file/<path>``, under any prefix)
+    is answered only for a document of the corpus (as the corpus walk defines one, reached without a
+    link) or a file Gradio made itself in `served` (uploads, the conversation download); never for
+    a URL, the trash, a dotfile, case.toml or anything else. Gradio's URL proxy is refused outright.
+    """
+
+    def __init__(self, app: ASGIApp, corpus: Path, served: Sequence[Path] = (), csp: str = CSP) -> None:
         self.app = app
         self.corpus = corpus.resolve()
+        self.corpus_names = {self.corpus, Path(os.path.abspath(corpus))}  # as resolved and as configured
+        self.served = [(folder.resolve(), Path(os.path.abspath(folder))) for folder in served]
         self.csp = csp
 
     def refused(self, path: str) -> bool:
-        target = unquote(path.split("/file=", 1)[1]) if "/file=" in path else None
-        if target is None:
+        """Whether a request for `path` (the URL's path, percent-decoded once, as routing sees it) is refused."""
+        if _PROXY_ROUTE.search(path):
+            return True
+        named = _FILE_ROUTE.search(path)
+        return named is not None and not self.allows(path[named.end() :])
+
+    def allows(self, target: str) -> bool:
+        """Whether the file `target` (as Gradio will open it: relative to the working folder) may be served."""
+        if not target.strip() or _PROTOCOL.match(target.strip()) or "\x00" in target:
             return False
-        if _PROTOCOL.match(target.strip()):
-            return True
         try:
-            resolved = Path(target).resolve()
-        except (OSError, ValueError):
-            return True
-        inside = resolved == self.corpus or self.corpus in resolved.parents
-        if inside:
-            parts = resolved.relative_to(self.corpus).parts
-            return resolved.suffix.lower() not in SUPPORTED or any(p.startswith((".", "_")) for p in parts)
-        return False
+            asked = Path(os.path.abspath(target))  # what Gradio opens, links not yet followed
+            real = asked.resolve()
+        except (OSError, ValueError, RuntimeError):
+            return False
+        if real.is_relative_to(self.corpus):
+            relative = real.relative_to(self.corpus)
+            return is_document_path(relative) and any(
+                asked.is_relative_to(name) and asked.relative_to(name) == relative for name in self.corpus_names
+            )
+        return any(
+            real.is_relative_to(resolved) and (asked.is_relative_to(given) or asked.is_relative_to(resolved))
+            for resolved, given in self.served
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,8 +164,7 @@ class LocalFilesOnly:
             return
         if self.refused(scope.get("path", "")):
             log.warning("refused file request %s", scope.get("path"))
-            await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain")]})
-            await send({"type": "http.response.body", "body": b"Niet toegestaan."})
+            await _refuse(send, 403, "Niet toegestaan.")
             return
 
         async def with_headers(message: Message) -> None:
@@ -158,6 +180,50 @@ class LocalFilesOnly:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class LoopbackHostOnly:
+    """ASGI middleware for local mode: only requests addressed to a loopback name are answered.
+
+    The server listens on loopback only, but a web page elsewhere can point a name of its own at
+    127.0.0.1 (DNS rebinding) and read the answers in the visitor's browser; such a request carries
+    that foreign name in its Host header and gets 400."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = next((value for name, value in scope.get("headers", []) if name.lower() == b"host"), b"")
+            if not is_loopback_host_header(host.decode("latin-1")):
+                log.warning("refused a request for host %r in local mode", host)
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                else:
+                    await _refuse(send, 400, NOT_LOCAL)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, text: str) -> None:
+    body = text.encode("utf-8")
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def is_loopback_host_header(value: str) -> bool:
+    """'127.0.0.1', 'localhost', '[::1]', each with or without a port; nothing else."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, bracket, rest = value[1:].partition("]")
+        if not bracket or (rest and not re.fullmatch(r":\d{1,5}", rest)):
+            return False
+        return is_loopback(name) and ":" in name  # brackets hold an IPv6 address only
+    name, _, port = value.partition(":")
+    if port and not port.isdigit():
+        return False
+    return bool(name) and is_loopback(name)
 
 
 def is_loopback(host: str) -> bool:
@@ -194,7 +260,11 @@ def _threaded_auth(users: UserStore) -> Callable[[str, str], Awaitable[bool]]:
 
 
 def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
+    from gradio.utils import get_upload_folder
+
     corpus = settings.corpus.resolve()
+    middleware = [] if app.auth_enabled else [Middleware(LoopbackHostOnly)]  # the first is the outermost
+    middleware.append(Middleware(LocalFilesOnly, corpus=corpus, served=[Path(get_upload_folder())]))
     return {
         "server_name": settings.host,
         "server_port": settings.port,
@@ -207,11 +277,12 @@ def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
         "pwa": False,
         "mcp_server": False,
         "enable_monitoring": False,
+        "run_history": False,  # would record calls, and fetch them from Hugging Face buckets
         "footer_links": ["api", "settings"],
         "theme": gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS),
         "css": CSS,
         "head": HEAD,
-        "app_kwargs": {"middleware": [Middleware(LocalFilesOnly, corpus=corpus)]},
+        "app_kwargs": {"middleware": middleware},
     }
 
 
