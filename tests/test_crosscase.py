@@ -220,6 +220,12 @@ def test_an_answer_across_cases_names_every_case_considered(study: Settings) -> 
     assert set(payload["cases"][0]) == {"case_id", "case_title", "municipality", "relevant", "score"}  # type: ignore[index]
 
 
+def test_a_plain_question_that_one_case_answers_lists_no_others(study: Settings) -> None:
+    answer = Vraagbaak(study, HashEmbedder()).ask("Wat deed de onafhankelijke voorzitter?")
+    assert [v.case_id for v in answer.cases if v.relevant] == ["panel"]
+    assert "Niet besproken in" not in answer.text  # its words do not put it to the cases together
+
+
 def test_a_question_about_one_case_keeps_its_form(study: Settings) -> None:
     answer = Vraagbaak(study, HashEmbedder()).ask("Wat werkte goed bij het Burgerpanel Brakelsteyn?")
     assert answer.cases == ()

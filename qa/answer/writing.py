@@ -156,7 +156,8 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     scope = tuple(dict.fromkeys(c.case_id for c in writer.citations if c.case_id))
     verdicts = [replace(v, relevant=v.case_id in scope) for v in verdicts]
     silent = [v for v in verdicts if not v.relevant]
-    if got.across and scope and silent and outline is None:
+    # the cases that do not speak to it, for a question put to the cases together or answered by several
+    if got.across and scope and silent and outline is None and (cues.spans_cases or len(scope) > 1):
         names = ", ".join(f"{v.case_title} ({v.municipality})" if v.municipality else v.case_title for v in silent)
         lines.append(f"{_NOT_DISCUSSED[cues.language]}: {names}.")
     return Answer(
