@@ -174,17 +174,22 @@ def tabular(text: str, min_words: int = 25, share: float = 0.45) -> bool:
 
 #: A line that is not prose: a table of contents' dot leaders ("Samenvatting ......... 3"), a form's blanks.
 _LEADERS = re.compile(r"(?:\.\s?){4,}|…{2,}|_{4,}")
+#: ... or a web address standing for a sentence ("https://open.minvws.nl/dossier/...").
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
 #: ... or a heading-like line ending in a page number, without a sentence's closing mark ("2.1 Scope 7").
 _PAGE_NUMBER_END = re.compile(r"\s\d{1,3}$")
 
 
 def is_prose(text: str) -> bool:
     """Whether text reads as a sentence rather than as a line of a table of contents, a running header
-    with its page number, or a form field: no dot leaders or blanks, and no page number at the end of
-    a short line without a closing mark or a table row's labelled cells."""
+    with its page number, a form field or a bare link: no dot leaders or blanks, not mostly a web
+    address, and no page number at the end of a short line without a closing mark or a table row's
+    labelled cells."""
     stripped = text.strip()
     if _LEADERS.search(stripped):
         return False
+    if sum(len(m.group()) for m in _ADDRESS.finditer(stripped)) > len(stripped) / 2:
+        return False  # mostly a web address: a link, not a finding
     # a table row read as a sentence ("Deelnemers: 48") ends in a number too, but labels its cells
     heading_like = len(stripped) < 100 and ":" not in stripped and ";" not in stripped
     return not (heading_like and _PAGE_NUMBER_END.search(stripped) and not stripped.endswith((".", "!", "?", ")")))

@@ -61,6 +61,8 @@ def test_lines_that_are_not_prose() -> None:
     assert not is_prose("5 Basisniveau van toegankelijkheidsondersteuning …………………………")
     assert not is_prose("2.1 Reikwijdte van het onderzoek 7")
     assert not is_prose("Naam: ________________")
+    assert not is_prose("https://open.minvws.nl/dossier/VWS-WC/098/file/download/main_document/1eeab142")
+    assert is_prose("Meer informatie staat op https://www.example.nl bij de gemeente en in de bibliotheek.")
     assert is_prose("Er wordt voldaan aan 47 van 56 succescriteria (83 %).")
     assert is_prose("Deelnemers: 48")  # a table row read as a sentence
     assert is_prose("De raad stemde in 2015 in met het voorstel")
