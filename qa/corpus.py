@@ -241,20 +241,30 @@ def read_source(source: SourceFile, settings: Settings) -> tuple[Document, list[
 
 
 def read_file(path: Path, display: str, settings: Settings) -> ReadResult:
-    """Parse one file with the reader its extension names; raises UnreadableDocumentError."""
+    """Parse one file with the reader its extension names; raises UnreadableDocumentError, also for a
+    document over the limits of its kind (pages, unpacked size) or of any kind (characters)."""
     reader = SUPPORTED[path.suffix.lower()]
     if reader == "pdf":
         from qa.readers.pdf import read_pdf
 
-        return read_pdf(path, display, settings.min_text_chars_per_page)
-    if reader == "docx":
+        result = read_pdf(path, display, settings.min_text_chars_per_page, settings.max_pdf_pages)
+    elif reader == "docx":
         from qa.readers.archive import ZipLimits
         from qa.readers.docx import read_docx
 
-        return read_docx(path, display, ZipLimits.from_settings(settings))
-    from qa.readers.plain import read_text
+        result = read_docx(path, display, ZipLimits.from_settings(settings))
+    else:
+        from qa.readers.plain import read_text
 
-    return read_text(path, display)
+        result = read_text(path, display)
+    characters = sum(len(block.text) for block in result.blocks)
+    if characters > settings.max_document_chars:
+        raise UnreadableDocumentError(
+            display,
+            f"{characters:,} characters of text, more than the limit of {settings.max_document_chars:,} "
+            "(QA_MAX_DOCUMENT_CHARS)",
+        )
+    return result
 
 
 def read_sources(

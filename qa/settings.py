@@ -249,6 +249,15 @@ class Settings(BaseSettings):
     min_text_chars_per_page: int = Field(
         20, ge=0, description="A PDF with fewer extracted characters per page is treated as scanned."
     )
+    max_pdf_pages: int = Field(
+        2000, ge=1, description="A PDF with more pages than this is skipped, counted before any page is read."
+    )
+    max_document_chars: int = Field(
+        5_000_000,
+        ge=1,
+        description="A document whose text runs to more characters than this is skipped (about 2,000 pages of "
+        "prose): its passages would swamp the study and its embedding the machine.",
+    )
     chunk: ChunkSettings = ChunkSettings()
     indexing: IndexSettings = IndexSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

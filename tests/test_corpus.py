@@ -184,3 +184,17 @@ def test_a_document_resolving_outside_the_corpus_is_skipped(corpus: Path, tmp_pa
     assert not inside_corpus(corpus, corpus / "study" / ".." / ".." / "buiten.md")
     (corpus / "study" / "link.md").symlink_to(outside)
     assert not inside_corpus(corpus, corpus / "study" / "link.md")
+
+
+def test_documents_over_the_page_or_character_limit_are_skipped(corpus: Path) -> None:
+    """The PDF's pages are counted before any is read; every kind of document is held to a number of
+    characters. The rest is read as before."""
+    report = ingest(Settings(corpus=corpus, max_pdf_pages=1, max_document_chars=60))
+    reasons = {s.path: s.reason for s in report.skipped}
+    case = "cases/buurtbudget/"
+    assert reasons[case + "analyse.pdf"] == "2 pages, more than the limit of 1 (QA_MAX_PDF_PAGES)"
+    assert reasons[case + "ambtenaar.docx"].endswith("more than the limit of 60 (QA_MAX_DOCUMENT_CHARS)")
+    read = {d.path for d in report.documents}
+    assert case + "bewoner.md" in read and "study/synthese.md" in read
+    within = ingest(Settings(corpus=corpus, max_pdf_pages=2))
+    assert case + "analyse.pdf" in {d.path for d in within.documents}

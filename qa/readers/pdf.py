@@ -146,11 +146,12 @@ def lines_to_blocks(
     return blocks, section
 
 
-def read_pdf(path: Path, display: str, min_chars_per_page: int = 20) -> ReadResult:
+def read_pdf(path: Path, display: str, min_chars_per_page: int = 20, max_pages: int | None = None) -> ReadResult:
     """Read a PDF into blocks with 1-based page numbers.
 
     Raises UnreadableDocumentError for files that are not PDFs, truncated, corrupt,
-    encrypted with a password, or without a text layer.
+    encrypted with a password, without a text layer, or with more than `max_pages` pages (counted
+    before any page is read).
     """
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -169,6 +170,10 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20) -> ReadResu
                     raise UnreadableDocumentError(display, "encrypted PDF; it needs a password")
             except (FileNotDecryptedError, NotImplementedError) as exc:
                 raise UnreadableDocumentError(display, f"encrypted PDF; it cannot be opened ({exc})") from exc
+        if max_pages is not None and len(reader.pages) > max_pages:
+            raise UnreadableDocumentError(
+                display, f"{len(reader.pages)} pages, more than the limit of {max_pages} (QA_MAX_PDF_PAGES)"
+            )
         raw_pages = [page.extract_text() or "" for page in reader.pages]
         try:
             page_runs = [_text_runs(page) for page in reader.pages]
