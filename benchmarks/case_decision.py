@@ -158,7 +158,7 @@ def main() -> None:
     shipped = np.array(config.case_weights)
     shipped_bars = {True: config.case_bar_spanning, False: config.case_bar}
     report: dict[str, object] = {
-        "features": ["sentence gap", "passage cosine gap", "BM25 share", "guard cosine gap"],
+        "features": ["sentence gap", "passage cosine gap", "BM25 share", "guard cosine gap", "topic guard gap"],
         "fitted": {
             "weights": [round(float(v), 3) for v in w[:-1]],
             "bar (words span cases)": round(bars[True], 3),

@@ -320,6 +320,18 @@ _FUNCTION_WORDS = (
 )
 
 
+def topic_of(text: str) -> str:
+    """What a question is about, without the words that ask what worked, went wrong or is advised and
+    without its function words ("Wat werkte goed bij bewonersinitiatieven?" -> "bewonersinitiatieven"):
+    the part on which the cases differ. The folded question itself when nothing is left."""
+    folded = fold_text(text)
+    topic = folded
+    for asks in (_POSITIVE, _NEGATIVE, _ADVICE):
+        topic = asks.sub(" ", topic)
+    kept = [word for word in _WORD.findall(topic) if word not in _FUNCTION_WORDS]
+    return " ".join(kept) or folded
+
+
 def read_question(text: str) -> QuestionCues:
     folded = fold_text(text)
     intent: Intent | None = None

@@ -135,21 +135,21 @@ class AnswerSettings(BaseModel):
         description="Across cases, for 'what worked' / 'what went wrong': the case's best passages filed "
         "under the matching sections, gathered beside them.",
     )
-    case_weights: tuple[float, float, float, float] = Field(
-        (18.194, 18.435, 1.897, 10.08),
+    case_weights: tuple[float, float, float, float, float] = Field(
+        (16.519, 15.961, 1.736, 3.594, 12.528),
         description="Across cases, the decision whether a case speaks to the question: weights of how far its "
         "best sentence's score and its best passage's cosine fall below the best case's (both 0 or less), "
-        "of its best BM25 score as a share of the best, and of how far its guard-encoder cosine falls below the "
-        "best case's (python -m benchmarks.case_decision fits them).",
+        "of its best BM25 score as a share of the best, of how far its guard-encoder cosine falls below the "
+        "best case's, and the same for the question's topic alone (python -m benchmarks.case_decision fits them).",
     )
     case_bar: float = Field(
-        -1.386,
+        -1.3,
         description="... the weighed sum a case must reach to be quoted, for a question whose words do not ask "
         "about the cases together: the bar that maximises F2 (case recall weighed twice as much as precision) on "
         "those questions of eval/crosscase.jsonl and eval/questions.jsonl.",
     )
     case_bar_spanning: float = Field(
-        -2.58,
+        -2.619,
         description="... and for a question whose words ask about the cases together (what worked, which "
         "municipalities, the other cases), chosen the same way on those questions.",
     )

@@ -16,6 +16,7 @@ from qa.cli import format_matrix
 from qa.evaluation import Question, citation_problems, evaluate_crosscase
 from qa.indexer import build_index
 from qa.matrix import factor_matrix
+from qa.question import topic_of
 from qa.records import Answer, CaseInfo, Citation
 from qa.retrieval import Hit, rank_within_cases
 from qa.service import Vraagbaak
@@ -67,16 +68,22 @@ def test_every_case_is_judged_on_its_own_best_sentence() -> None:
     features = decision_features(found, [c.case_id for c in cases], evidence)
     assert features["a"][0] == 0.0 and features["b"][0] == pytest.approx(-0.03)
     assert features["d"][0] == pytest.approx(-2.0)  # no sentence of d was gathered
-    config = AnswerSettings(case_weights=(1.0, 0.0, 0.0, 0.0), case_bar_spanning=-0.05)
+    config = AnswerSettings(case_weights=(1.0, 0.0, 0.0, 0.0, 0.0), case_bar_spanning=-0.05)
     verdicts = {v.case_id: v for v in judge_cases(found, cases, evidence, config)}
     assert [verdicts[c].relevant for c in "abcd"] == [True, True, False, False]
     assert verdicts["b"].score == pytest.approx(-0.03)
-    lexical = AnswerSettings(case_weights=(0.0, 0.0, 1.0, 0.0), case_bar_spanning=0.6)
+    lexical = AnswerSettings(case_weights=(0.0, 0.0, 1.0, 0.0, 0.0), case_bar_spanning=0.6)
     evidence["c"] = CaseEvidence(0.8, 0.9, 0.4)  # c shares the question's rare words
     assert [v.case_id for v in judge_cases(found, cases, evidence, lexical) if v.relevant] == ["c"]
     # a question whose words do not ask about the cases together faces the other bar
-    plain = AnswerSettings(case_weights=(1.0, 0.0, 0.0, 0.0), case_bar=-0.01, case_bar_spanning=-0.05)
+    plain = AnswerSettings(case_weights=(1.0, 0.0, 0.0, 0.0, 0.0), case_bar=-0.01, case_bar_spanning=-0.05)
     assert [v.case_id for v in judge_cases(found, cases, evidence, plain, spans=False) if v.relevant] == ["a"]
+
+
+def test_the_topic_of_a_question_is_what_tells_the_cases_apart() -> None:
+    assert topic_of("Wat werkte goed bij bewonersinitiatieven?") == "bewonersinitiatieven"
+    assert topic_of("What went wrong with neighbourhood budgets?") == "neighbourhood budgets"
+    assert topic_of("Wat werkte goed?") == "wat werkte goed?"  # nothing left: the question itself
 
 
 def _factor(name: str, *rows: list[float]) -> Factor:
@@ -199,7 +206,7 @@ def study(tmp_path: Path) -> Settings:
         index=tmp_path / "index",
         # the decision on each case by the share of the question's rare words it holds: with the hash
         # encoder, the only signal that means something
-        answer=AnswerSettings(**bars, case_weights=(0.0, 0.0, 1.0, 0.0), case_bar=0.1, case_bar_spanning=0.1),
+        answer=AnswerSettings(**bars, case_weights=(0.0, 0.0, 1.0, 0.0, 0.0), case_bar=0.1, case_bar_spanning=0.1),
         indexing={"guard_encoder": None},
     )
     build_index(settings, HashEmbedder())

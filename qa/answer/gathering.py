@@ -11,7 +11,7 @@ from qa.answer.abstention import Signals
 from qa.answer.reading import Resolved, resolve
 from qa.answer.vocabulary import POSITIVE_SECTION, on_intent
 from qa.lexical import tokenize
-from qa.question import QuestionCues
+from qa.question import QuestionCues, topic_of
 from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
 from qa.readers.sections import leaf, parent
 from qa.records import Turn
@@ -28,6 +28,7 @@ class CaseEvidence:
     dense: float  # its cosine to the question
     lexical: float  # its BM25 score as a share of the best passage's in the whole search
     guard: float  # the guard encoder's cosine (-1: no guard)
+    topic: float = -1.0  # the guard encoder's cosine to the question's topic alone (-1: no guard)
 
 
 @dataclass(frozen=True)
@@ -244,9 +245,13 @@ def _by_case(
     allowed_cases = set(filters.cases) if filters.cases else None
     considered = tuple(c for c in version.cases if allowed_cases is None or c in allowed_cases)
     per_case = retriever.rank_cases(version, focus, query_vector, ranking.allowed, guard_vector, asked_guard)
+    topic = _topic_closeness(retriever, version, focus)
     evidence = {
         case or "": CaseEvidence(
-            per_case.dense.get(case, -1.0), per_case.lexical.get(case, 0.0), per_case.guard.get(case, -1.0)
+            per_case.dense.get(case, -1.0),
+            per_case.lexical.get(case, 0.0),
+            per_case.guard.get(case, -1.0),
+            topic.get(case, -1.0),
         )
         for case in (*considered, None)
     }
@@ -260,6 +265,21 @@ def _by_case(
             take += filed[: config.case_intent_passages]
         ranks.update({chunk_id: rank for rank, chunk_id in enumerate(ids) if chunk_id in take})
     return _ByCase(ranks, considered, evidence)
+
+
+def _topic_closeness(retriever: Retriever, version: IndexVersion, focus: str) -> dict[str | None, float]:
+    """Per case (None: the study), the guard encoder's best cosine between its passages and the
+    question's topic (`qa.question.topic_of`): the words that ask what worked are the same for every
+    case, the topic is what tells them apart, and the guard encoder aligns English with Dutch. Empty
+    without a guard."""
+    table = version.passages()
+    if retriever.guard is None or not retriever.guarded(version) or table.guard is None:
+        return {}
+    cosines = table.guard @ retriever.guard.embed_queries([topic_of(focus)])[0]
+    best: dict[str | None, float] = {}
+    for case, cosine in zip(table.cases, cosines.tolist(), strict=True):
+        best[case] = max(best.get(case, -1.0), cosine)
+    return best
 
 
 def _following(version: IndexVersion, hits: Sequence[Hit], depth: int = 3) -> dict[int, Hit]:

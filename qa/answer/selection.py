@@ -12,11 +12,12 @@ from qa.settings import AnswerSettings
 
 def decision_features(
     found: Sequence[Candidate], considered: Sequence[str], evidence: Mapping[str, CaseEvidence]
-) -> dict[str, tuple[float, float, float, float]]:
+) -> dict[str, tuple[float, float, float, float, float]]:
     """What the decision on each case rests on (pure): how far its best sentence's score falls below the
     best case's, how far its best passage's cosine falls below the best case's, its best passage's BM25
-    score as a share of the best (weighed by the share of the question's words the study uses), and how
-    far its best passage's guard-encoder cosine falls below the best case's. All relative to the best
+    score as a share of the best (weighed by the share of the question's words the study uses), how
+    far its best passage's guard-encoder cosine falls below the best case's, and the same for the
+    question's topic alone (`qa.question.topic_of`). All relative to the best
     of the cases and of the study as a whole (`evidence[""]`), so that one bar serves questions that the
     study answers closely and loosely, in either language, and questions that only one case or only
     the study as a whole answers leave the other cases behind."""
@@ -28,15 +29,17 @@ def decision_features(
     # the study answers as a whole ("Welke aanbevelingen doet het onderzoek?") leaves every case far behind
     reference = ["", *considered]
     top = max((best.get(c, -1.0) for c in reference), default=-1.0)
-    missing = CaseEvidence(-1.0, 0.0, -1.0)
+    missing = CaseEvidence(-1.0, 0.0, -1.0, -1.0)
     top_dense = max((evidence.get(c, missing).dense for c in reference), default=-1.0)
     top_guard = max((evidence.get(c, missing).guard for c in reference), default=-1.0)
+    top_topic = max((evidence.get(c, missing).topic for c in reference), default=-1.0)
     return {
         case: (
             best.get(case, -1.0) - top,
             evidence.get(case, missing).dense - top_dense,
             evidence.get(case, missing).lexical,
             evidence.get(case, missing).guard - top_guard,
+            evidence.get(case, missing).topic - top_topic,
         )
         for case in considered
     }
