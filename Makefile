@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test lint typecheck pytest bench load corpus clean
+.PHONY: setup run index test lint typecheck pytest bench load corpus clean
 
 setup: $(STAMP)
 
@@ -20,10 +20,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Index the sample study (only new and changed documents), then serve the app on http://127.0.0.1:7860.
+# Serve the app on http://127.0.0.1:7860 at once; it indexes new and changed documents in the background.
 run: setup
-	$(BIN)/qa index
 	$(BIN)/python app.py
+
+# Index from the command line (only new and changed documents), without the app.
+index: setup
+	$(BIN)/qa index
 
 lint: setup
 	$(BIN)/ruff check qa tests tools benchmarks app.py

@@ -449,6 +449,8 @@ def _embed(
         if key in cached:
             vectors[i] = cached[key]
     embed = embedder.embed_queries if as_query else embedder.embed_passages
+    if progress and missing:  # the total before the first (slow) batch
+        progress("embed", 0, len(missing))
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]
         embedded = embed([texts[i] for i in batch])

@@ -5,15 +5,17 @@ It owns the settings, the encoder and the retriever; everything deeper is reache
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa import store
-from qa.errors import QaError
+from qa.errors import IndexLockedError, QaError
 from qa.indexer import IndexSummary, Progress, build_index
+from qa.layout import IndexLayout
 from qa.records import Answer, Block, CaseInfo, Turn
 from qa.retrieval import Filters, Hit, Retriever
 from qa.settings import Settings
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from qa.embedders import Embedder
     from qa.matrix import FactorMatrix
     from qa.question import Intent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,19 @@ class DocumentView:
     blocks: tuple[Block, ...]
 
 
+@dataclass(frozen=True)
+class IndexStatus:
+    """Where the latest index update stands, for the page to show while it answers."""
+
+    running: bool
+    stage: str | None = None  # scan (corpus walked and hashed) | read | embed | index, while running
+    done: int = 0
+    total: int = 0
+    summary: IndexSummary | None = None  # of the last update that finished
+    error: str | None = None  # why the last update failed (the domain error's message)
+    failure: type[BaseException] | None = None  # ... and its kind, for the app to word it
+
+
 class Vraagbaak:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
@@ -72,6 +89,8 @@ class Vraagbaak:
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()
         self._index_lock = threading.Lock()
+        self._status = IndexStatus(running=False)
+        self._status_lock = threading.Lock()
 
     @property
     def embedder(self) -> Embedder:
@@ -183,9 +202,66 @@ class Vraagbaak:
         return DocumentView(path, file, info.kind, info.title, result.pages, tuple(result.blocks))
 
     # ------------------------------------------------------------------ maintenance
+    def serving_version(self) -> str | None:
+        """The name of the index version questions are answered from now (None: no index yet)."""
+        folder = IndexLayout(self.settings.index).serving().folder
+        return folder.name if folder is not None else None
+
+    def index_status(self) -> IndexStatus:
+        with self._status_lock:
+            return self._status
+
+    def _set_status(self, status: IndexStatus) -> None:
+        with self._status_lock:
+            self._status = status
+
     def reindex(self, progress: Progress | None = None, rebuild: bool = False) -> IndexSummary:
-        """Update the index; the running retriever keeps answering from the old version until the switch."""
+        """Update the index; the running retriever keeps answering from the old version until the switch.
+        Its progress is kept in `index_status` as well as passed to `progress`."""
+
+        def record(stage: str, done: int, total: int) -> None:
+            self._set_status(IndexStatus(running=True, stage=stage, done=done, total=total))
+            if progress is not None:
+                progress(stage, done, total)
+
         with self._index_lock:
-            return build_index(
-                self.settings, self.embedder, rebuild=rebuild, progress=progress, guard=self.retriever.guard
-            )
+            previous = self.index_status().summary
+            self._set_status(IndexStatus(running=True, stage="scan", summary=previous))
+            try:
+                summary = build_index(
+                    self.settings, self.embedder, rebuild=rebuild, progress=record, guard=self.retriever.guard
+                )
+            except BaseException as exc:
+                self._set_status(IndexStatus(running=False, summary=previous, error=str(exc), failure=type(exc)))
+                raise
+            self._set_status(IndexStatus(running=False, summary=summary))
+            return summary
+
+    def start_indexing(self) -> threading.Thread:
+        """Bring the index up to date in a background thread (only new and changed documents, under the
+        index's writer lock, as `qa index`); questions are answered from the current version meanwhile
+        and from the new one once it is switched in. Failures are logged and kept in `index_status`."""
+        # Running from this moment: a page opened before the thread gets going says so too.
+        self._set_status(replace(self.index_status(), running=True, stage="scan", error=None, failure=None))
+
+        def run() -> None:
+            try:
+                summary = self.reindex()
+            except IndexLockedError as exc:
+                log.warning("not indexing at start: %s", exc)
+            except Exception:
+                log.exception("indexing in the background failed")
+            else:
+                log.info(
+                    "index up to date: %s documents, %s chunks (%s added, %s changed, %s removed) in %.1f s",
+                    summary.documents,
+                    summary.chunks,
+                    summary.added,
+                    summary.changed,
+                    summary.removed,
+                    summary.seconds,
+                )
+
+        thread = threading.Thread(target=run, name="vraagbaak-index", daemon=True)
+        thread.start()
+        return thread

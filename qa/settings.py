@@ -267,6 +267,11 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the web app binds to; other than loopback needs users.")
     port: int = Field(7860, ge=1, le=65_535, description="Port of the web app.")
+    index_on_start: bool = Field(
+        True,
+        description="The web app serves at once and brings the index up to date in the background (only new "
+        "and changed documents, as 'qa index'), showing the progress on the page.",
+    )
     concurrency_limit: int = Field(
         4, ge=1, le=64, description="Questions and admin actions the web app runs at once; the rest wait in a queue."
     )

@@ -112,6 +112,7 @@ def sample_service(sample_settings):  # type: ignore[no-untyped-def]
 
 # The web app's session fixtures (one real index of the sample study, apps on loopback ports).
 from web_fixtures import (  # noqa: E402, F401
+    app_indexing_on_start,
     app_without_index,
     auth_app,
     local_app,

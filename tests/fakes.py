@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -42,4 +43,19 @@ class HashEmbedder:
         return self._embed(texts)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts)
+
+
+class GatedEmbedder(HashEmbedder):
+    """A HashEmbedder whose passages wait for `gate`: the test holds an index build at the embedding
+    stage (`embedding` is set once it got there) and lets it finish when it has looked."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.embedding = threading.Event()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedding.set()
+        if not self.gate.wait(timeout=120):
+            raise TimeoutError("the test never opened the gate")
         return self._embed(texts)

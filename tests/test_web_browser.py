@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from conftest import make_docx, make_pdf
 from playwright.sync_api import expect
-from web_fixtures import ADMIN, ARTIFACTS, READER, SCRIPT_CASE, SCRIPT_DOCUMENT, RunningApp
+from web_fixtures import ADMIN, ARTIFACTS, READER, SCRIPT_CASE, SCRIPT_DOCUMENT, IndexingApp, RunningApp
 
 from qa.feedback import FeedbackStore
 
@@ -50,7 +50,7 @@ def browser() -> Iterator[object]:
 class Session:
     """One browser context on the app: records blocked requests, takes numbered screenshots."""
 
-    def __init__(self, browser: object, app: RunningApp, name: str) -> None:
+    def __init__(self, browser: object, app: RunningApp | IndexingApp, name: str) -> None:
         self.app = app
         self.name = name
         self.outside: list[str] = []
@@ -76,6 +76,12 @@ class Session:
         path = ARTIFACTS / f"{self.name}-{self.step:02d}-{label}.png"
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
+
+    def open_page(self) -> None:
+        """The page as it first shows, whatever the state of the index."""
+        self.page.goto(self.app.url + "/", wait_until="load")
+        self.page.get_by_placeholder("Stel een vraag").wait_for(timeout=60_000)
+        self.page.locator("#wie").get_by_text(re.compile("modus|Aangemeld")).wait_for(timeout=60_000)
 
     def open(self, login: tuple[str, str] | None = None) -> None:
         self.page.goto(self.app.url + "/", wait_until="load")
@@ -107,7 +113,7 @@ class Session:
 def session(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     sessions: list[Session] = []
 
-    def start(app: RunningApp, name: str | None = None) -> Session:
+    def start(app: RunningApp | IndexingApp, name: str | None = None) -> Session:
         opened = Session(browser, app, name or request.node.name.removeprefix("test_"))
         sessions.append(opened)
         return opened
@@ -373,3 +379,47 @@ def test_admin_uploads_a_case_reindexes_and_gets_it_cited(
     card = s.page.locator("#bronnen .bron-kaart", has_text="Jeugdraad Zilverhaven").first
     card.wait_for(timeout=30_000)
     s.shot("nieuwe-casus-geciteerd")
+
+
+def test_the_app_serves_at_once_and_answers_once_indexed(session: object, app_indexing_on_start: IndexingApp) -> None:
+    """Started without an index: the page is there at once and says the study is being indexed; a
+    question gets one Dutch sentence (no error); once the index is switched in, the same page answers
+    with sources and its filters list the cases, without a reload."""
+    app = app_indexing_on_start
+    s = session(app)  # type: ignore[operator]
+    s.open_page()
+    status = s.page.locator('#index-status .index-status[data-state="bezig"]')
+    expect(status).to_contain_text("Het onderzoek wordt", timeout=30_000)
+    assert app.embedder.embedding.wait(timeout=60)  # the build waits at its embedding stage
+    expect(status).to_contain_text(re.compile(r"geïndexeerd: 0 van \d+ teksten"), timeout=30_000)
+    s.shot("indexeren-bezig")
+    box = s.page.get_by_placeholder("Stel een vraag")
+    box.fill("Wat betaalde het fonds voor de jeugdraad?")
+    box.press("Enter")
+    note = s.page.locator('#gesprek [data-testid="bot"]').first
+    expect(note).to_contain_text("Het onderzoek wordt nog geïndexeerd", timeout=60_000)
+    s.shot("vraag-voor-index")
+    for empty in ("", "   "):  # Enter on an empty box does nothing (checked below: no message, no "Fout")
+        box.fill(empty)
+        box.press("Enter")
+
+    app.embedder.gate.set()
+    done = s.page.locator('#index-status .index-status[data-state="klaar"]')
+    expect(done).to_contain_text("Het onderzoek is geïndexeerd: 4 documenten", timeout=120_000)
+    assert s.page.locator('#gesprek [data-testid="bot"]').count() == 1
+    expect(s.page.get_by_text("Fout")).to_have_count(0)
+    expect(s.page.get_by_text("not in the list of choices")).to_have_count(0)
+    s.page.locator("#filters").get_by_text("Filters").click()
+    s.page.locator("#filter-gemeente input").click()
+    expect(s.page.get_by_role("option", name="Oudewater-Noord")).to_be_visible(timeout=30_000)
+    s.page.keyboard.press("Escape")
+    s.shot("geindexeerd")
+
+    box.fill("Wat betaalde het fonds voor de jeugdraad?")
+    box.press("Enter")
+    s.page.locator('#bronnen .bronnen[data-turn="0"]').wait_for(timeout=ANSWER_TIMEOUT)
+    answer = s.page.locator('#gesprek [data-testid="bot"]').first
+    expect(answer.locator("a.bron-marker").first).to_be_visible(timeout=ANSWER_TIMEOUT)
+    expect(s.page.locator("#bronnen .bron-kaart").first).to_contain_text("Wierdenhaven")
+    expect(s.page.get_by_text("Fout")).to_have_count(0)
+    s.shot("antwoord-na-indexeren")

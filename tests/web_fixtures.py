@@ -98,6 +98,7 @@ def web_study(tmp_path_factory: pytest.TempPathFactory) -> Study:
         index=index,
         users_file=root / "geen-gebruikers.json",
         indexing={"cache_file": TEST_EMBEDDING_CACHE},  # type: ignore[arg-type]
+        index_on_start=False,  # built here, once; the apps of the session only read it
     )
     summary = Vraagbaak(settings).reindex()
     assert summary.documents >= 12, summary.skipped
@@ -192,6 +193,7 @@ def tiny_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TinyApp]:
         users_file=root / "geen-gebruikers.json",
         port=port,
         indexing={"guard_encoder": None},  # type: ignore[arg-type]
+        index_on_start=False,
     )
     service = Vraagbaak(settings, embedder=HashEmbedder())
     assert service.reindex().documents == 1
@@ -233,3 +235,32 @@ def private_admin_app(web_study: Study, web_service: Vraagbaak, tmp_path: Path) 
     study = private_copy(web_study, tmp_path)
     service = Vraagbaak(study.settings, embedder=web_service.embedder)
     yield from _start(study, service, {"admin": ADMIN, "reader": READER})
+
+
+@dataclass(frozen=True)
+class IndexingApp:
+    """A running app in local mode, started without an index over a small study, indexing it in the
+    background with the tests' fake encoder; the index build waits at its embedding stage until the
+    test opens `embedder.gate`."""
+
+    url: str
+    service: Vraagbaak
+    embedder: Any  # fakes.GatedEmbedder
+
+
+@pytest.fixture
+def app_indexing_on_start(tmp_path: Path) -> Iterator[IndexingApp]:
+    from fakes import GatedEmbedder
+    from small_study import small_settings
+
+    from qa.web.server import serve
+
+    settings = small_settings(tmp_path, port=free_port(), index_on_start=True)
+    embedder = GatedEmbedder()
+    service = Vraagbaak(settings, embedder=embedder)
+    demo, url = serve(settings, block=False, service=service)
+    try:
+        yield IndexingApp(url.rstrip("/"), service, embedder)
+    finally:
+        embedder.gate.set()
+        demo.close()

@@ -16,6 +16,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,6 +57,22 @@ KNOWN = {
     IndexLockedError: "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
     IndexAccessError: "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
 }
+
+
+INDEXING_API = "Er is nog geen index: het onderzoek wordt nu geïndexeerd. Probeer het over een paar minuten opnieuw."
+INDEX_FAILED = {
+    IndexLockedError: "Een ander proces werkt de index al bij; de vraagbaak antwoordt intussen met de huidige index.",
+    IndexAccessError: "Indexeren mislukt: de server heeft geen toegang tot de indexmap (zie het logboek).",
+    IndexMismatchError: "Indexeren mislukt: de index past niet bij de instellingen (zie het logboek).",
+}
+
+
+def index_failure_message(failure: type[BaseException] | None) -> str:
+    """Why the latest index update failed, in a Dutch sentence for the page (the details are logged)."""
+    for kind, message in INDEX_FAILED.items():
+        if failure is not None and issubclass(failure, kind):
+            return message
+    return "Indexeren mislukt; de details staan in het logboek van de server."
 
 
 class AccessDenied(Exception):
@@ -137,15 +154,26 @@ class WebApp:
     ) -> tuple[Any, ...]:
         answers = list(answers or [])
         question = (question or "").strip()
-        if not question:
-            raise BadRequest("Typ eerst een vraag.")
+        if not question:  # Enter in an empty box: nothing to do, nothing to say
+            return tuple(gr.update() for _ in range(6))
         limits = InputLimits.from_settings(self.service.settings)
         try:
             check_question(question, limits)
         except InputRefused as exc:
             raise BadRequest(str(exc)) from exc
         filters = Filters(case=case or None, municipality=municipality or None, kind=kind or None)
-        answer = self.service.ask(question, filters, turns_from_answers(answers, limits))
+        try:
+            answer = self.service.ask(question, filters, turns_from_answers(answers, limits))
+        except IndexMissingError:
+            # Not an answer and not a failure: said in the chat, the question left in the box to ask again.
+            log.info("question before the first index: %r", question)
+            note = render.NO_INDEX_YET if self.service.index_status().running else KNOWN[IndexMissingError]
+            messages = [
+                *render.chat_messages(answers),
+                {"role": "user", "content": render.question_markdown(question)},
+                {"role": "assistant", "content": html.escape(note, quote=False)},
+            ]
+            return messages, answers, gr.update(), gr.update(), gr.update(), gr.update()
         answers.append(answer)
         return (
             render.chat_messages(answers),
@@ -190,7 +218,12 @@ class WebApp:
             raise BadRequest(str(exc)) from exc
         except ValueError as exc:
             raise BadRequest(f"Ongeldige invoer: {exc}") from exc
-        return self.service.ask(question.strip(), chosen, turns).as_json()
+        try:
+            return self.service.ask(question.strip(), chosen, turns).as_json()
+        except IndexMissingError:
+            if self.service.index_status().running:
+                raise BadRequest(INDEXING_API) from None
+            raise
 
     @guarded
     def show_turn(self, answers: list[Answer] | None, evt: gr.SelectData) -> str:
@@ -235,7 +268,12 @@ class WebApp:
             kinds = sorted({d.kind for d in self.service.documents() if d.kind})
         except QaError:
             log.warning("no index to take the filter choices from", exc_info=True)
-            return gr.update(choices=[]), gr.update(choices=[]), gr.update(choices=[])
+            # "All" stays a choice: the dropdowns' value "" must be one of them, or Gradio refuses the question
+            return (
+                gr.update(choices=[("Alle gemeenten", "")], value=""),
+                gr.update(choices=[("Alle casussen", "")], value=""),
+                gr.update(choices=[("Alle soorten", "")], value=""),
+            )
         municipalities = sorted({c.municipality for c in cases if c.municipality})
         case_choices = [(f"{c.title} ({c.municipality})" if c.municipality else c.title, c.case_id) for c in cases]
         return (
@@ -303,6 +341,33 @@ class WebApp:
         view = self.service.document_view(path)
         return render.document_html(view, int(page) if page.isdigit() else None)
 
+    # ------------------------------------------------------------------ indexing
+    def _serving_version(self) -> str | None:
+        try:
+            return self.service.serving_version()
+        except QaError:
+            log.warning("cannot tell which index version is served", exc_info=True)
+            return None
+
+    def status_html(self) -> str:
+        status = self.service.index_status()
+        if status.error is not None:
+            status = replace(status, error=index_failure_message(status.failure))
+        return render.index_status_html(status)
+
+    def poll_index(self, known: str | None) -> tuple[Any, ...]:
+        """Every tick of the page's timer: the indexing status, and once another index version is
+        served than the page was filled from, its filters and case lists anew. `known` is that version.
+        Returns the status, the version now known, the timer (stopped when nothing is left to watch),
+        the three filters and the four case views."""
+        version = self._serving_version()
+        running = self.service.index_status().running
+        if version == known:
+            fresh: tuple[Any, ...] = tuple(gr.update() for _ in range(7))
+        else:
+            fresh = (*self.filter_choices(), *self.case_views())
+        return (self.status_html(), version, gr.update(active=running), *fresh)
+
     # ------------------------------------------------------------------ page load
     @guarded
     def on_load(self, request: gr.Request) -> tuple[Any, ...]:
@@ -313,7 +378,8 @@ class WebApp:
         else:
             label = "beheerder" if role is Role.ADMIN else "lezer"
             who = f"Aangemeld als **{name}** ({label}) · [Afmelden](/logout)"
-        return (who, *self.filter_choices(), *self.case_views())
+        version = self._serving_version()
+        return (who, self.status_html(), version, *self.filter_choices(), *self.case_views())
 
     @guarded
     def on_load_admin(self, request: gr.Request) -> tuple[Any, ...]:

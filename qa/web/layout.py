@@ -70,7 +70,11 @@ def build_blocks(app: WebApp) -> gr.Blocks:
     with gr.Blocks(title="Vraagbaak Burgerparticipatie", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         gr.Markdown("# Vraagbaak Burgerparticipatie", elem_id="kop")
         who = gr.Markdown(elem_id="wie")
+        index_status = gr.HTML(app.status_html(), elem_id="index-status")
         answers = gr.State([])
+        known_version = gr.State(None)  # the index version the filters and case lists were filled from
+        # Watches the indexing while it runs; the app stops it once the page is up to date.
+        index_timer = gr.Timer(1.0, active=True)
 
         with gr.Tabs():
             with gr.Tab("Vraag", id="vraag"):
@@ -163,7 +167,18 @@ def build_blocks(app: WebApp) -> gr.Blocks:
 
         filters = [municipality, case, kind]
         case_views = [case_table, case_select, case_detail, case_matrix]
-        demo.load(app.on_load, None, [who, *filters, *case_views], api_visibility="private")
+        demo.load(
+            app.on_load, None, [who, index_status, known_version, *filters, *case_views], api_visibility="private"
+        )
+        index_timer.tick(
+            app.poll_index,
+            [known_version],
+            [index_status, known_version, index_timer, *filters, *case_views],
+            api_visibility="private",
+            show_progress="hidden",
+            concurrency_id="index-status",
+            concurrency_limit=None,
+        )
         if admin is not None:
             admin_choices = [admin.existing_case, admin.remove_choice]
             serial: dict[str, Any] = {"concurrency_id": "beheer", "concurrency_limit": 1}

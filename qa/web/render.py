@@ -16,7 +16,7 @@ from urllib.parse import quote
 from qa.indexer import IndexSummary
 from qa.matrix import FactorMatrix
 from qa.records import BLOCK_SEPARATOR, Answer, Block, Citation
-from qa.service import CaseFinding, CaseOverview, DocumentInfo, DocumentView
+from qa.service import CaseFinding, CaseOverview, DocumentInfo, DocumentView, IndexStatus
 
 KIND_LABELS = {
     "documentanalyse": "documentanalyse",
@@ -376,6 +376,42 @@ def index_summary_html(summary: IndexSummary) -> str:
         f"{summary.embedded_chunks} teksten (passages en hun zinnen) ingebed in {summary.seconds:.1f} s.</p>"
         f"{rebuilt}{skipped}</div>"
     )
+
+
+NO_INDEX_YET = (
+    "Het onderzoek wordt nog geïndexeerd; zodra dat klaar is (zie de melding boven het gesprek) "
+    "kun je je vraag hier opnieuw stellen."
+)
+
+
+def dutch_number(n: int) -> str:
+    """4250 as "4.250"."""
+    return f"{n:,}".replace(",", ".")
+
+
+def index_status_html(status: IndexStatus) -> str:
+    """One line above the chat on where indexing stands; data-state is bezig, klaar or fout."""
+    if status.running:
+        done, total = dutch_number(status.done), dutch_number(status.total)
+        if status.stage == "read":
+            text = f"Het onderzoek wordt geïndexeerd: {done} van {total} documenten gelezen"
+        elif status.stage == "embed":
+            text = f"Het onderzoek wordt geïndexeerd: {done} van {total} teksten"
+        elif status.stage == "index":
+            text = "Het onderzoek wordt geïndexeerd: de index wordt weggeschreven"
+        else:
+            text = "Het onderzoek wordt nagelopen op nieuwe en gewijzigde documenten"
+        return f'<div class="index-status" data-state="bezig">{esc(text)}…</div>'
+    if status.error:
+        return f'<div class="index-status" data-state="fout">{esc(status.error)}</div>'
+    if status.summary is not None:
+        summary = status.summary
+        text = (
+            f"Het onderzoek is geïndexeerd: {dutch_number(summary.documents)} documenten, "
+            f"{dutch_number(summary.chunks)} passages."
+        )
+        return f'<div class="index-status" data-state="klaar">{esc(text)}</div>'
+    return '<div class="index-status" data-state="klaar"></div>'
 
 
 def notice_html(message: str, ok: bool = True) -> str:

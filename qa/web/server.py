@@ -83,6 +83,9 @@ a.bron-marker { font-weight: 600; text-decoration: none; }
   padding: 0.5em 1em; white-space: pre-wrap; }
 .pdf-tekst { margin-top: 0.5em; }
 .doc-tekst .passage { background: #fef9c3; outline: 2px solid #facc15; border-radius: 4px; }
+.index-status { font-size: 0.9em; }
+.index-status[data-state="bezig"] { padding: 0.4em 0.8em; border-radius: 6px; background: #fef9c3; }
+.index-status[data-state="fout"] { padding: 0.4em 0.8em; border-radius: 6px; color: #991b1b; background: #fee2e2; }
 .melding.ok { color: #166534; } .melding.fout { color: #991b1b; }
 .casus h4 { margin-bottom: 0.2em; }
 .matrix { border-collapse: collapse; font-size: 0.9em; margin-bottom: 1em; }
@@ -286,16 +289,24 @@ def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
     }
 
 
-def serve(settings: Settings, block: bool = True, service: Vraagbaak | None = None) -> tuple[gr.Blocks, str]:
-    """Start the app; with block=False return at once (tests), with the local URL."""
-    demo, app = build_app(settings, service)
-    try:  # load the encoder and the index now, not on the first question
-        if app.service.has_index():
-            app.service.cases()
+def _warm_up(service: Vraagbaak, settings: Settings) -> None:
+    """Load the encoder and the index now, not on the first question."""
+    try:
+        if service.has_index():
+            service.cases()
         else:
             log.warning("no index in %s yet: build it with 'qa index' or from Beheer", settings.index)
     except Exception:
         log.warning("the index could not be loaded; questions will fail until it is rebuilt", exc_info=True)
+
+
+def serve(settings: Settings, block: bool = True, service: Vraagbaak | None = None) -> tuple[gr.Blocks, str]:
+    """Start the app; with block=False return at once (tests), with the local URL."""
+    demo, app = build_app(settings, service)
+    if settings.index_on_start:  # serve at once; the encoder loads and the index is updated behind it
+        app.service.start_indexing()
+    else:
+        _warm_up(app.service, settings)
     mode = "met aanmelden" if app.auth_enabled else "lokale modus (geen gebruikers)"
     log.info("Vraagbaak op http://%s:%s, %s", settings.host, settings.port, mode)
     _, url, _ = demo.launch(prevent_thread_lock=not block, quiet=not block, **launch_options(settings, app))
