@@ -8,13 +8,14 @@ alone, answers them), and every case considered, the evidence the composer decid
 how far its best passage's cosine falls below the best case's, and its best BM25 score as a share of
 the best) is labelled by whether the case answers the question. A logistic regression on the tuning
 set gives the weights; two bars, one for questions whose words ask about the cases together (what
-worked, which municipalities, ...) and one for the rest, are each the one that maximises F2 on those
-questions of the tuning sets (case recall weighed twice as much as case precision: a case left out
-reads as "it did not happen there").
+worked, which municipalities, ...) and one for the rest, are each the highest that keeps the mean case
+recall of those tuning questions at `--recall` (0.9: a case left out reads as "it did not happen
+there"), or, with `--recall 0`, the one that maximises F2.
 Both are then scored, with the shipped settings too, on the tuning set and on the held-out set, which
 is never fitted on.
 
-    python -m benchmarks.case_decision [--tune SET:ADDED] [--check SET:ADDED] [--workspace DIR] [--json]
+    python -m benchmarks.case_decision [--tune SET[:ADDED] ...] [--check SET[:ADDED] ...] [--recall 0.9]
+                                       [--workspace DIR] [--json]
 
 The sets' added cases are put in a copy of the corpus and its index (as `qa eval --crosscase --added`
 does) and indexed incrementally; `--workspace` keeps those copies between runs.
@@ -124,6 +125,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tune", nargs="+", default=TUNE, help="SET[:ADDED] ... fitted on")
     parser.add_argument("--check", nargs="+", default=CHECK, help="SET[:ADDED] ... only checked")
+    parser.add_argument(
+        "--recall",
+        type=float,
+        default=0.9,
+        help="each bar is the highest that keeps this mean case recall on its tuning questions (0: best F2)",
+    )
     parser.add_argument("--workspace", type=Path)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -149,7 +156,14 @@ def main() -> None:
     for spans in (True, False):
         group = [r for r in tune if r.spans == spans]
         margins = np.array([r.features for r in group]) @ w[:-1]
-        bars[spans] = max(np.unique(margins).tolist(), key=lambda b: f_beta(score(group, margins >= b)["all"], 2.0))
+        candidates = np.unique(margins).tolist()
+        if args.recall <= 0:
+            bars[spans] = max(candidates, key=lambda b: f_beta(score(group, margins >= b)["all"], 2.0))
+        else:  # the highest bar that keeps the tuning questions' mean case recall at the target
+            bars[spans] = max(
+                (b for b in candidates if score(group, margins >= b)["all"]["recall"] >= args.recall),
+                default=min(candidates),
+            )
 
     def decide(rows: list[Row], weights: np.ndarray, bar_of: dict[bool, float]) -> np.ndarray:
         return np.array([float(np.dot(weights, r.features)) >= bar_of[r.spans] for r in rows])
