@@ -258,3 +258,37 @@ def test_the_chat_refuses_a_very_long_question_before_searching(tiny_app: TinyAp
         web.respond("x" * 100_000, [], None, None, None)
     with pytest.raises(gr.Error, match=r"De vraag bevat ongeldige tekens"):
         web.respond("Wat \ud800?", [], None, None, None)
+
+
+def _web_app(app: TinyApp, folder: Path) -> Any:
+    from qa.feedback import FeedbackStore
+    from qa.users import UserStore
+    from qa.web.handlers import WebApp
+
+    return WebApp(app.service, UserStore(folder / "users.json"), FeedbackStore(folder / "f.sqlite"), folder)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../geheim.md",
+        "cases/jeugdraad/../../../geheim.md",
+        "/etc/passwd",
+        "cases/jeugdraad/link.md",
+        "_prullenbak/20240101T000000000000/cases/jeugdraad/oud.md",
+    ],
+)
+def test_a_refused_document_path_is_a_warning_without_a_trace(
+    tiny_app: TinyApp, tmp_path: Path, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    import logging
+
+    import gradio as gr
+
+    web = _web_app(tiny_app, tmp_path)
+    event = gr.EventData(None, {"doc": path})
+    with caplog.at_level(logging.INFO), pytest.raises(gr.Error, match="Dit document hoort niet bij de index"):
+        web.open_document(event)
+    records = [r for r in caplog.records if r.name.startswith("qa.")]
+    assert [r.levelno for r in records] == [logging.WARNING]
+    assert records[0].exc_info is None and path in records[0].getMessage()

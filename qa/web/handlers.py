@@ -23,7 +23,14 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from qa import uploads
-from qa.errors import IndexAccessError, IndexLockedError, IndexMismatchError, IndexMissingError, QaError
+from qa.errors import (
+    DocumentRefusedError,
+    IndexAccessError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexMissingError,
+    QaError,
+)
 from qa.feedback import FeedbackStore
 from qa.readers.archive import ZipLimits
 from qa.records import CASE_DOCUMENT_KINDS, Answer
@@ -48,6 +55,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 UPLOAD_ROWS = 5
 KEEP_DOWNLOADS_SECONDS = 3600
 DEFAULT_KINDS = ("documentanalyse", "interview-ambtenaar", "interview-bewoner", "overig", "overig")
+NOT_A_DOCUMENT = "Dit document hoort niet bij de index."
 ADMIN_ONLY = "Alleen beheerders mogen dit doen."
 GENERIC = "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server."
 KNOWN = {
@@ -72,6 +80,8 @@ def user_message(exc: BaseException) -> str:
             return message
     if isinstance(exc, uploads.UploadError | AccessDenied | BadRequest):
         return str(exc)
+    if isinstance(exc, DocumentRefusedError):
+        return NOT_A_DOCUMENT
     return GENERIC
 
 
@@ -84,7 +94,8 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except (AccessDenied, BadRequest, uploads.UploadError) as exc:
+        except (AccessDenied, BadRequest, uploads.UploadError, DocumentRefusedError) as exc:
+            # A refusal, not a failure (a path outside the corpus is one): no traceback.
             log.warning("%s refused: %s", fn.__name__, exc)
             raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
         except Exception as exc:
