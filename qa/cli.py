@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="build or update the index (only new and changed documents)")
     _common(index)
     index.add_argument("--rebuild", action="store_true", help="rebuild everything from scratch")
+    index.add_argument(
+        "--check",
+        action="store_true",
+        help="build nothing: report every index version (intact or why not, documents, chunks); "
+        "exit 1 when the current one is broken",
+    )
     index.add_argument("--encoder", help="e5-small | use-m3 | minilm | st:<model> (default: settings)")
 
     search = sub.add_parser("search", help="search the index; without a question, read one per line from stdin")
@@ -369,6 +375,28 @@ def run_index(settings: Settings, as_json: bool, rebuild: bool) -> int:
     return 0
 
 
+def run_index_check(settings: Settings, as_json: bool) -> int:
+    from qa.versions import check_index
+
+    report = check_index(settings.index)
+    problem = report.current_problem
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+        return 0 if problem is None else 1
+    print(f"Index {report.root}:")
+    for version in report.versions:
+        label = f"{version.name} (current)" if version.current else version.name
+        if version.intact:
+            print(f"{label}: intact, {version.documents} documents, {version.chunks} chunks")
+        else:
+            print(f"{label}: broken: {version.problem}")
+    if problem is None:
+        print("The current version is intact.")
+        return 0
+    print(f"The current version cannot be served: {problem}; run 'qa index' (or 'qa index --rebuild').")
+    return 1
+
+
 def _print_hits(query: str, hits: list[Any]) -> None:
     print(f"? {query}")
     for hit in hits:
@@ -435,7 +463,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         commands = {
             "ingest": lambda: run_ingest(settings, args.json, args.strict),
-            "index": lambda: run_index(settings, args.json, args.rebuild),
+            "index": lambda: (
+                run_index_check(settings, args.json) if args.check else run_index(settings, args.json, args.rebuild)
+            ),
             "search": lambda: run_search(settings, args),
             "eval": lambda: run_eval(settings, args),
             "ask": lambda: run_ask(settings, args),
