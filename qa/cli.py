@@ -81,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--role", choices=["reader", "admin"], default="reader", help="reader (default) or admin")
     user_add.add_argument("--index", type=Path, help="index folder holding users.json (default: index, or QA_INDEX)")
     user_add.add_argument("--users-file", type=Path, help="users file (default: <index>/users.json)")
+    user_passwd = user_sub.add_parser(
+        "passwd", help="set a new password for a user (asks for it twice); the user's open sessions end"
+    )
+    user_passwd.add_argument("name", help="user name")
+    user_remove = user_sub.add_parser("remove", help="remove a user; the user's open sessions end")
+    user_remove.add_argument("name", help="user name")
+    for command in (user_passwd, user_remove):
+        command.add_argument("--index", type=Path, help="index folder holding users.json (default: index, or QA_INDEX)")
+        command.add_argument("--users-file", type=Path, help="users file (default: <index>/users.json)")
 
     evaluate = sub.add_parser("eval", help="measure retrieval on a question set (updates the index first)")
     _common(evaluate)
@@ -423,6 +432,14 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
     from qa.users import UserStore
 
     store = UserStore(settings.users_path)
+    if args.user_command == "passwd":
+        store.set_password(args.name, read_password())
+        print(f"new password for '{args.name}' in {store.path}; their open sessions end")
+        return 0
+    if args.user_command == "remove":
+        store.remove(args.name)
+        print(f"removed '{args.name}' from {store.path}; their open sessions end")
+        return 0
     existed = store.add(args.name, args.role, read_password())
     verb = "updated" if existed else "added"
     print(f"{verb} {args.role} '{args.name}' in {store.path}")

@@ -137,3 +137,66 @@ def test_app_py_exits_2_for_another_host_without_users(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "qa user add" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _cli_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str, stdin: str = "") -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return qa_main(["user", *args, "--index", str(tmp_path)])
+
+
+def test_cli_user_passwd_sets_a_new_password_and_a_new_session_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = UserStore(tmp_path / "users.json")
+    store.add("anna", "admin", "eerste-wachtwoord")
+    before = store.users()["anna"]
+    assert _cli_user(tmp_path, monkeypatch, "passwd", "anna", stdin="tweede-wachtwoord\n") == 0
+    assert "anna" in capsys.readouterr().out
+    after = store.users()["anna"]
+    assert store.verify("anna", "tweede-wachtwoord") and not store.verify("anna", "eerste-wachtwoord")
+    assert after.role is Role.ADMIN
+    assert after.session and before.session and after.session != before.session
+    assert _cli_user(tmp_path, monkeypatch, "passwd", "anna", stdin="kort\n") == 2
+    assert _cli_user(tmp_path, monkeypatch, "passwd", "niemand", stdin="een-lang-wachtwoord\n") == 2
+    assert "niemand" in capsys.readouterr().err
+
+
+def test_cli_user_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    store = UserStore(tmp_path / "users.json")
+    store.add("anna", "admin", "eerste-wachtwoord")
+    store.add("bob", "reader", "tweede-wachtwoord")
+    assert _cli_user(tmp_path, monkeypatch, "remove", "bob") == 0
+    assert "removed" in capsys.readouterr().out
+    assert set(store.users()) == {"anna"}
+    assert _cli_user(tmp_path, monkeypatch, "remove", "bob") == 2
+    assert "bob" in capsys.readouterr().err
+
+
+def test_concurrent_user_adds_all_land(tmp_path: Path) -> None:
+    import subprocess
+
+    names = [f"gebruiker{i}" for i in range(8)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "qa.cli", "user", "add", name, "--index", str(tmp_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in names
+    ]
+    for run in runs:
+        _, err = run.communicate("een-lang-wachtwoord\n", timeout=120)
+        assert run.returncode == 0, err
+    assert sorted(UserStore(tmp_path / "users.json").users()) == names
+
+
+def test_user_adds_from_many_threads_all_land(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store_path = tmp_path / "users.json"
+    names = [f"lezer{i}" for i in range(12)]
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        list(pool.map(lambda name: UserStore(store_path).add(name, "reader", "een-lang-wachtwoord"), names))
+    assert sorted(UserStore(store_path).users()) == sorted(names)
