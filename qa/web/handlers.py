@@ -47,6 +47,7 @@ from qa.web.conversation import (
     turns_from_answers,
     turns_from_api,
 )
+from qa.web.limits import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ UPLOAD_ROWS = 5
 KEEP_DOWNLOADS_SECONDS = 3600
 DEFAULT_KINDS = ("documentanalyse", "interview-ambtenaar", "interview-bewoner", "overig", "overig")
 NOT_A_DOCUMENT = "Dit document hoort niet bij de index."
+TOO_MANY_QUESTIONS = "Te veel vragen: hoogstens {limit} per minuut. Wacht even en probeer het opnieuw."
 ADMIN_ONLY = "Alleen beheerders mogen dit doen."
 GENERIC = "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server."
 KNOWN = {
@@ -123,6 +125,16 @@ class WebApp:
         self.feedback = feedback
         self.auth_enabled = users.configured()
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="vraagbaak-"))
+        self.questions = RateLimiter(service.settings.questions_per_minute)
+
+    def count_question(self, request: gr.Request | None) -> None:
+        """Raise BadRequest when this client (its user name, else its address) asked too many questions."""
+        client = _username(request) if self.auth_enabled else None
+        if client is None:
+            host = getattr(getattr(request, "client", None), "host", None) if request is not None else None
+            client = f"adres {host or 'onbekend'}"
+        if not self.questions.allow(client):
+            raise BadRequest(TOO_MANY_QUESTIONS.format(limit=self.questions.limit))
 
     # ------------------------------------------------------------------ roles
     def role(self, request: gr.Request | None) -> Role | None:
@@ -145,11 +157,13 @@ class WebApp:
         case: str | None,
         municipality: str | None,
         kind: str | None,
+        request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
         answers = list(answers or [])
         question = (question or "").strip()
         if not question:
             raise BadRequest("Typ eerst een vraag.")
+        self.count_question(request)
         limits = InputLimits.from_settings(self.service.settings)
         try:
             check_question(question, limits)
@@ -187,11 +201,13 @@ class WebApp:
         question: str,
         history: list[dict[str, Any]] | None = None,
         filters: dict[str, Any] | None = None,
+        request: gr.Request | None = None,
     ) -> dict[str, Any]:
         """Answer a question with cited sources. history: [{"role": "user"|"assistant", "content": "..."}];
         filters: {"case": ..., "municipality": ..., "kind": ...}. Returns the answer and its citations."""
         if not isinstance(question, str) or not question.strip():
             raise BadRequest("Geef een vraag (question).")
+        self.count_question(request)
         limits = InputLimits.from_settings(self.service.settings)
         try:
             language = check_question(question.strip(), limits)
