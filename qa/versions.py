@@ -106,7 +106,9 @@ def check_index(root: Path) -> IndexCheck:
     layout = IndexLayout(root)
     current = layout.pointed_name()
     try:
-        folders = sorted(p for p in layout.versions.iterdir() if p.is_dir()) if layout.versions.is_dir() else []
+        found = [p for p in layout.versions.iterdir() if p.is_dir()] if layout.versions.is_dir() else []
+        # Oldest first: a name starts with the second it was made; two of one second differ in a random part.
+        folders = sorted(found, key=lambda p: (p.name.split("-")[0], p.stat().st_mtime_ns, p.name))
     except PermissionError as exc:
         raise IndexAccessError(root, "read", exc) from exc
     return IndexCheck(root, current, tuple(check_version(folder, folder.name == current) for folder in folders))
