@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="build or update the index (only new and changed documents)")
     _common(index)
     index.add_argument("--rebuild", action="store_true", help="rebuild everything from scratch")
+    index.add_argument(
+        "--check",
+        action="store_true",
+        help="build nothing: report every index version (intact or why not, documents, chunks); "
+        "exit 1 when the current one is broken",
+    )
     index.add_argument("--encoder", help="e5-small | use-m3 | minilm | st:<model> (default: settings)")
 
     search = sub.add_parser("search", help="search the index; without a question, read one per line from stdin")
@@ -75,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--role", choices=["reader", "admin"], default="reader", help="reader (default) or admin")
     user_add.add_argument("--index", type=Path, help="index folder holding users.json (default: index, or QA_INDEX)")
     user_add.add_argument("--users-file", type=Path, help="users file (default: <index>/users.json)")
+    user_passwd = user_sub.add_parser(
+        "passwd", help="set a new password for a user (asks for it twice); the user's open sessions end"
+    )
+    user_passwd.add_argument("name", help="user name")
+    user_remove = user_sub.add_parser("remove", help="remove a user; the user's open sessions end")
+    user_remove.add_argument("name", help="user name")
+    for command in (user_passwd, user_remove):
+        command.add_argument("--index", type=Path, help="index folder holding users.json (default: index, or QA_INDEX)")
+        command.add_argument("--users-file", type=Path, help="users file (default: <index>/users.json)")
 
     evaluate = sub.add_parser("eval", help="measure retrieval on a question set (updates the index first)")
     _common(evaluate)
@@ -411,6 +426,28 @@ def run_index(settings: Settings, as_json: bool, rebuild: bool) -> int:
     return 0
 
 
+def run_index_check(settings: Settings, as_json: bool) -> int:
+    from qa.versions import check_index
+
+    report = check_index(settings.index)
+    problem = report.current_problem
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+        return 0 if problem is None else 1
+    print(f"Index {report.root}:")
+    for version in report.versions:
+        label = f"{version.name} (current)" if version.current else version.name
+        if version.intact:
+            print(f"{label}: intact, {version.documents} documents, {version.chunks} chunks")
+        else:
+            print(f"{label}: broken: {version.problem}")
+    if problem is None:
+        print("The current version is intact.")
+        return 0
+    print(f"The current version cannot be served: {problem}; run 'qa index' (or 'qa index --rebuild').")
+    return 1
+
+
 def _print_hits(query: str, hits: list[Any]) -> None:
     print(f"? {query}")
     for hit in hits:
@@ -437,6 +474,14 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
     from qa.users import UserStore
 
     store = UserStore(settings.users_path)
+    if args.user_command == "passwd":
+        store.set_password(args.name, read_password())
+        print(f"new password for '{args.name}' in {store.path}; their open sessions end")
+        return 0
+    if args.user_command == "remove":
+        store.remove(args.name)
+        print(f"removed '{args.name}' from {store.path}; their open sessions end")
+        return 0
     existed = store.add(args.name, args.role, read_password())
     verb = "updated" if existed else "added"
     print(f"{verb} {args.role} '{args.name}' in {store.path}")
@@ -477,7 +522,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         commands = {
             "ingest": lambda: run_ingest(settings, args.json, args.strict),
-            "index": lambda: run_index(settings, args.json, args.rebuild),
+            "index": lambda: (
+                run_index_check(settings, args.json) if args.check else run_index(settings, args.json, args.rebuild)
+            ),
             "search": lambda: run_search(settings, args),
             "eval": lambda: run_eval(settings, args),
             "ask": lambda: run_ask(settings, args),

@@ -22,6 +22,17 @@ class UnreadableDocumentError(QaError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class DocumentRefusedError(QaError):
+    """A request names a path that is no document of the index (outside the corpus, a link, the trash).
+
+    Such a request is refused, not a failure: it is logged as a warning, without a traceback."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
 class CaseFileError(QaError):
     """A case.toml is malformed or holds unknown keys or values."""
 

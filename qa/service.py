@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa import store
-from qa.errors import IndexLockedError, QaError
+from qa.errors import DocumentRefusedError, IndexLockedError, QaError
 from qa.indexer import IndexSummary, Progress, build_index
 from qa.layout import IndexLayout
 from qa.records import Answer, Block, CaseInfo, Turn
@@ -188,10 +188,10 @@ class Vraagbaak:
         root = self.settings.corpus.resolve()
         file = (root / path).resolve()
         if root not in file.parents or not file.is_file():
-            raise QaError(f"{path}: not a document of this corpus")
+            raise DocumentRefusedError(path, "not a document of this corpus")
         known = {d.path: d for d in self.documents()}
         if path not in known:
-            raise QaError(f"{path}: not in the index")
+            raise DocumentRefusedError(path, "not in the index")
         if file.suffix.lower() not in SUPPORTED:
             raise QaError(f"{path}: no longer in the corpus")
         # Read just this file: discovering the corpus would hash every document to show one.

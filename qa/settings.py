@@ -290,6 +290,18 @@ class Settings(BaseSettings):
     max_history_chars: int = Field(
         200_000, ge=0, description="... and one whose messages hold more characters than this in all."
     )
+    questions_per_minute: int = Field(
+        30,
+        ge=0,
+        description="Questions one client (a logged-in user, else an address) may ask per minute, chat and /ask "
+        "API together; more get a message to wait (0: no limit).",
+    )
+    logins_per_minute: int = Field(
+        10,
+        ge=0,
+        description="Login attempts per minute from one address, and for one user name; more get HTTP 429 "
+        "(0: no limit). Failed logins are logged with the name and address, never the password.",
+    )
 
     @property
     def max_file_bytes(self) -> int:

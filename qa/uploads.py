@@ -1,7 +1,8 @@
 """Adding and removing documents of the corpus from the web app, safely.
 
 Uploads are checked before anything is written: allowed extension, content that matches it
-(a PDF header, a ZIP holding ``word/document.xml``, text that is UTF-8 or Windows-1252), the size
+(a file that starts with the PDF header, as ingestion requires; a ZIP holding ``word/document.xml``;
+text that is UTF-8 or Windows-1252), the size
 limit, a DOCX's ZIP directory against the limits ingestion applies too (no zip bombs), and a
 cleaned file name that cannot point outside its case folder. The case's
 ``case.toml`` is written or updated with the case metadata and each document's kind.
@@ -30,6 +31,7 @@ from typing import Any
 from qa.corpus import CASE_FILE, CASES_DIR, STUDY_DIR
 from qa.errors import QaError
 from qa.readers.archive import ZipExcess, ZipLimits, zip_directory, zip_excess
+from qa.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
 from qa.records import CASE_DOCUMENT_KINDS
 
 ALLOWED_EXTENSIONS = (".pdf", ".docx", ".md", ".txt")
@@ -111,10 +113,10 @@ def check_content(path: Path, extension: str, max_bytes: int, display: str, zip_
     if size > max_bytes:
         raise UploadError(f"{display}: te groot ({size / 1_048_576:.1f} MB; de grens is {max_bytes / 1_048_576:g} MB)")
     with path.open("rb") as handle:
-        head = handle.read(1024)
+        head = handle.read(HEAD_BYTES)
     if extension == ".pdf":
-        if b"%PDF-" not in head:
-            raise UploadError(f"{display}: dit is geen PDF (de PDF-kop ontbreekt)")
+        if not starts_as_pdf(head):
+            raise UploadError(f"{display}: dit is geen PDF (het bestand begint niet met {PDF_HEADER.decode()})")
     elif extension == ".docx":
         try:
             members = zip_directory(path)

@@ -19,6 +19,7 @@ import pytest
 from conftest import REPO, make_docx, make_pdf
 from fakes import HashEmbedder
 
+from qa.cli import main as qa_main
 from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError
 from qa.indexer import build_index
 from qa.layout import IndexLayout, WriterLock
@@ -559,3 +560,57 @@ def test_corpus_files_that_may_not_be_read_are_skipped_with_their_reason(corpus:
         "4 [('study/bijlagen', 'unreadable folder (Permission denied)'), "
         "('study/synthese.md', 'unreadable (Permission denied)')]\n"
     )
+
+
+def _check(settings: Settings, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    code = qa_main(["index", "--check", "--corpus", str(settings.corpus), "--index", str(settings.index), *extra])
+    return code, capsys.readouterr().out
+
+
+def test_index_check_reports_every_version(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings, _layout, previous, current = _two_versions(corpus, tmp_path)
+    code, out = _check(settings, capsys)
+    assert code == 0, out
+    lines = out.splitlines()
+    assert f"{current} (current): intact, 6 documents, 8 chunks" in lines
+    assert f"{previous}: intact, 5 documents, 7 chunks" in lines
+
+    code, out = _check(settings, capsys, "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["current"] == current
+    assert report["versions"] == [
+        {"name": previous, "current": False, "intact": True, "problem": None, "documents": 5, "chunks": 7},
+        {"name": current, "current": True, "intact": True, "problem": None, "documents": 6, "chunks": 8},
+    ]
+
+
+def test_index_check_fails_when_the_current_version_is_broken(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings, layout, previous, current = _two_versions(corpus, tmp_path)
+    meta = layout.version_dir(current) / "meta.sqlite"
+    meta.write_bytes(meta.read_bytes()[:100])
+    code, out = _check(settings, capsys)
+    assert code == 1, out
+    assert f"{current} (current): broken: meta.sqlite is truncated" in out
+    assert f"{previous}: intact, 5 documents, 7 chunks" in out
+
+
+def test_index_check_passes_with_only_an_older_version_broken(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings, layout, previous, _current = _two_versions(corpus, tmp_path)
+    (layout.version_dir(previous) / "dense.faiss").unlink()
+    code, out = _check(settings, capsys)
+    assert code == 0, out
+    assert f"{previous}: broken: dense.faiss is missing" in out
+
+
+def test_index_check_without_an_index_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = _settings(tmp_path / "corpus", tmp_path)
+    code, out = _check(settings, capsys)
+    assert code == 1
+    assert "no index" in out

@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import json
 import stat
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from qa.cli import main as qa_main
@@ -137,3 +140,159 @@ def test_app_py_exits_2_for_another_host_without_users(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "qa user add" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _cli_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str, stdin: str = "") -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return qa_main(["user", *args, "--index", str(tmp_path)])
+
+
+def test_cli_user_passwd_sets_a_new_password_and_a_new_session_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = UserStore(tmp_path / "users.json")
+    store.add("anna", "admin", "eerste-wachtwoord")
+    before = store.users()["anna"]
+    assert _cli_user(tmp_path, monkeypatch, "passwd", "anna", stdin="tweede-wachtwoord\n") == 0
+    assert "anna" in capsys.readouterr().out
+    after = store.users()["anna"]
+    assert store.verify("anna", "tweede-wachtwoord") and not store.verify("anna", "eerste-wachtwoord")
+    assert after.role is Role.ADMIN
+    assert after.session and before.session and after.session != before.session
+    assert _cli_user(tmp_path, monkeypatch, "passwd", "anna", stdin="kort\n") == 2
+    assert _cli_user(tmp_path, monkeypatch, "passwd", "niemand", stdin="een-lang-wachtwoord\n") == 2
+    assert "niemand" in capsys.readouterr().err
+
+
+def test_cli_user_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    store = UserStore(tmp_path / "users.json")
+    store.add("anna", "admin", "eerste-wachtwoord")
+    store.add("bob", "reader", "tweede-wachtwoord")
+    assert _cli_user(tmp_path, monkeypatch, "remove", "bob") == 0
+    assert "removed" in capsys.readouterr().out
+    assert set(store.users()) == {"anna"}
+    assert _cli_user(tmp_path, monkeypatch, "remove", "bob") == 2
+    assert "bob" in capsys.readouterr().err
+
+
+def test_concurrent_user_adds_all_land(tmp_path: Path) -> None:
+    import subprocess
+
+    names = [f"gebruiker{i}" for i in range(8)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "qa.cli", "user", "add", name, "--index", str(tmp_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in names
+    ]
+    for run in runs:
+        _, err = run.communicate("een-lang-wachtwoord\n", timeout=120)
+        assert run.returncode == 0, err
+    assert sorted(UserStore(tmp_path / "users.json").users()) == names
+
+
+def test_user_adds_from_many_threads_all_land(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store_path = tmp_path / "users.json"
+    names = [f"lezer{i}" for i in range(12)]
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        list(pool.map(lambda name: UserStore(store_path).add(name, "reader", "een-lang-wachtwoord"), names))
+    assert sorted(UserStore(store_path).users()) == sorted(names)
+
+
+@pytest.fixture
+def app_with_users(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    yield from _app_with_users(tmp_path)
+
+
+def _app_with_users(tmp_path: Path, **settings_given: object) -> Iterator[tuple[str, Path]]:
+    """A real app with users over a tiny corpus, on a loopback port; its URL and users file."""
+    from fakes import HashEmbedder
+    from web_fixtures import free_port, make_tiny_corpus
+
+    from qa.service import Vraagbaak
+    from qa.web.server import serve
+
+    corpus, _ = make_tiny_corpus(tmp_path)
+    users_file = tmp_path / "users.json"
+    store = UserStore(users_file)
+    store.add("anna", "admin", "anna-wachtwoord")
+    store.add("bob", "reader", "bob-wachtwoord")
+    settings = Settings(
+        corpus=corpus,
+        index=tmp_path / "index",
+        users_file=users_file,
+        port=free_port(),
+        indexing={"guard_encoder": None},  # type: ignore[arg-type]
+        **settings_given,  # type: ignore[arg-type]
+    )
+    service = Vraagbaak(settings, embedder=HashEmbedder())
+    service.reindex()
+    demo, url = serve(settings, block=False, service=service)
+    try:
+        yield url.rstrip("/"), users_file
+    finally:
+        demo.close()
+
+
+def _login(url: str, name: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=30)
+    response = client.post("/login", data={"username": name, "password": password})
+    assert response.status_code == 200, response.text
+    return client
+
+
+def _user_cli(users_file: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", "user", *args, "--users-file", str(users_file)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_passwd_and_remove_end_the_sessions_of_that_user_in_a_running_app(app_with_users: tuple[str, Path]) -> None:
+    url, users_file = app_with_users
+    anna = _login(url, "anna", "anna-wachtwoord")
+    bob = _login(url, "bob", "bob-wachtwoord")
+    assert anna.get("/config").status_code == 200
+    assert bob.get("/config").status_code == 200
+
+    assert _user_cli(users_file, "passwd", "anna", stdin="nieuw-wachtwoord\n").returncode == 0
+    assert anna.get("/config").status_code == 401
+    assert bob.get("/config").status_code == 200
+    assert httpx.post(f"{url}/login", data={"username": "anna", "password": "anna-wachtwoord"}).status_code == 400
+    assert _login(url, "anna", "nieuw-wachtwoord").get("/config").status_code == 200
+
+    assert _user_cli(users_file, "remove", "bob").returncode == 0
+    assert bob.get("/config").status_code == 401
+
+
+def test_failed_logins_are_logged_and_limited_per_client(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    running = _app_with_users(tmp_path, logins_per_minute=3)
+    url, _ = next(running)
+    try:
+        with caplog.at_level(logging.INFO):
+            for _ in range(3):
+                wrong = httpx.post(f"{url}/login", data={"username": "anna", "password": "fout-wachtwoord-x"})
+                assert wrong.status_code == 400
+            over = httpx.post(f"{url}/login", data={"username": "anna", "password": "anna-wachtwoord"})
+        assert over.status_code == 429
+        assert over.text == "Te veel aanmeldpogingen. Probeer het over een minuut opnieuw."
+        failed = [r for r in caplog.records if r.name == "qa.web.accounts" and "login" in r.getMessage()]
+        assert len(failed) == 4, [r.getMessage() for r in failed]
+        for record in failed:
+            assert record.levelno == logging.WARNING and record.exc_info is None
+            assert "anna" in record.getMessage() and "127.0.0.1" in record.getMessage()
+            assert "wachtwoord" not in record.getMessage()
+        assert "Traceback" not in caplog.text
+    finally:
+        running.close()

@@ -201,7 +201,9 @@ def test_the_api_refuses_a_history_over_its_limits(tiny_app: TinyApp) -> None:
     with pytest.raises(Exception, match=r"De geschiedenis \(history\) is te lang \(42 berichten; hoogstens 40\)"):
         client.predict(question, turns, api_name="/ask")
     long = [{"role": "user", "content": "Vraag"}, {"role": "assistant", "content": "a" * 250_000}]
-    with pytest.raises(Exception, match=r"De geschiedenis \(history\) is te lang \(250\.005 tekens; hoogstens 200\.000\)"):
+    with pytest.raises(
+        Exception, match=r"De geschiedenis \(history\) is te lang \(250\.005 tekens; hoogstens 200\.000\)"
+    ):
         client.predict(question, long, api_name="/ask")
     answered = client.predict(question, turns[:40], api_name="/ask")
     assert answered["question"] == question
@@ -258,3 +260,77 @@ def test_the_chat_refuses_a_very_long_question_before_searching(tiny_app: TinyAp
         web.respond("x" * 100_000, [], None, None, None)
     with pytest.raises(gr.Error, match=r"De vraag bevat ongeldige tekens"):
         web.respond("Wat \ud800?", [], None, None, None)
+
+
+def _web_app(app: TinyApp, folder: Path) -> Any:
+    from qa.feedback import FeedbackStore
+    from qa.users import UserStore
+    from qa.web.handlers import WebApp
+
+    return WebApp(app.service, UserStore(folder / "users.json"), FeedbackStore(folder / "f.sqlite"), folder)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../geheim.md",
+        "cases/jeugdraad/../../../geheim.md",
+        "/etc/passwd",
+        "cases/jeugdraad/link.md",
+        "_prullenbak/20240101T000000000000/cases/jeugdraad/oud.md",
+    ],
+)
+def test_a_refused_document_path_is_a_warning_without_a_trace(
+    tiny_app: TinyApp, tmp_path: Path, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    import logging
+
+    import gradio as gr
+
+    web = _web_app(tiny_app, tmp_path)
+    event = gr.EventData(None, {"doc": path})
+    with caplog.at_level(logging.INFO), pytest.raises(gr.Error, match="Dit document hoort niet bij de index"):
+        web.open_document(event)
+    records = [r for r in caplog.records if r.name.startswith("qa.")]
+    assert [r.levelno for r in records] == [logging.WARNING]
+    assert records[0].exc_info is None and path in records[0].getMessage()
+
+
+def test_questions_over_the_rate_limit_get_a_dutch_message(tmp_path: Path) -> None:
+    from fakes import HashEmbedder
+    from web_fixtures import free_port, make_tiny_corpus
+
+    from qa.service import Vraagbaak
+    from qa.settings import Settings
+    from qa.web.server import serve
+
+    corpus, _ = make_tiny_corpus(tmp_path)
+    settings = Settings(
+        corpus=corpus,
+        index=tmp_path / "index",
+        users_file=tmp_path / "geen-gebruikers.json",
+        port=free_port(),
+        questions_per_minute=2,
+        indexing={"guard_encoder": None},  # type: ignore[arg-type]
+    )
+    service = Vraagbaak(settings, embedder=HashEmbedder())
+    service.reindex()
+    demo, url = serve(settings, block=False, service=service)
+    try:
+        client = Client(url, verbose=False, download_files=False)
+        question = "Wat werkte goed bij de zeepkistenrace?"
+        for _ in range(2):
+            assert client.predict(question, api_name="/ask")["question"] == question
+        with pytest.raises(Exception, match=r"Te veel vragen: hoogstens 2 per minuut") as caught:
+            client.predict(question, api_name="/ask")
+        assert "Traceback" not in str(caught.value)
+        web = _web_app(TinyApp(url, 0, corpus, corpus, demo, service), tmp_path)  # the chat, same limit per client
+        import gradio as gr
+
+        request = gr.Request(username=None, client=type("C", (), {"host": "127.0.0.9"})())
+        for _ in range(2):
+            web.respond(question, [], None, None, None, request)
+        with pytest.raises(gr.Error, match=r"Te veel vragen: hoogstens 2 per minuut"):
+            web.respond(question, [], None, None, None, request)
+    finally:
+        demo.close()

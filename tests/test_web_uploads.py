@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -199,3 +200,33 @@ def test_remove_moves_to_the_trash_which_ingestion_ignores(tmp_path: Path) -> No
     for bad in ("../outside.md", "cases/bestaand/case.toml", str(moved), "cases/bestaand/oud.md"):
         with pytest.raises(UploadError):
             remove_document(corpus, bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix"),
+    [
+        ("programma.pdf", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 40),  # an executable with a PDF header further on
+        ("pagina.pdf", b"<html><!-- "),  # a web page that mentions one in a comment
+    ],
+)
+def test_upload_refuses_what_ingest_refuses_a_pdf_header_in_the_middle(
+    files: dict[str, Path], tmp_path: Path, name: str, prefix: bytes
+) -> None:
+    from qa.errors import UnreadableDocumentError
+    from qa.readers.pdf import read_pdf
+
+    disguised = _write(tmp_path / name, prefix + files["pdf"].read_bytes())
+    with pytest.raises(UnreadableDocumentError, match="not a PDF"):
+        read_pdf(disguised, name)
+    with pytest.raises(
+        UploadError, match=rf"^{re.escape(name)}: dit is geen PDF \(het bestand begint niet met %PDF-\)$"
+    ):
+        check_content(disguised, ".pdf", MB, name, ZIP)
+
+
+def test_upload_and_ingest_accept_a_pdf_after_leading_whitespace(files: dict[str, Path], tmp_path: Path) -> None:
+    from qa.readers.pdf import read_pdf
+
+    padded = _write(tmp_path / "ruimte.pdf", b"\r\n  " + files["pdf"].read_bytes())
+    check_content(padded, ".pdf", MB, "ruimte.pdf", ZIP)
+    assert read_pdf(padded, "ruimte.pdf").blocks

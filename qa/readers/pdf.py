@@ -12,6 +12,7 @@ from qa.errors import UnreadableDocumentError
 from qa.readers import ReadResult
 from qa.readers.pdf_glyphs import apply_mapping, has_private_use, repair_private_use
 from qa.readers.sections import SectionTracker
+from qa.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
 from qa.readers.tables import Run, find_tables, table_lines, table_rows
 from qa.records import Block
 from qa.textclean import find_running_lines, join_hyphenated, normalize, strip_running_lines
@@ -157,8 +158,8 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20, max_pages: 
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
     raw = path.read_bytes()
-    if not raw.lstrip()[:5].startswith(b"%PDF"):
-        raise UnreadableDocumentError(display, "not a PDF (the file does not start with %PDF)")
+    if not starts_as_pdf(raw[:HEAD_BYTES]):
+        raise UnreadableDocumentError(display, f"not a PDF (the file does not start with {PDF_HEADER.decode()})")
     if b"%%EOF" not in raw[-2048:]:
         raise UnreadableDocumentError(display, "truncated PDF (no end-of-file marker)")
     warnings: list[str] = []

@@ -24,7 +24,14 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from qa import uploads
-from qa.errors import IndexAccessError, IndexLockedError, IndexMismatchError, IndexMissingError, QaError
+from qa.errors import (
+    DocumentRefusedError,
+    IndexAccessError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexMissingError,
+    QaError,
+)
 from qa.feedback import FeedbackStore
 from qa.readers.archive import ZipLimits
 from qa.records import CASE_DOCUMENT_KINDS, Answer
@@ -41,6 +48,7 @@ from qa.web.conversation import (
     turns_from_answers,
     turns_from_api,
 )
+from qa.web.limits import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +57,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 UPLOAD_ROWS = 5
 KEEP_DOWNLOADS_SECONDS = 3600
 DEFAULT_KINDS = ("documentanalyse", "interview-ambtenaar", "interview-bewoner", "overig", "overig")
+NOT_A_DOCUMENT = "Dit document hoort niet bij de index."
+TOO_MANY_QUESTIONS = "Te veel vragen: hoogstens {limit} per minuut. Wacht even en probeer het opnieuw."
 ADMIN_ONLY = "Alleen beheerders mogen dit doen."
 GENERIC = "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server."
 KNOWN = {
@@ -89,6 +99,8 @@ def user_message(exc: BaseException) -> str:
             return message
     if isinstance(exc, uploads.UploadError | AccessDenied | BadRequest):
         return str(exc)
+    if isinstance(exc, DocumentRefusedError):
+        return NOT_A_DOCUMENT
     return GENERIC
 
 
@@ -101,7 +113,8 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except (AccessDenied, BadRequest, uploads.UploadError) as exc:
+        except (AccessDenied, BadRequest, uploads.UploadError, DocumentRefusedError) as exc:
+            # A refusal, not a failure (a path outside the corpus is one): no traceback.
             log.warning("%s refused: %s", fn.__name__, exc)
             raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
         except Exception as exc:
@@ -129,6 +142,16 @@ class WebApp:
         self.feedback = feedback
         self.auth_enabled = users.configured()
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="vraagbaak-"))
+        self.questions = RateLimiter(service.settings.questions_per_minute)
+
+    def count_question(self, request: gr.Request | None) -> None:
+        """Raise BadRequest when this client (its user name, else its address) asked too many questions."""
+        client = _username(request) if self.auth_enabled else None
+        if client is None:
+            host = getattr(getattr(request, "client", None), "host", None) if request is not None else None
+            client = f"adres {host or 'onbekend'}"
+        if not self.questions.allow(client):
+            raise BadRequest(TOO_MANY_QUESTIONS.format(limit=self.questions.limit))
 
     # ------------------------------------------------------------------ roles
     def role(self, request: gr.Request | None) -> Role | None:
@@ -151,11 +174,13 @@ class WebApp:
         case: str | None,
         municipality: str | None,
         kind: str | None,
+        request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
         answers = list(answers or [])
         question = (question or "").strip()
         if not question:  # Enter in an empty box: nothing to do, nothing to say
             return tuple(gr.update() for _ in range(6))
+        self.count_question(request)
         limits = InputLimits.from_settings(self.service.settings)
         try:
             check_question(question, limits)
@@ -204,11 +229,13 @@ class WebApp:
         question: str,
         history: list[dict[str, Any]] | None = None,
         filters: dict[str, Any] | None = None,
+        request: gr.Request | None = None,
     ) -> dict[str, Any]:
         """Answer a question with cited sources. history: [{"role": "user"|"assistant", "content": "..."}];
         filters: {"case": ..., "municipality": ..., "kind": ...}. Returns the answer and its citations."""
         if not isinstance(question, str) or not question.strip():
             raise BadRequest("Geef een vraag (question).")
+        self.count_question(request)
         limits = InputLimits.from_settings(self.service.settings)
         try:
             language = check_question(question.strip(), limits)

@@ -7,6 +7,8 @@
   corpus only documents, besides them only files Gradio made; never a URL (Gradio's fetch-a-URL
   feature of ``/gradio_api/file=`` and its proxy are switched off), so the server makes no
   outbound connections.
+- With users, logins are limited per address and user name, failed ones logged, and the sessions
+  of a user whose password changed or who was removed end (`AccountGuard`).
 - The page loads nothing from elsewhere: system fonts, no CDN, and a Content-Security-Policy that
   keeps the browser on this origin.
 """
@@ -32,6 +34,7 @@ from qa.feedback import FeedbackStore
 from qa.service import Vraagbaak
 from qa.settings import Settings
 from qa.users import UserStore
+from qa.web.accounts import AccountGuard
 from qa.web.handlers import WebApp
 from qa.web.layout import build_blocks
 
@@ -266,7 +269,11 @@ def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
     from gradio.utils import get_upload_folder
 
     corpus = settings.corpus.resolve()
-    middleware = [] if app.auth_enabled else [Middleware(LoopbackHostOnly)]  # the first is the outermost
+    middleware = (  # the first is the outermost
+        [Middleware(AccountGuard, users=app.users, logins_per_minute=settings.logins_per_minute)]
+        if app.auth_enabled
+        else [Middleware(LoopbackHostOnly)]
+    )
     middleware.append(Middleware(LocalFilesOnly, corpus=corpus, served=[Path(get_upload_folder())]))
     return {
         "server_name": settings.host,

@@ -1,0 +1,52 @@
+"""How often one client may do something: a sliding window per key (a user name or an address).
+
+The web app counts questions (chat and /ask, `Settings.questions_per_minute`) and login attempts
+(`Settings.logins_per_minute`, per address and per user name). A client over its limit gets a
+Dutch message (or HTTP 429 for a login), never a traceback.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+#: Keys kept at most; past this, keys whose window has passed are dropped (a flood of addresses).
+MAX_KEYS = 10_000
+
+
+class RateLimiter:
+    """At most `limit` events per `window` seconds per key; thread-safe. A limit of 0 allows everything."""
+
+    def __init__(self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, *keys: str) -> bool:
+        """Count one event for every key unless one of them is at its limit; whether it was allowed."""
+        if self.limit <= 0:
+            return True
+        now = self.clock()
+        with self._lock:
+            if len(self._events) > MAX_KEYS:
+                self._forget(now)
+            windows = [self._window(key, now) for key in keys]
+            if any(len(events) >= self.limit for events in windows):
+                return False
+            for events in windows:
+                events.append(now)
+            return True
+
+    def _window(self, key: str, now: float) -> deque[float]:
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        return events
+
+    def _forget(self, now: float) -> None:
+        for key in [k for k, events in self._events.items() if not events or events[-1] <= now - self.window]:
+            del self._events[key]
