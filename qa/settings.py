@@ -299,8 +299,8 @@ class Settings(BaseSettings):
     logins_per_minute: int = Field(
         10,
         ge=0,
-        description="Login attempts per minute from one address, and for one user name; more get HTTP 429 "
-        "(0: no limit). Failed logins are logged with the name and address, never the password.",
+        description="Failed login attempts per minute from one address, and for one user name; after that a login "
+        "gets HTTP 429 (0: no limit). Failed logins are logged with the name and address, never the password.",
     )
 
     @property

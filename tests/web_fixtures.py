@@ -97,6 +97,8 @@ def web_study(tmp_path_factory: pytest.TempPathFactory) -> Study:
         corpus=corpus,
         index=index,
         users_file=root / "geen-gebruikers.json",
+        # every test of the session asks from 127.0.0.1: the limit per client has a test of its own
+        questions_per_minute=0,
         indexing={"cache_file": TEST_EMBEDDING_CACHE},  # type: ignore[arg-type]
         index_on_start=False,  # built here, once; the apps of the session only read it
     )

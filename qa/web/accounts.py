@@ -2,8 +2,8 @@
 
 `AccountGuard` sits in front of Gradio when the app has users:
 
-- A login (``POST /login``) counts against `Settings.logins_per_minute` for its address and for
-  the user name it tries; over either limit it gets HTTP 429. A failed login is logged as a
+- A failed login (``POST /login``) counts against `Settings.logins_per_minute` for its address and
+  for the user name it tried; once either is at the limit, a login gets HTTP 429. A failed login is logged as a
   warning naming the user and the address, never the password.
 - A successful login's session is remembered with the user's session stamp (`qa.users.User.session`).
   On every later request the stamp is compared with the users file: after `qa user passwd` or
@@ -17,7 +17,6 @@ import logging
 import os
 import threading
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -68,9 +67,9 @@ class AccountGuard:
             if len(body) > MAX_LOGIN_BODY:
                 await _respond(send, 413, "Te groot.")
                 return
-        fields = parse_qs(body.decode("utf-8", "replace"))
-        name = (fields.get("username") or [""])[0].strip()[:64]
-        if not self.logins.allow(f"address {client}", f"user {name}"):
+        name = (await _form_field(scope, body, "username")).strip()[:64]
+        keys = (f"address {client}", f"user {name}")
+        if self.logins.blocked(*keys):  # only failed attempts count: signing in again is no attack
             log.warning("login refused for user %r from %s: too many attempts", name, client)
             await _respond(send, 429, TOO_MANY_LOGINS)
             return
@@ -92,6 +91,7 @@ class AccountGuard:
                             self._sessions[token] = (name, stamp)
                     log.info("user %r logged in from %s", name, client)
                 else:
+                    self.logins.count(*keys)
                     log.warning("failed login for user %r from %s", name, client)
             await send(message)
 
@@ -150,6 +150,23 @@ class AccountGuard:
 def _client(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
+
+
+async def _form_field(scope: Scope, body: bytes, field: str) -> str:
+    """One field of a login's form, as Gradio's login page sends it (multipart) or as a script does
+    (URL-encoded)."""
+    from starlette.requests import Request
+
+    async def once() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(scope, once).form()
+    except Exception:  # a malformed form is Gradio's to refuse; it names no user here
+        log.debug("unreadable login form", exc_info=True)
+        return ""
+    value = form.get(field)
+    return value if isinstance(value, str) else ""
 
 
 def _parse_cookies(header: str) -> dict[str, str]:

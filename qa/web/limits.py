@@ -41,6 +41,21 @@ class RateLimiter:
                 events.append(now)
             return True
 
+    def blocked(self, *keys: str) -> bool:
+        """Whether one of the keys is at its limit, without counting an event."""
+        if self.limit <= 0:
+            return False
+        now = self.clock()
+        with self._lock:
+            return any(len(self._window(key, now)) >= self.limit for key in keys)
+
+    def count(self, *keys: str) -> None:
+        """Count one event for every key (whatever the limit)."""
+        now = self.clock()
+        with self._lock:
+            for key in keys:
+                self._window(key, now).append(now)
+
     def _window(self, key: str, now: float) -> deque[float]:
         events = self._events.setdefault(key, deque())
         while events and events[0] <= now - self.window:
