@@ -4,9 +4,11 @@ Everything happens on loopback against the real app (`app.py` in a subprocess, w
 through the public API only (gradio_client `/ask` for readers, `/reindex` for an admin). The
 sample study and its index are copied to a temporary folder first, and a copy of one case under
 a new title is added, so the re-index has real work to do (reading, embedding, writing a new
-version) while the questions run. Passes when no question fails; reports p50 and p95 latency.
+version) while the questions run. Passes when no question fails; reports p50 and p95 latency. With
+`--long N`, N more clients send 100,000-character questions among them, which must be refused at
+once without slowing the others.
 
-    python -m benchmarks.load [--users 20] [--questions 10] [--json]
+    python -m benchmarks.load [--users 20] [--questions 10] [--long 4] [--json]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +108,13 @@ def free_port() -> int:
 
 
 def start_app(corpus: Path, index: Path, users_file: Path, port: int, log_file: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "QA_USERS_FILE": str(users_file), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "QA_USERS_FILE": str(users_file),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "QA_QUESTIONS_PER_MINUTE": "0",  # every simulated user shares one name: capacity, not the limiter
+    }
     command = [sys.executable, str(REPO / "app.py"), "--corpus", str(corpus), "--index", str(index)]
     command += ["--port", str(port)]
     with log_file.open("wb") as log:
@@ -154,6 +163,21 @@ def user(url: str, number: int, questions: int, outcome: Outcome, reindexing: th
             outcome.during_reindex += int(busy or reindexing.is_set())
 
 
+def long_asker(url: str, count: int, refused: list[str], stop: threading.Event) -> None:
+    """A client that sends 100,000-character questions among the others: each must be refused at once."""
+    from gradio_client import Client
+
+    client = Client(url, auth=READER, verbose=False, download_files=False)
+    for _ in range(count):
+        if stop.is_set():
+            return
+        try:
+            client.predict("Wat werkte goed? " + "x" * 100_000, api_name="/ask")
+            refused.append("answered")
+        except Exception as exc:  # the limit's message, as a Gradio error
+            refused.append("refused" if "te lang" in str(exc) or "too long" in str(exc) else str(exc)[:200])
+
+
 def reindex(url: str, reindexing: threading.Event, result: dict[str, Any]) -> None:
     from gradio_client import Client
 
@@ -170,7 +194,7 @@ def reindex(url: str, reindexing: threading.Event, result: dict[str, Any]) -> No
         reindexing.clear()
 
 
-def run(users: int, questions: int, source_index: Path, keep: bool) -> dict[str, Any]:
+def run(users: int, questions: int, source_index: Path, keep: bool, long: int = 0) -> dict[str, Any]:
     from qa.users import UserStore
 
     workdir = Path(tempfile.mkdtemp(prefix="vraagbaak-load-"))
@@ -194,11 +218,17 @@ def run(users: int, questions: int, source_index: Path, keep: bool) -> dict[str,
             threads = [
                 threading.Thread(target=user, args=(url, n, questions, outcome, reindexing)) for n in range(users)
             ]
+            long_results: list[str] = []
+            done = threading.Event()
+            threads += [
+                threading.Thread(target=long_asker, args=(url, questions, long_results, done)) for _ in range(long)
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             wall = time.perf_counter() - started
+            done.set()
             indexer.join()
         finally:
             process.terminate()
@@ -206,6 +236,8 @@ def run(users: int, questions: int, source_index: Path, keep: bool) -> dict[str,
         latencies = outcome.latencies
         return {
             "users": users,
+            "long_clients": long,
+            "long_questions": dict(Counter(long_results)),
             "questions_per_user": questions,
             "asked": users * questions,
             "answered": len(latencies),
@@ -236,9 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=10, help="questions per user (default 10)")
     parser.add_argument("--index", type=Path, default=REPO / "index", help="index of the sample study to start from")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (with app.log)")
+    parser.add_argument(
+        "--long", type=int, default=0, help="clients sending 100,000-character questions among the others"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
-    result = run(args.users, args.questions, args.index, args.keep)
+    result = run(args.users, args.questions, args.index, args.keep, args.long)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
