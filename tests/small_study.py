@@ -21,20 +21,26 @@ CASES = (
 )  # fmt: skip
 
 
+def write_case(root: Path, folder_name: str, title: str, municipality: str, good: str, bad: str) -> Path:
+    """One case: a case.toml and a document analysis with one success factor and one point of attention."""
+    folder = root / "cases" / folder_name
+    folder.mkdir(parents=True)
+    (folder / "case.toml").write_text(
+        f'title = "{title}"\nmunicipality = "{municipality}"\nyear = 2015\n\n'
+        '[[documents]]\nfile = "analyse.md"\nkind = "documentanalyse"\ntitle = "Documentanalyse"\n',
+        encoding="utf-8",
+    )
+    (folder / "analyse.md").write_text(
+        f"# Documentanalyse\n\n## Verloop\n\nIn {municipality} liep het project {title} een jaar.\n\n"
+        f"## Succesfactoren\n\n• {good}\n\n## Aandachtspunten\n\n• {bad}\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
 def write_small_study(root: Path) -> Path:
-    for folder_name, title, municipality, good, bad in CASES:
-        folder = root / "cases" / folder_name
-        folder.mkdir(parents=True)
-        (folder / "case.toml").write_text(
-            f'title = "{title}"\nmunicipality = "{municipality}"\nyear = 2015\n\n'
-            '[[documents]]\nfile = "analyse.md"\nkind = "documentanalyse"\ntitle = "Documentanalyse"\n',
-            encoding="utf-8",
-        )
-        (folder / "analyse.md").write_text(
-            f"# Documentanalyse\n\n## Verloop\n\nIn {municipality} liep het project {title} een jaar.\n\n"
-            f"## Succesfactoren\n\n• {good}\n\n## Aandachtspunten\n\n• {bad}\n",
-            encoding="utf-8",
-        )
+    for case in CASES:
+        write_case(root, *case)
     (root / "study").mkdir(parents=True)
     (root / "study" / "synthese.md").write_text(
         "# Synthese\n\n## Overkoepelende succesfactoren\n\n"

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fakes import HashEmbedder
+from small_study import write_case
 
 from qa.answer import Candidate
 from qa.answer.gathering import CaseEvidence, Factor
@@ -150,25 +151,10 @@ def test_cross_case_scores_count_cases_and_compare_languages() -> None:
     assert {f["question"] for f in failures} == {"Wat werkte?", "What worked?"}
 
 
-def _case(root: Path, slug: str, title: str, municipality: str, good: str, bad: str) -> None:
-    folder = root / "cases" / slug
-    folder.mkdir(parents=True)
-    (folder / "case.toml").write_text(
-        f'title = "{title}"\nmunicipality = "{municipality}"\nyear = 2015\n\n'
-        '[[documents]]\nfile = "analyse.md"\nkind = "documentanalyse"\ntitle = "Documentanalyse"\n',
-        encoding="utf-8",
-    )
-    (folder / "analyse.md").write_text(
-        f"# Documentanalyse\n\n## Verloop\n\nIn {municipality} liep het project {title} een jaar.\n\n"
-        f"## Succesfactoren\n\n• {good}\n\n## Aandachtspunten\n\n• {bad}\n",
-        encoding="utf-8",
-    )
-
-
 @pytest.fixture
 def study(tmp_path: Path) -> Settings:
     root = tmp_path / "corpus"
-    _case(
+    write_case(
         root,
         "budget",
         "Buurtbudget Noorderpolder",
@@ -176,7 +162,7 @@ def study(tmp_path: Path) -> Settings:
         "Het buurtbudget gaf bewoners zeggenschap over geld.",
         "Het buurtbudget raakte snel op.",
     )
-    _case(
+    write_case(
         root,
         "fonds",
         "Initiatievenfonds Wierdenhaven",
@@ -184,7 +170,7 @@ def study(tmp_path: Path) -> Settings:
         "Het fonds betaalde het buurtbudget van initiatieven.",
         "Het fonds vroeg te veel bonnetjes.",
     )
-    _case(
+    write_case(
         root,
         "panel",
         "Burgerpanel Brakelsteyn",
