@@ -246,6 +246,11 @@ def remove_document(corpus: Path, relative: str) -> Path:
     file = (root / relative).resolve()
     if root not in file.parents or not file.is_file():
         raise UploadError(f"{relative}: geen document van dit corpus")
+    step = root
+    for part in Path(relative).parts:  # a link is never indexed, so it is no document to remove either
+        step = step / part
+        if step.is_symlink():
+            raise UploadError(f"{relative}: een koppeling (symbolische link) is geen document van dit corpus")
     parts = file.relative_to(root).parts
     if any(part.startswith((".", "_")) for part in parts) or file.name == CASE_FILE:
         raise UploadError(f"{relative}: dit bestand kan niet worden verwijderd")

@@ -202,6 +202,15 @@ def test_remove_moves_to_the_trash_which_ingestion_ignores(tmp_path: Path) -> No
             remove_document(corpus, bad)
 
 
+def test_remove_refuses_a_link_and_leaves_what_it_points_at(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    target = corpus / "cases" / "bestaand" / "oud.md"
+    (corpus / "cases" / "bestaand" / "koppeling.md").symlink_to(target)
+    with pytest.raises(UploadError, match="koppeling"):
+        remove_document(corpus, "cases/bestaand/koppeling.md")
+    assert target.is_file() and (corpus / "cases" / "bestaand" / "koppeling.md").is_symlink()
+
+
 @pytest.mark.parametrize(
     ("name", "prefix"),
     [
