@@ -8,7 +8,9 @@ run leaves the previous version complete.
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -182,6 +184,11 @@ def build_index(
             if exc.filename is None or not Path(exc.filename).resolve().is_relative_to(layout.root.resolve()):
                 raise
             raise IndexAccessError(layout.root, "write", exc) from exc
+        except sqlite3.OperationalError as exc:
+            # SQLite says so without a file name: the embedding cache or a version's database may not be written
+            if not any(words in str(exc) for words in ("readonly database", "unable to open database")):
+                raise
+            raise IndexAccessError(layout.root, "write", PermissionError(errno.EACCES, str(exc))) from exc
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -614,3 +614,48 @@ def test_index_check_without_an_index_fails(tmp_path: Path, capsys: pytest.Captu
     code, out = _check(settings, capsys)
     assert code == 1
     assert "no index" in out
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    sys.path[:0] = [{tests!r}, {repo!r}]
+    from pathlib import Path
+    from fakes import HashEmbedder
+    from qa.errors import QaError
+    from qa.indexer import build_index
+    from qa.settings import Settings
+
+    settings = Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]), indexing={{"guard_encoder": None}})
+    try:
+        build_index(settings, HashEmbedder())
+    except QaError as exc:
+        print(f"{{type(exc).__name__}}: {{exc}}")
+    """
+)
+
+
+def test_an_embedding_cache_qa_index_may_not_write_is_one_line_naming_the_folder(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """SQLite names no file when it may not write: the message still names the index folder."""
+    settings = _settings(corpus, tmp_path, indexing={"guard_encoder": None})
+    build_index(settings, HashEmbedder())
+    (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen nieuw document over loting.\n", "utf-8")
+    cache = settings.index / "embeddings.sqlite"
+    cache.chmod(0o444)
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
+    try:
+        done = subprocess.run(
+            [*_obeying_permissions(), sys.executable, str(script), str(corpus), str(settings.index)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        cache.chmod(0o644)
+    assert "Traceback" not in done.stderr and done.stdout.count("\n") == 1, done.stderr
+    assert done.stdout.startswith(
+        f"IndexAccessError: {settings.index}: no permission to write the index folder (attempt to write a readonly"
+    ), done.stdout
