@@ -30,6 +30,7 @@ index: setup
 
 lint: setup
 	$(BIN)/ruff check qa tests tools benchmarks app.py
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy
