@@ -125,7 +125,7 @@ class IndexLayout:
             return Serving(current)
         broken = f"{name}: {problem}"
         versions = self.versions.iterdir() if self.versions.is_dir() else iter(())
-        others = sorted((p for p in versions if p.name != name), reverse=True)
+        others = sorted((p for p in versions if p.name != name and p.is_dir()), key=version_order, reverse=True)
         fallback = next((p for p in others if p.is_dir() and version_problem(p) is None), None)
         if (self.root, name) not in _reported:
             _reported.add((self.root, name))
@@ -175,6 +175,12 @@ def publish(layout: IndexLayout, temp: Path, name: str) -> Path:
     return final
 
 
+def version_order(folder: Path) -> tuple[str, int, str]:
+    """How versions sort, oldest first: by the time in their name (to the second), then by when their
+    folder was last written (two versions made in the same second), then by name."""
+    return folder.name.split("-")[0], folder.stat().st_mtime_ns, folder.name
+
+
 def recover(layout: IndexLayout) -> list[str]:
     """Remove what killed runs left behind and versions nobody can be reading any more."""
     removed: list[str] = []
@@ -184,7 +190,7 @@ def recover(layout: IndexLayout) -> list[str]:
     (layout.root / "CURRENT.tmp").unlink(missing_ok=True)
     if layout.versions.is_dir():
         current = layout.pointed_name()
-        others = sorted((p for p in layout.versions.iterdir() if p.name != current), key=lambda p: p.name)
+        others = sorted((p for p in layout.versions.iterdir() if p.name != current and p.is_dir()), key=version_order)
         intact = [p for p in others if version_problem(p) is None]
         kept = set(intact[len(intact) - KEEP_PREVIOUS :]) if KEEP_PREVIOUS else set()
         for old in others:

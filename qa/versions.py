@@ -15,7 +15,7 @@ from pathlib import Path
 from qa import store
 from qa.dense import DenseIndex
 from qa.errors import IndexAccessError
-from qa.layout import IndexLayout, version_problem
+from qa.layout import IndexLayout, version_order, version_problem
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,8 @@ def check_index(root: Path) -> IndexCheck:
     current = layout.pointed_name()
     try:
         found = [p for p in layout.versions.iterdir() if p.is_dir()] if layout.versions.is_dir() else []
-        # Oldest first: a name starts with the second it was made; two of one second differ in a random part.
-        folders = sorted(found, key=lambda p: (p.name.split("-")[0], p.stat().st_mtime_ns, p.name))
+        # oldest first (qa.layout.version_order)
+        folders = sorted(found, key=version_order)
     except PermissionError as exc:
         raise IndexAccessError(root, "read", exc) from exc
     return IndexCheck(root, current, tuple(check_version(folder, folder.name == current) for folder in folders))

@@ -659,3 +659,23 @@ def test_an_embedding_cache_qa_index_may_not_write_is_one_line_naming_the_folder
     assert done.stdout.startswith(
         f"IndexAccessError: {settings.index}: no permission to write the index folder (attempt to write a readonly"
     ), done.stdout
+
+
+def test_the_fallback_is_the_newest_intact_version_also_within_one_second(corpus: Path, tmp_path: Path) -> None:
+    """Version names carry the second they were made and a random part: two made in the same second
+    are told apart by when their folders were written, not by the random part."""
+    settings = _settings(corpus, tmp_path, indexing={"guard_encoder": None})
+    build_index(settings, HashEmbedder())
+    layout = IndexLayout(settings.index)
+    built = layout.current_dir()
+    assert built is not None
+    stamp = "20260101T120000"
+    older, newer, broken = (layout.versions / f"{stamp}-{tail}" for tail in ("ffffffff", "00000000", "99999999"))
+    for folder in (older, newer, broken):
+        shutil.copytree(built, folder)
+    os.utime(older, ns=(1_000_000_000, 1_000_000_000))
+    os.utime(newer, ns=(2_000_000_000, 2_000_000_000))
+    (broken / "meta.sqlite").write_bytes(b"")
+    shutil.rmtree(built)
+    layout.pointer.write_text(broken.name, encoding="utf-8")
+    assert layout.serving().folder == newer
