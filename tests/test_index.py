@@ -187,20 +187,20 @@ def test_reader_picks_up_a_new_version_on_next_query(corpus: Path, tmp_path: Pat
 
 KILLER = textwrap.dedent(
     """
-    import sys, time
+    import sys
     sys.path[:0] = [{tests!r}, {repo!r}]
     from pathlib import Path
     from fakes import HashEmbedder
     from qa.indexer import build_index
     from qa.settings import Settings
 
-    class Slow(HashEmbedder):
+    class Told(HashEmbedder):
         def embed_passages(self, texts):
             print("embedding", flush=True)
-            time.sleep(0.05)
+            sys.stdin.readline()  # go on when the test says so: the test kills it while it waits here
             return super().embed_passages(texts)
 
-    build_index(Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]), indexing={{"batch_size": 1}}), Slow())
+    build_index(Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]), indexing={{"batch_size": 1}}), Told())
     print("done", flush=True)
     """
 )
@@ -218,11 +218,19 @@ def test_sigkill_at_any_moment_leaves_the_previous_version_served(corpus: Path, 
     script.write_text(KILLER.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
     layout = IndexLayout(settings.index)
     original = layout.current_name()
-    for delay in (0.3, 0.6, 0.9, 1.2, 1.5):
+    for calls in (1, 3, 6, 10, 15):  # killed in the middle of its n-th call to the encoder
         process = subprocess.Popen(
-            [sys.executable, str(script), str(corpus), str(settings.index)], stdout=subprocess.PIPE, text=True
+            [sys.executable, str(script), str(corpus), str(settings.index)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        time.sleep(delay)
+        assert process.stdin is not None and process.stdout is not None
+        for call in range(calls):
+            assert process.stdout.readline() == "embedding\n"  # waits for the call
+            if call + 1 < calls:
+                process.stdin.write("\n")
+                process.stdin.flush()
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         current = layout.current_name()
@@ -366,9 +374,9 @@ def test_the_embedding_cache_is_pruned_of_unused_entries_only_when_large(tmp_pat
             return {sha for (sha,) in connection.execute("SELECT sha FROM embeddings")}
 
     old = EmbeddingCache(path, "e5-small", "1", 2)
+    old.started -= 60  # a run a minute before this one
     old.put([f"old{i}" for i in range(30)], np.ones((30, 2), dtype=np.float32))
     old.close()
-    time.sleep(0.01)
     run = EmbeddingCache(path, "e5-small", "1", 2)
     run.put(["new"], np.ones((1, 2), dtype=np.float32))
     run.prune(keep_at_least=1, floor=20)  # 31 entries: not more than twice the floor

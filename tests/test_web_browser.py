@@ -8,7 +8,6 @@ Screenshots of each step go to test-artifacts/.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -146,11 +145,8 @@ def test_ask_in_dutch_and_english(session: object, local_app: RunningApp) -> Non
     s.shot("antwoord-nl")
     # Thumbs up is stored with the question, the answer and its citations (no user in local mode).
     s.page.locator("#gesprek").get_by_role("button", name=re.compile("^(Vind ik leuk|Like)$")).last.click()
+    expect(s.page.get_by_text("Dank voor je beoordeling.")).to_be_visible(timeout=30_000)  # said once stored
     store = FeedbackStore(s.app.study.index / "feedback.sqlite")
-    deadline = time.time() + 30
-    while not [v for v in store.votes() if v.question == "Wat werkte goed bij bewonersinitiatieven?"]:
-        assert time.time() < deadline, "the vote was not stored"
-        time.sleep(0.2)
     vote = next(v for v in store.votes() if v.question == "Wat werkte goed bij bewonersinitiatieven?")
     assert vote.vote == 1 and vote.user is None and vote.citations and "[1]" in vote.answer
     answer = s.ask("What worked for resident initiatives?")
@@ -208,12 +204,13 @@ def test_open_a_pdf_source_at_its_page(session: object, local_app: RunningApp) -
     page_text = " ".join(" ".join(b.text for b in view.blocks if b.page == page_number).split())
     assert " ".join(quote.split())[:60] in page_text  # the cited page holds the quote
     frame.scroll_into_view_if_needed()
-    time.sleep(3)  # the PDF viewer paints after it is scrolled into view
+    content = frame.element_handle().content_frame()
+    assert content is not None
+    content.wait_for_load_state("load")  # the PDF is in the frame before the screenshot
     s.shot("pdf-in-app")
     # The browser's own viewer at that page, as the link in the viewer opens it.
     viewer = s.context.new_page()
     viewer.goto(s.app.url + "/" + src, wait_until="load")
-    time.sleep(3)
     path = ARTIFACTS / f"{s.name}-pdf-pagina-{page_number}.png"
     viewer.screenshot(path=str(path))
     viewer.close()
@@ -232,7 +229,17 @@ def test_text_source_is_scrolled_to_the_highlighted_passage(session: object, loc
     buttons.first.click()
     hit = s.page.locator("#document .doc-tekst .doc-hit")
     hit.wait_for(timeout=60_000)
-    time.sleep(0.5)
+    # the viewer scrolls the passage into view once it is shown: wait for that, not for time
+    s.page.wait_for_function(
+        """() => {
+            const hit = document.querySelector('#document .doc-tekst .doc-hit');
+            const box = document.querySelector('#document .doc-tekst');
+            if (!hit || !box) { return false; }
+            const h = hit.getBoundingClientRect(), b = box.getBoundingClientRect();
+            return b.top <= h.top && h.top <= b.bottom;
+        }""",
+        timeout=30_000,
+    )
     assert hit.locator("mark").count() >= 1
     assert hit.is_visible()
     box, container = hit.bounding_box(), s.page.locator("#document .doc-tekst").bounding_box()
@@ -257,7 +264,8 @@ def test_script_in_a_document_is_shown_as_text(session: object, local_app: Runni
     assert "javascript:window.__vraagbaak_pwned_link" in text
     assert s.page.locator("#casus-document .doc-view").get_by_text("Notulen met <script> en <img onerror>").count() == 1
     assert view.locator("script, img, a").count() == 0
-    time.sleep(1)  # give an onerror handler the chance it must not get
+    # two painted frames after the document is shown: an image would have been requested and failed by then
+    s.page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     flags = s.page.evaluate(
         "[window.__vraagbaak_pwned, window.__vraagbaak_pwned_img, window.__vraagbaak_pwned_link].map(String)"
     )
@@ -300,7 +308,7 @@ def test_reader_cannot_reach_beheer(session: object, auth_app: RunningApp) -> No
     s.open(login=READER)
     assert "lezer" in s.page.locator("#wie").inner_text()
     assert s.page.get_by_role("tab", name="Vraag").is_visible()
-    time.sleep(1)  # the role check on load has run
+    # the role check on load runs before the name is written (qa.web.layout), and the name is shown
     assert s.page.get_by_role("tab", name="Beheer").count() == 0
     assert s.page.get_by_role("button", name="Herindexeren").count() == 0
     s.shot("lezer-zonder-beheer")

@@ -73,7 +73,8 @@ class AccountGuard:
             log.warning("login refused for user %r from %s: too many attempts", name, client)
             await _respond(send, 429, TOO_MANY_LOGINS)
             return
-        stamp = self._current_stamps().get(name)  # before the check: a later change must still end this session
+        # read before the password is checked, so that a change made meanwhile ends this session
+        stamp = self._current_stamps().get(name)
         replayed = False
 
         async def replay() -> Message:

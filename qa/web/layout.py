@@ -167,9 +167,14 @@ def build_blocks(app: WebApp) -> gr.Blocks:
 
         filters = [municipality, case, kind]
         case_views = [case_table, case_select, case_detail, case_matrix]
-        demo.load(
-            app.on_load, None, [who, index_status, known_version, *filters, *case_views], api_visibility="private"
-        )
+        on_load_outputs = [who, index_status, known_version, *filters, *case_views]
+        if admin is None:
+            demo.load(app.on_load, None, on_load_outputs, api_visibility="private")
+        else:  # Beheer is shown or kept hidden before the user's name is written: the name says the page is ready
+            admin_choices = [admin.existing_case, admin.remove_choice]
+            demo.load(app.on_load_admin, None, [admin.tab, *admin_choices], api_visibility="private").then(
+                app.on_load, None, on_load_outputs, api_visibility="private"
+            )
         index_timer.tick(
             app.poll_index,
             [known_version],
@@ -180,9 +185,7 @@ def build_blocks(app: WebApp) -> gr.Blocks:
             concurrency_limit=None,
         )
         if admin is not None:
-            admin_choices = [admin.existing_case, admin.remove_choice]
             serial: dict[str, Any] = {"concurrency_id": "beheer", "concurrency_limit": 1}
-            demo.load(app.on_load_admin, None, [admin.tab, *admin_choices], api_visibility="private")
             admin.upload_button.click(
                 app.upload,
                 admin.upload_inputs,
