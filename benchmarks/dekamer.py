@@ -27,19 +27,25 @@ DEKAMER = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dekamer"
 PASSAGE_CHARS = 1500
 
 
+def copy_answer(target: Path, file: str, chars: int | None = None) -> None:
+    """Copy one answer (its first `chars` characters, or all of it) under its theme, with the theme's
+    case.toml."""
+    source = DEKAMER / "corpus" / file
+    destination = target / file
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    case_toml = source.parent / "case.toml"
+    if case_toml.is_file() and not (destination.parent / "case.toml").exists():
+        shutil.copy(case_toml, destination.parent / "case.toml")
+    destination.write_text(source.read_text(encoding="utf-8")[:chars], encoding="utf-8")
+
+
 def prepare_corpus(target: Path, limit: int | None) -> list[Question]:
     """Copy the answers (first 1,500 characters) and case.toml files; return the questions."""
     lines = (DEKAMER / "queries.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines if line.strip()][:limit]
     questions = []
     for record in records:
-        source = DEKAMER / "corpus" / record["file"]
-        destination = target / record["file"]
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        case_toml = source.parent / "case.toml"
-        if case_toml.is_file() and not (destination.parent / "case.toml").exists():
-            shutil.copy(case_toml, destination.parent / "case.toml")
-        destination.write_text(source.read_text(encoding="utf-8")[:PASSAGE_CHARS], encoding="utf-8")
+        copy_answer(target, record["file"], PASSAGE_CHARS)
         questions.append(Question(question=record["question"], documents=(record["file"],), lang="nl"))
     return questions
 

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.dekamer import copy_answer
 from qa.evaluation import Question, holds_fact
 from qa.records import Answer
 from qa.service import Vraagbaak
@@ -78,13 +79,7 @@ def make_study(target: Path, limit: int) -> list[Kamervraag]:
                 lines += ["[[documents]]", f'file = "{name}"', f'kind = "{kind}"', f'title = "{doc_title}"', ""]
             (folder / "case.toml").write_text("\n".join(lines), encoding="utf-8")
         for record in records:
-            source = DEKAMER / "corpus" / record["file"]
-            destination = target / record["file"]
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            case_toml = source.parent / "case.toml"
-            if case_toml.is_file() and not (destination.parent / "case.toml").exists():
-                shutil.copy(case_toml, destination.parent / "case.toml")
-            shutil.copy(source, destination)
+            copy_answer(target, record["file"])  # whole answers, as a user's files would be
     return [Kamervraag(r["question"], last_question(r["question_full"]), r["file"]) for r in records]
 
 

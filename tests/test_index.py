@@ -460,6 +460,19 @@ def _obeying_permissions() -> list[str]:
     return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps=-all"]
 
 
+def _child(tmp_path: Path, template: str, *args: Path) -> subprocess.CompletedProcess[str]:
+    """Run a test script (`template`, with the test and repository folders filled in) as a child that
+    file permissions stop."""
+    script = tmp_path / "child.py"
+    script.write_text(template.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
+    return subprocess.run(
+        [*_obeying_permissions(), sys.executable, str(script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 READER = textwrap.dedent(
     """
     import sys
@@ -511,15 +524,8 @@ def test_an_index_file_readers_may_not_read_is_one_line_naming_the_folder(
     assert folder is not None
     unreadable = layout.pointer if what == "CURRENT" else folder / what
     unreadable.chmod(0o000)
-    script = tmp_path / "reader.py"
-    script.write_text(READER.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
     try:
-        done = subprocess.run(
-            [*_obeying_permissions(), sys.executable, str(script), str(corpus), str(settings.index)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = _child(tmp_path, READER, corpus, settings.index)
     finally:
         unreadable.chmod(0o644)
     assert done.stderr == "" and done.stdout.count("\n") == 1, done.stderr
@@ -551,15 +557,8 @@ def test_corpus_files_that_may_not_be_read_are_skipped_with_their_reason(corpus:
     modes = [path.stat().st_mode for path in unreadable]
     for path in unreadable:
         path.chmod(0o000)
-    script = tmp_path / "indexer.py"
-    script.write_text(INDEXER.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
     try:
-        done = subprocess.run(
-            [*_obeying_permissions(), sys.executable, str(script), str(corpus), str(tmp_path / "index")],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = _child(tmp_path, INDEXER, corpus, tmp_path / "index")
     finally:
         for path, mode in zip(unreadable, modes, strict=True):
             path.chmod(mode)
@@ -652,15 +651,8 @@ def test_an_embedding_cache_qa_index_may_not_write_is_one_line_naming_the_folder
     (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen nieuw document over loting.\n", "utf-8")
     cache = settings.index / "embeddings.sqlite"
     cache.chmod(0o444)
-    script = tmp_path / "writer.py"
-    script.write_text(WRITER.format(tests=str(REPO / "tests"), repo=str(REPO)), encoding="utf-8")
     try:
-        done = subprocess.run(
-            [*_obeying_permissions(), sys.executable, str(script), str(corpus), str(settings.index)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = _child(tmp_path, WRITER, corpus, settings.index)
     finally:
         cache.chmod(0o644)
     assert "Traceback" not in done.stderr and done.stdout.count("\n") == 1, done.stderr

@@ -255,7 +255,8 @@ def _by_case(
         )
         for case in (*considered, None)
     }
-    sections = dict(zip(version.passages().ids.tolist(), version.passages().sections, strict=True))
+    table = version.passages()
+    sections = dict(zip(table.ids.tolist(), table.sections, strict=True))
     ranks: dict[int, int] = {}
     for case in considered:
         ids = per_case.ordered.get(case, [])
