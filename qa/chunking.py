@@ -56,7 +56,14 @@ _ABBREVIATIONS = frozenset(
         "z.g.a.n",
     ]
 )
-_BOUNDARY = re.compile(r"([.!?…][\"”')\]]*)[ \t]+(?=[\"“'(\[]?[A-ZÀ-ÖØ-Þ0-9€•-])|\n+")
+# A sentence ends at ".", "!", "?" or "…" before a space and a capital, digit or bullet; at a line break;
+# or, in text that lost its spaces ("… van proactieve aard.Zonder te veel …"), at a word's end glued to a
+# capitalised word, unless that word runs on into a domain ("www.Rijksoverheid.nl").
+_BOUNDARY = re.compile(
+    r"([.!?…][\"”')\]]*)[ \t]+(?=[\"“'(\[]?[A-ZÀ-ÖØ-Þ0-9€•-])"
+    r"|\n+"
+    r"|(?<=[a-zß-öø-ÿ]{2})([.!?])(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\b(?!\.\w))"
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        cut = match.end(1) if match.group(1) is not None else match.start()
+        glued = match.group(2) is not None
+        cut = match.end(1) if match.group(1) is not None else match.end(2) if glued else match.start()
         head = text[start:cut].rstrip()
         last_word = head.rsplit(None, 1)[-1].lower().rstrip(".") if head else ""
         if "\n" not in match.group(0) and (

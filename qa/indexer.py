@@ -39,9 +39,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when what is embedded for a chunk changes (see `indexed_text`).
+# 6: a sentence also ends where the space after its full stop was lost ("aard.Zonder");
 # 5: PDF tables read as rows, table rows quotable, a paragraph a PDF page break cut in two mended;
 # 4: Markdown list items keep a bullet
-TEXT_FORMAT = 5
+TEXT_FORMAT = 6
 
 #: progress(stage, done, total)
 Progress = Callable[[str, int, int], None]

@@ -136,13 +136,19 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
         # what the study files under the asked-for heading first, unless the settings ignore sections
         filed_first = cues.intent is not None and config.section_weight > 0
         groups = select(found, config, False, None, relevant, filed_first=filed_first)
+        if not groups and verdicts:
+            # the study speaks to the question (it was not declined), so its closest case answers it
+            # even where no case clears the bar on its own
+            closest = max(verdicts, key=lambda v: (any(c.group == v.case_id for c in found), v.score))
+            verdicts = [replace(v, relevant=v is closest) for v in verdicts]
+            groups = select(found, config, False, None, {closest.case_id}, filed_first=filed_first)
     else:  # one case's fact ("Hoeveel panelleden waren jonger dan 25?"), or a question about one case
         verdicts = []
         groups = select(found, config, filters.single_case, None if filters.single_case else config.factoid_cases)
     outline = got.outline
     if outline is not None:  # the question asks for that section's parts: the rest of the study is beside it
         groups = [g for g in groups if g[0].group == outline.group]
-    in_order = [sorted(group, key=lambda c: (c.hit.chunk_id, c.start)) for group in groups]
+    in_order = [reading_order(group) for group in groups]
     by_factor = group_by_factor(in_order, got.factors, _vector_of(got), config) if got.factors else []
 
     writer = _Writer(cues.language, got.following)
@@ -169,6 +175,16 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
         scope=scope,
         cases=tuple(verdicts),
     )
+
+
+def reading_order(group: Sequence[Candidate]) -> list[Candidate]:
+    """A case's quotes as they are read (pure): its documents in the order of their best quote (the
+    group comes best first), and each document's quotes in the order of its text. A case of many
+    documents is answered first from the one that answers best, not from the one filed first."""
+    place: dict[str, int] = {}
+    for candidate in group:
+        place.setdefault(candidate.hit.document, len(place))
+    return sorted(group, key=lambda c: (place[c.hit.document], c.hit.chunk_id, c.start))
 
 
 class _Writer:
