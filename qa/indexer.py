@@ -29,6 +29,7 @@ from qa.embedcache import EmbeddingCache, text_key
 from qa.errors import IndexAccessError, UnreadableDocumentError
 from qa.layout import IndexLayout, WriterLock, publish, recover
 from qa.lexical import LexicalIndex
+from qa.readworker import ReadingWorker
 from qa.records import CaseInfo, Chunk, Document, Skipped
 from qa.settings import Settings
 from qa.store import DocumentRow, StoredChunk
@@ -226,31 +227,32 @@ def _update(
         else:
             to_read.append(source)
 
-    for done, source in enumerate(to_read, start=1):
-        old = old_docs.get(source.display)
-        was_indexed = old is not None and old.status in (store.INDEXED, store.STALE)
-        try:
-            document, _warnings = read_source(source, settings)
-        except UnreadableDocumentError as exc:
-            summary.skipped.append(Skipped(source.display, exc.reason))
-            rows.extend(_keep_or_skip(source.display, old, exc.reason, keep_old, source))
-        except Exception as exc:  # one bad file never stops the rest
-            log.exception("unexpected failure reading %s", source.display)
-            reason = f"unreadable ({type(exc).__name__}: {exc})"
-            summary.skipped.append(Skipped(source.display, reason))
-            rows.extend(_keep_or_skip(source.display, old, reason, keep_old, source))
-        else:
-            if was_indexed:
-                summary.changed += 1
+    with ReadingWorker(settings) as worker:  # one worker process reads them all, each within its limits
+        for done, source in enumerate(to_read, start=1):
+            old = old_docs.get(source.display)
+            was_indexed = old is not None and old.status in (store.INDEXED, store.STALE)
+            try:
+                document, _warnings = read_source(source, settings, worker)
+            except UnreadableDocumentError as exc:
+                summary.skipped.append(Skipped(source.display, exc.reason))
+                rows.extend(_keep_or_skip(source.display, old, exc.reason, keep_old, source))
+            except Exception as exc:  # one bad file never stops the rest
+                log.exception("unexpected failure reading %s", source.display)
+                reason = f"unreadable ({type(exc).__name__}: {exc})"
+                summary.skipped.append(Skipped(source.display, reason))
+                rows.extend(_keep_or_skip(source.display, old, reason, keep_old, source))
             else:
-                summary.added += 1
-            rows.append(_row(source, document.pages, store.INDEXED))
-            for chunk in _chunks(document, settings):
-                fresh.append((chunk, indexed_text(chunk, document.title, document.case)))
-                with_sentences = settings.indexing.sentence_vectors
-                fresh_sentences.append(sentence_texts(chunk, document) if with_sentences else [])
-        if progress:
-            progress("read", done, len(to_read))
+                if was_indexed:
+                    summary.changed += 1
+                else:
+                    summary.added += 1
+                rows.append(_row(source, document.pages, store.INDEXED))
+                for chunk in _chunks(document, settings):
+                    fresh.append((chunk, indexed_text(chunk, document.title, document.case)))
+                    with_sentences = settings.indexing.sentence_vectors
+                    fresh_sentences.append(sentence_texts(chunk, document) if with_sentences else [])
+            if progress:
+                progress("read", done, len(to_read))
 
     for path, reason in skipped_at_discovery.items():
         old = old_docs.get(path)

@@ -258,6 +258,18 @@ class Settings(BaseSettings):
         description="A document whose text runs to more characters than this is skipped (about 2,000 pages of "
         "prose): its passages would swamp the study and its embedding the machine.",
     )
+    max_read_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="Reading one document (PDF, DOCX or text, in a separate worker process) may take this long; "
+        "a document that takes longer is skipped and the worker restarted (the longest real PDF tried: 6 s).",
+    )
+    max_read_memory_mb: float = Field(
+        1024.0,
+        gt=0,
+        description="... and may take this much memory (address space) beyond what the worker holds once started; "
+        "a document that needs more is skipped (the real PDFs tried: 30 MB at most).",
+    )
     chunk: ChunkSettings = ChunkSettings()
     indexing: IndexSettings = IndexSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
