@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from qa.casefile import default_case, parse_case_file, title_from_filename
-from qa.errors import UnreadableDocumentError
+from qa.errors import LimitExceededError, UnreadableDocumentError
 from qa.readers import ReadResult
 from qa.readworker import ReadingWorker
 from qa.records import CaseInfo, Document, DocumentKind, DocumentMeta, IngestReport, Notice, Skipped
@@ -266,10 +266,13 @@ def read_file(path: Path, display: str, settings: Settings) -> ReadResult:
         result = read_text(path, display)
     characters = sum(len(block.text) for block in result.blocks)
     if characters > settings.max_document_chars:
-        raise UnreadableDocumentError(
+        raise LimitExceededError(
             display,
             f"{characters:,} characters of text, more than the limit of {settings.max_document_chars:,} "
             "(QA_MAX_DOCUMENT_CHARS)",
+            "QA_MAX_DOCUMENT_CHARS",
+            characters,
+            settings.max_document_chars,
         )
     return result
 

@@ -22,6 +22,18 @@ class UnreadableDocumentError(QaError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class LimitExceededError(UnreadableDocumentError):
+    """A document is over one of the reading limits: `setting` names it (its environment variable, e.g.
+    QA_MAX_PDF_PAGES), `found` is what the document has or takes and `limit` what is allowed; the
+    upload check says the same in Dutch."""
+
+    def __init__(self, path: Path | str, reason: str, setting: str, found: float, limit: float) -> None:
+        super().__init__(path, reason)
+        self.setting = setting
+        self.found = found
+        self.limit = limit
+
+
 class DocumentRefusedError(QaError):
     """A request names a path that is no document of the index (outside the corpus, a link, the trash).
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from qa.errors import QaError, UnreadableDocumentError
+from qa.errors import LimitExceededError, QaError, UnreadableDocumentError
 from qa.readers import ReadResult
 from qa.records import Block
 
@@ -126,12 +126,19 @@ class ReadingWorker:
                 else crash_reason(returncode, self.settings.max_read_memory_mb)
             )
             log.warning("skipping %s: %s", display, reason)
+            if timed_out:
+                limit = self.settings.max_read_seconds
+                raise LimitExceededError(display, reason, "QA_MAX_READ_SECONDS", limit, limit)
             raise UnreadableDocumentError(display, reason)
         if reply.get("memory"):
             self._stop()  # its heap may be left in pieces: the next document gets a fresh worker
-            reason = memory_limit_reason(self.settings.max_read_memory_mb)
+            limit = self.settings.max_read_memory_mb
+            reason = memory_limit_reason(limit)
             log.warning("skipping %s: %s", display, reason)
-            raise UnreadableDocumentError(display, reason)
+            raise LimitExceededError(display, reason, "QA_MAX_READ_MEMORY_MB", limit, limit)
+        if "limit" in reply:
+            setting, found, limit = reply["limit"]
+            raise LimitExceededError(display, str(reply["error"]), str(setting), float(found), float(limit))
         if "error" in reply:
             raise UnreadableDocumentError(display, str(reply["error"]))
         blocks = [Block(**block) for block in reply["blocks"]]
@@ -229,6 +236,8 @@ def _answer(path: Path, display: str, settings: Settings) -> dict[str, Any]:
             "pages": result.pages,
             "warnings": result.warnings,
         }
+    except LimitExceededError as exc:
+        return {"error": exc.reason, "limit": [exc.setting, exc.found, exc.limit]}
     except UnreadableDocumentError as exc:
         if _caused_by_memory(exc):
             return {"memory": True}

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from qa.corpus import CASE_FILE, CASES_DIR, STUDY_DIR
-from qa.errors import QaError
+from qa.errors import LimitExceededError, QaError, UnreadableDocumentError
 from qa.readers.archive import ZipExcess, ZipLimits, zip_directory, zip_excess
 from qa.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
+from qa.readworker import ReadingWorker
 from qa.records import CASE_DOCUMENT_KINDS
 
 ALLOWED_EXTENSIONS = (".pdf", ".docx", ".md", ".txt")
@@ -103,6 +104,32 @@ def _describe_excess(excess: ZipExcess) -> str:
     if excess.setting == "QA_MAX_UNPACKED_MB":
         return f"pakt uit tot {_dutch_number(excess.found, 1)} MB; de grens is {limit} MB ({excess.setting})"
     return f"{excess.member} is {_dutch_number(excess.found)} op 1 ingepakt; de grens is {limit} ({excess.setting})"
+
+
+def describe_limit(exc: LimitExceededError) -> str:
+    """The Dutch twin of a reading limit's reason (pages, characters, reading time and memory, the ZIP limits)."""
+    limit = _dutch_number(exc.limit) if exc.limit == int(exc.limit) else _dutch_number(exc.limit, 1)
+    if exc.setting == "QA_MAX_PDF_PAGES":
+        return f"heeft {_dutch_number(exc.found)} pagina's; de grens is {limit} ({exc.setting})"
+    if exc.setting == "QA_MAX_DOCUMENT_CHARS":
+        return f"bevat {_dutch_number(exc.found)} tekens tekst; de grens is {limit} ({exc.setting})"
+    if exc.setting == "QA_MAX_READ_SECONDS":
+        return f"het lezen duurde langer dan de grens van {limit} seconden ({exc.setting})"
+    if exc.setting == "QA_MAX_READ_MEMORY_MB":
+        return f"het lezen vroeg meer geheugen dan de grens van {limit} MB ({exc.setting})"
+    return _describe_excess(ZipExcess(exc.setting, exc.found, exc.limit, "een onderdeel"))
+
+
+def check_limits(path: Path, display: str, reader: ReadingWorker) -> None:
+    """Read the file as ingestion will (in `reader`, the reading worker, with the same limits) and raise
+    UploadError when it is over one of them. A file ingestion cannot read for another reason is let
+    through: the next re-index names it with its reason."""
+    try:
+        reader.read(path, display)
+    except LimitExceededError as exc:
+        raise UploadError(f"{display}: {describe_limit(exc)}") from exc
+    except UnreadableDocumentError:
+        pass
 
 
 def check_content(path: Path, extension: str, max_bytes: int, display: str, zip_limits: ZipLimits) -> None:
@@ -191,8 +218,10 @@ def add_documents(
     zip_limits: ZipLimits,
     case_id: str | None = None,
     new_case: CaseForm | None = None,
+    reader: ReadingWorker | None = None,
 ) -> Added:
-    """Put `uploads` into an existing case (`case_id`) or a new one (`new_case`); all or nothing."""
+    """Put `uploads` into an existing case (`case_id`) or a new one (`new_case`); all or nothing. With a
+    `reader`, each file is also read as ingestion will read it and refused when over a reading limit."""
     if not uploads:
         raise UploadError("kies ten minste één bestand")
     if (case_id is None) == (new_case is None):
@@ -225,6 +254,8 @@ def add_documents(
         if upload.kind not in CASE_DOCUMENT_KINDS:
             raise UploadError(f"{upload.name}: onbekende soort '{upload.kind}'")
         check_content(upload.source, extension, max_bytes, upload.name, zip_limits)
+        if reader is not None:
+            check_limits(upload.source, upload.name, reader)
         planned.append((upload, name))
 
     folder.mkdir(parents=True, exist_ok=True)

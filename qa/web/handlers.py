@@ -34,6 +34,7 @@ from qa.errors import (
 )
 from qa.feedback import FeedbackStore
 from qa.readers.archive import ZipLimits
+from qa.readworker import ReadingWorker
 from qa.records import CASE_DOCUMENT_KINDS, Answer
 from qa.retrieval import Filters
 from qa.service import CaseOverview, Vraagbaak
@@ -453,13 +454,17 @@ class WebApp:
                 year=int(year) if year else None,
                 themes=tuple(t.strip() for t in (themes or "").split(",") if t.strip()),
             )
-            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, zip_limits, new_case=form)
+            with ReadingWorker(settings) as reader:  # each file read as ingestion will, within its limits
+                added = uploads.add_documents(
+                    settings.corpus, chosen, settings.max_file_bytes, zip_limits, new_case=form, reader=reader
+                )
         else:
             if not existing_case:
                 raise BadRequest("Kies een bestaande casus.")
-            added = uploads.add_documents(
-                settings.corpus, chosen, settings.max_file_bytes, zip_limits, case_id=existing_case
-            )
+            with ReadingWorker(settings) as reader:
+                added = uploads.add_documents(
+                    settings.corpus, chosen, settings.max_file_bytes, zip_limits, case_id=existing_case, reader=reader
+                )
         log.info("%s uploaded %s into %s", admin, ", ".join(added.files), added.case_id)
         replaced = f" Eerdere versies staan in de prullenbak: {', '.join(added.replaced)}." if added.replaced else ""
         message = (
