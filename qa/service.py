@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa import store
-from qa.errors import DocumentRefusedError, IndexLockedError, QaError
+from qa.errors import DiskFullError, DocumentRefusedError, IndexAccessError, IndexLockedError, QaError
 from qa.indexer import IndexSummary, Progress, build_index
 from qa.layout import IndexLayout
 from qa.readworker import ReadingWorker
@@ -253,6 +253,8 @@ class Vraagbaak:
                 summary = self.reindex()
             except IndexLockedError as exc:
                 log.warning("not indexing at start: %s", exc)
+            except (DiskFullError, IndexAccessError) as exc:  # the folder and what to do, in one line
+                log.error("indexing in the background failed: %s", exc)
             except Exception:
                 log.exception("indexing in the background failed")
             else:

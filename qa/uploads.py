@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.corpus import CASE_FILE, CASES_DIR, STUDY_DIR
-from qa.errors import LimitExceededError, QaError, UnreadableDocumentError
+from qa.errors import LimitExceededError, QaError, UnreadableDocumentError, is_disk_full
 from qa.readers.archive import ZipExcess, ZipLimits, zip_directory, zip_excess
 from qa.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
 from qa.readworker import ReadingWorker
@@ -258,15 +258,33 @@ def add_documents(
             check_limits(upload.source, upload.name, reader)
         planned.append((upload, name))
 
-    folder.mkdir(parents=True, exist_ok=True)
     replaced: list[str] = []
     stamp = _timestamp()
-    for upload, name in planned:
-        target = folder / name
-        if target.exists():
-            replaced.append(_to_trash(corpus, target, stamp).relative_to(corpus).as_posix())
-        _copy_atomically(upload.source, target)
-    _update_case_file(folder / CASE_FILE, new_case, [(name, u.kind, u.title) for u, name in planned])
+    written: list[Path] = []  # what to undo when a write fails half-way (a full disk): all or nothing
+    moved: list[tuple[Path, Path]] = []
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for upload, name in planned:
+            target = folder / name
+            if target.exists():
+                trashed = _to_trash(corpus, target, stamp)
+                moved.append((trashed, target))
+                replaced.append(trashed.relative_to(corpus).as_posix())
+            _copy_atomically(upload.source, target)
+            written.append(target)
+        _update_case_file(folder / CASE_FILE, new_case, [(name, u.kind, u.title) for u, name in planned])
+    except OSError as exc:
+        for target in written:
+            target.unlink(missing_ok=True)
+        for trashed, target in reversed(moved):
+            os.replace(trashed, target)
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        mapped = _write_error(folder, exc)
+        if mapped is exc:
+            raise
+        raise mapped from exc
     files = tuple((folder / name).relative_to(corpus.resolve()).as_posix() for _, name in planned)
     return Added(case_id, files, tuple(replaced))
 
@@ -296,6 +314,20 @@ def remove_document(corpus: Path, relative: str) -> Path:
                 data["documents"] = entries
                 _write_text_atomically(case_file, render_case_toml(data))
     return moved
+
+
+def _write_error(folder: Path, exc: OSError) -> OSError | UploadError:
+    """A full disk or a folder the app may not write, as one Dutch line naming the folder and what to do."""
+    if is_disk_full(exc):
+        return UploadError(
+            f"{folder}: de schijf is vol; er is niets opgeslagen. Maak ruimte vrij en probeer het opnieuw."
+        )
+    if isinstance(exc, PermissionError):
+        return UploadError(
+            f"{folder}: de server mag hier niet schrijven; er is niets opgeslagen. "
+            "Geef de server schrijfrechten op deze map."
+        )
+    return exc
 
 
 def _timestamp() -> str:

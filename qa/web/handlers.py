@@ -25,6 +25,7 @@ import gradio as gr
 
 from qa import uploads
 from qa.errors import (
+    DiskFullError,
     DocumentRefusedError,
     IndexAccessError,
     IndexLockedError,
@@ -32,7 +33,7 @@ from qa.errors import (
     IndexMissingError,
     QaError,
 )
-from qa.feedback import FeedbackStore
+from qa.feedback import FeedbackStore, FeedbackUnwritableError
 from qa.readers.archive import ZipLimits
 from qa.readworker import ReadingWorker
 from qa.records import CASE_DOCUMENT_KINDS, Answer
@@ -67,6 +68,9 @@ KNOWN = {
     IndexMismatchError: "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
     IndexLockedError: "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
     IndexAccessError: "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
+    DiskFullError: "De schijf van de server is vol; een beheerder moet ruimte vrijmaken (zie het logboek).",
+    FeedbackUnwritableError: "Je beoordeling kon niet worden bewaard: de server kan het feedbackbestand niet "
+    "schrijven (zie het logboek van de server).",
 }
 
 
@@ -74,6 +78,7 @@ INDEXING_API = "Er is nog geen index: het onderzoek wordt nu geïndexeerd. Probe
 INDEX_FAILED = {
     IndexLockedError: "Een ander proces werkt de index al bij; de vraagbaak antwoordt intussen met de huidige index.",
     IndexAccessError: "Indexeren mislukt: de server heeft geen toegang tot de indexmap (zie het logboek).",
+    DiskFullError: "Indexeren mislukt: de schijf van de indexmap is vol; maak ruimte vrij (zie het logboek).",
     IndexMismatchError: "Indexeren mislukt: de index past niet bij de instellingen (zie het logboek).",
 }
 
@@ -117,6 +122,10 @@ def guarded(fn: F) -> F:
         except (AccessDenied, BadRequest, uploads.UploadError, DocumentRefusedError) as exc:
             # A refusal, not a failure (a path outside the corpus is one): no traceback.
             log.warning("%s refused: %s", fn.__name__, exc)
+            raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
+        except (FeedbackUnwritableError, DiskFullError, IndexAccessError) as exc:
+            # The server's folders, not the code: the one line names the file or folder and what to do.
+            log.error("%s failed: %s", fn.__name__, exc)
             raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
         except Exception as exc:
             log.exception("%s failed", fn.__name__)
