@@ -6,6 +6,7 @@ Every field can be set with a `QA_`-prefixed environment variable (`QA_CORPUS=..
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -314,6 +315,24 @@ class Settings(BaseSettings):
         description="Failed login attempts per minute from one address, and for one user name; after that a login "
         "gets HTTP 429 (0: no limit). Failed logins are logged with the name and address, never the password.",
     )
+
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Addresses or networks of reverse proxies in front of the web app, e.g. "
+        '\'["10.0.0.2"]\' (QA_TRUSTED_PROXIES, a JSON list). Only a request whose direct peer is one of them is '
+        "counted for the address its X-Forwarded-For names (the last one that is not such a proxy); every "
+        "other request for its direct peer. Empty: X-Forwarded-For is never believed.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted proxy {entry!r} is no IP address or network") from exc
+        return value
 
     @property
     def max_file_bytes(self) -> int:

@@ -50,7 +50,7 @@ from qa.web.conversation import (
     turns_from_answers,
     turns_from_api,
 )
-from qa.web.limits import RateLimiter
+from qa.web.limits import RateLimiter, TrustedProxies
 
 log = logging.getLogger(__name__)
 
@@ -153,13 +153,16 @@ class WebApp:
         self.auth_enabled = users.configured()
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="vraagbaak-"))
         self.questions = RateLimiter(service.settings.questions_per_minute)
+        self.proxies = TrustedProxies.of(service.settings.trusted_proxies)
 
     def count_question(self, request: gr.Request | None) -> None:
         """Raise BadRequest when this client (its user name, else its address) asked too many questions."""
         client = _username(request) if self.auth_enabled else None
         if client is None:
             host = getattr(getattr(request, "client", None), "host", None) if request is not None else None
-            client = f"adres {host or 'onbekend'}"
+            values = getattr(getattr(request, "headers", None), "getlist", None)  # Starlette's headers
+            forwarded = ",".join(values("x-forwarded-for")) if values is not None else ""
+            client = f"adres {self.proxies.client(host, forwarded or None)}"
         if not self.questions.allow(client):
             raise BadRequest(TOO_MANY_QUESTIONS.format(limit=self.questions.limit))
 
