@@ -255,6 +255,7 @@ def _write(out: IO[bytes], message: dict[str, Any]) -> None:
 
 def main() -> None:
     """The worker: settings on the first line, then one request per line, one answer per line."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then closes our input
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints goes to standard error, never into the answers
     requests = sys.stdin.buffer
