@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from qa.casefile import default_case, parse_case_file, title_from_filename
-from qa.errors import UnreadableDocumentError
+from qa.errors import LimitExceededError, UnreadableDocumentError
 from qa.readers import ReadResult
+from qa.readworker import ReadingWorker
 from qa.records import CaseInfo, Document, DocumentKind, DocumentMeta, IngestReport, Notice, Skipped
 from qa.settings import Settings
 
@@ -222,9 +223,15 @@ def _add_file(
     found.files.append(SourceFile(file, display, meta.kind, meta.title, case, size, digest))
 
 
-def read_source(source: SourceFile, settings: Settings) -> tuple[Document, list[str]]:
-    """Parse one discovered file. Raises UnreadableDocumentError with the reason."""
-    result = read_file(source.path, source.display, settings)
+def read_source(
+    source: SourceFile, settings: Settings, worker: ReadingWorker | None = None
+) -> tuple[Document, list[str]]:
+    """Parse one discovered file, in `worker` (with its memory and time limits) when one is given.
+    Raises UnreadableDocumentError with the reason."""
+    if worker is not None:
+        result = worker.read(source.path, source.display)
+    else:
+        result = read_file(source.path, source.display, settings)
     if not any(block.text.strip() for block in result.blocks):
         raise UnreadableDocumentError(source.display, "no text found in the document")
     document = Document(
@@ -259,10 +266,13 @@ def read_file(path: Path, display: str, settings: Settings) -> ReadResult:
         result = read_text(path, display)
     characters = sum(len(block.text) for block in result.blocks)
     if characters > settings.max_document_chars:
-        raise UnreadableDocumentError(
+        raise LimitExceededError(
             display,
             f"{characters:,} characters of text, more than the limit of {settings.max_document_chars:,} "
             "(QA_MAX_DOCUMENT_CHARS)",
+            "QA_MAX_DOCUMENT_CHARS",
+            characters,
+            settings.max_document_chars,
         )
     return result
 
@@ -273,20 +283,22 @@ def read_sources(
     report: IngestReport,
     on_done: Callable[[SourceFile], None] | None = None,
 ) -> None:
-    """Read each source into `report`; a file that fails is skipped with its reason, never fatal."""
-    for source in sources:
-        try:
-            document, warnings = read_source(source, settings)
-        except UnreadableDocumentError as exc:
-            report.skipped.append(Skipped(source.display, exc.reason))
-        except Exception as exc:  # one bad file must never stop the rest
-            log.exception("unexpected failure reading %s", source.display)
-            report.skipped.append(Skipped(source.display, f"unreadable ({type(exc).__name__}: {exc})"))
-        else:
-            report.documents.append(document)
-            report.warnings.extend(Notice(source.display, w.removeprefix(f"{source.display}: ")) for w in warnings)
-        if on_done is not None:
-            on_done(source)
+    """Read each source into `report`, in one reading worker; a file that fails is skipped with its
+    reason, never fatal."""
+    with ReadingWorker(settings) as worker:
+        for source in sources:
+            try:
+                document, warnings = read_source(source, settings, worker)
+            except UnreadableDocumentError as exc:
+                report.skipped.append(Skipped(source.display, exc.reason))
+            except Exception as exc:  # one bad file must never stop the rest
+                log.exception("unexpected failure reading %s", source.display)
+                report.skipped.append(Skipped(source.display, f"unreadable ({type(exc).__name__}: {exc})"))
+            else:
+                report.documents.append(document)
+                report.warnings.extend(Notice(source.display, w.removeprefix(f"{source.display}: ")) for w in warnings)
+            if on_done is not None:
+                on_done(source)
 
 
 def ingest(settings: Settings, on_done: Callable[[SourceFile], None] | None = None) -> IngestReport:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from pathlib import Path
+
+#: What the OS says when a disk, or the user's quota on it, is full.
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 class QaError(Exception):
@@ -20,6 +25,18 @@ class UnreadableDocumentError(QaError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class LimitExceededError(UnreadableDocumentError):
+    """A document is over one of the reading limits: `setting` names it (its environment variable, e.g.
+    QA_MAX_PDF_PAGES), `found` is what the document has or takes and `limit` what is allowed; the
+    upload check says the same in Dutch."""
+
+    def __init__(self, path: Path | str, reason: str, setting: str, found: float, limit: float) -> None:
+        super().__init__(path, reason)
+        self.setting = setting
+        self.found = found
+        self.limit = limit
 
 
 class DocumentRefusedError(QaError):
@@ -67,3 +84,24 @@ class IndexAccessError(QaError):
         self.folder = str(folder)
         where = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc.strerror or exc)
         super().__init__(f"{self.folder}: no permission to {action} the index folder ({where})")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` says the disk (or the user's quota) is full: the OS's errno, or SQLite's own words."""
+    if isinstance(exc, OSError):
+        return exc.errno in DISK_FULL_ERRNOS
+    return isinstance(exc, sqlite3.OperationalError) and "database or disk is full" in str(exc)
+
+
+class DiskFullError(QaError):
+    """A folder's disk (or the user's quota on it) is full; nothing half-written is left behind."""
+
+    def __init__(self, folder: Path | str, what: str, exc: BaseException) -> None:
+        self.folder = str(folder)
+        if isinstance(exc, OSError):
+            where = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc.strerror or exc)
+        else:
+            where = str(exc)
+        super().__init__(
+            f"{self.folder}: no space left to write {what} ({where}); free space on its disk and try again"
+        )

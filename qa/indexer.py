@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import shutil
 import sqlite3
 import time
 import uuid
@@ -26,9 +27,10 @@ from qa.chunking import chunk_document, quotable_spans
 from qa.corpus import SourceFile, discover, read_source
 from qa.dense import DenseIndex
 from qa.embedcache import EmbeddingCache, text_key
-from qa.errors import IndexAccessError, UnreadableDocumentError
+from qa.errors import DiskFullError, IndexAccessError, UnreadableDocumentError, is_disk_full
 from qa.layout import IndexLayout, WriterLock, publish, recover
 from qa.lexical import LexicalIndex
+from qa.readworker import ReadingWorker
 from qa.records import CaseInfo, Chunk, Document, Skipped
 from qa.settings import Settings
 from qa.store import DocumentRow, StoredChunk
@@ -170,8 +172,8 @@ def build_index(
     started = time.perf_counter()
     layout = IndexLayout(settings.index)
     summary = IndexSummary()
-    with WriterLock(layout):
-        try:
+    try:
+        with WriterLock(layout):
             for leftover in recover(layout):
                 log.info("removed leftover %s", leftover)
             wanted = manifest_for(settings, embedder)
@@ -181,17 +183,29 @@ def build_index(
                 summary.reason = "; ".join(manifest_differences(previous.manifest, wanted)) or "--rebuild"
                 previous = None
             _update(settings, embedder, guard, layout, previous, wanted, summary, progress)
-        except PermissionError as exc:
-            if exc.filename is None or not Path(exc.filename).resolve().is_relative_to(layout.root.resolve()):
-                raise
-            raise IndexAccessError(layout.root, "write", exc) from exc
-        except sqlite3.OperationalError as exc:
-            # SQLite says so without a file name: the embedding cache or a version's database may not be written
-            if not any(words in str(exc) for words in ("readonly database", "unable to open database")):
-                raise
-            raise IndexAccessError(layout.root, "write", PermissionError(errno.EACCES, str(exc))) from exc
+    except (OSError, sqlite3.OperationalError) as exc:
+        mapped = _index_write_error(layout, exc)
+        if mapped is exc:
+            raise
+        raise mapped from exc
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _index_write_error(layout: IndexLayout, exc: OSError | sqlite3.OperationalError) -> BaseException:
+    """A full disk or a permission refused in the index folder as one line naming it; anything else as it is."""
+    if is_disk_full(exc):
+        return DiskFullError(layout.root, "the index", exc)
+    if isinstance(exc, PermissionError):
+        if exc.filename is None or not Path(exc.filename).resolve().is_relative_to(layout.root.resolve()):
+            return exc
+        return IndexAccessError(layout.root, "write", exc)
+    # SQLite says so without a file name: the embedding cache or a version's database may not be written
+    if isinstance(exc, sqlite3.OperationalError) and any(
+        words in str(exc) for words in ("readonly database", "unable to open database")
+    ):
+        return IndexAccessError(layout.root, "write", PermissionError(errno.EACCES, str(exc)))
+    return exc
 
 
 def _update(
@@ -227,31 +241,32 @@ def _update(
         else:
             to_read.append(source)
 
-    for done, source in enumerate(to_read, start=1):
-        old = old_docs.get(source.display)
-        was_indexed = old is not None and old.status in (store.INDEXED, store.STALE)
-        try:
-            document, _warnings = read_source(source, settings)
-        except UnreadableDocumentError as exc:
-            summary.skipped.append(Skipped(source.display, exc.reason))
-            rows.extend(_keep_or_skip(source.display, old, exc.reason, keep_old, source))
-        except Exception as exc:  # one bad file never stops the rest
-            log.exception("unexpected failure reading %s", source.display)
-            reason = f"unreadable ({type(exc).__name__}: {exc})"
-            summary.skipped.append(Skipped(source.display, reason))
-            rows.extend(_keep_or_skip(source.display, old, reason, keep_old, source))
-        else:
-            if was_indexed:
-                summary.changed += 1
+    with ReadingWorker(settings) as worker:  # one worker process reads them all, each within its limits
+        for done, source in enumerate(to_read, start=1):
+            old = old_docs.get(source.display)
+            was_indexed = old is not None and old.status in (store.INDEXED, store.STALE)
+            try:
+                document, _warnings = read_source(source, settings, worker)
+            except UnreadableDocumentError as exc:
+                summary.skipped.append(Skipped(source.display, exc.reason))
+                rows.extend(_keep_or_skip(source.display, old, exc.reason, keep_old, source))
+            except Exception as exc:  # one bad file never stops the rest
+                log.exception("unexpected failure reading %s", source.display)
+                reason = f"unreadable ({type(exc).__name__}: {exc})"
+                summary.skipped.append(Skipped(source.display, reason))
+                rows.extend(_keep_or_skip(source.display, old, reason, keep_old, source))
             else:
-                summary.added += 1
-            rows.append(_row(source, document.pages, store.INDEXED))
-            for chunk in _chunks(document, settings):
-                fresh.append((chunk, indexed_text(chunk, document.title, document.case)))
-                with_sentences = settings.indexing.sentence_vectors
-                fresh_sentences.append(sentence_texts(chunk, document) if with_sentences else [])
-        if progress:
-            progress("read", done, len(to_read))
+                if was_indexed:
+                    summary.changed += 1
+                else:
+                    summary.added += 1
+                rows.append(_row(source, document.pages, store.INDEXED))
+                for chunk in _chunks(document, settings):
+                    fresh.append((chunk, indexed_text(chunk, document.title, document.case)))
+                    with_sentences = settings.indexing.sentence_vectors
+                    fresh_sentences.append(sentence_texts(chunk, document) if with_sentences else [])
+            if progress:
+                progress("read", done, len(to_read))
 
     for path, reason in skipped_at_discovery.items():
         old = old_docs.get(path)
@@ -365,23 +380,27 @@ def _update(
     name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     temp = layout.temp_dir(name)
     temp.mkdir(parents=True)
-    connection = store.create(temp / "meta.sqlite")
-    with connection:
-        store.write_manifest(
-            connection,
-            {**manifest, "next_id": next_id, "built_at": datetime.now(UTC).isoformat(), "corpus": str(settings.corpus)},
-        )
-        store.write_cases(connection, found.cases)
-        store.write_documents(connection, rows)
-        store.write_chunks(connection, all_chunks)
-        store.write_sentences(connection, carried_sentences + new_sentences)
-        store.write_guard(connection, list(carried_guard.items()) + new_guard)
-    connection.close()
-    if progress:
-        progress("index", 0, 1)
-    DenseIndex.build(vectors, ids, dimension, settings.indexing.hnsw_above).save(temp / "dense.faiss")
-    LexicalIndex.build(texts, ids).save(temp / "lexical")
-    publish(layout, temp, name)
+    try:  # a version is written whole or not at all: a failure (a full disk) leaves no .tmp-* behind
+        built = {"next_id": next_id, "built_at": datetime.now(UTC).isoformat(), "corpus": str(settings.corpus)}
+        connection = store.create(temp / "meta.sqlite")
+        try:
+            with connection:
+                store.write_manifest(connection, {**manifest, **built})
+                store.write_cases(connection, found.cases)
+                store.write_documents(connection, rows)
+                store.write_chunks(connection, all_chunks)
+                store.write_sentences(connection, carried_sentences + new_sentences)
+                store.write_guard(connection, list(carried_guard.items()) + new_guard)
+        finally:
+            connection.close()
+        if progress:
+            progress("index", 0, 1)
+        DenseIndex.build(vectors, ids, dimension, settings.indexing.hnsw_above).save(temp / "dense.faiss")
+        LexicalIndex.build(texts, ids).save(temp / "lexical")
+        publish(layout, temp, name)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
     if progress:
         progress("index", 1, 1)
 

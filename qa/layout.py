@@ -166,11 +166,16 @@ def publish(layout: IndexLayout, temp: Path, name: str) -> Path:
     os.replace(temp, final)
     fsync_dir(layout.versions)
     staged = layout.root / "CURRENT.tmp"
-    with staged.open("w", encoding="utf-8") as handle:
-        handle.write(name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(staged, layout.pointer)
+    try:
+        with staged.open("w", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(staged, layout.pointer)
+    except BaseException:  # a full disk: CURRENT still names the version served, and the new one goes
+        staged.unlink(missing_ok=True)
+        shutil.rmtree(final, ignore_errors=True)
+        raise
     fsync_dir(layout.root)
     return final
 

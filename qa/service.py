@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa import store
-from qa.errors import DocumentRefusedError, IndexLockedError, QaError
+from qa.errors import DiskFullError, DocumentRefusedError, IndexAccessError, IndexLockedError, QaError
 from qa.indexer import IndexSummary, Progress, build_index
 from qa.layout import IndexLayout
+from qa.readworker import ReadingWorker
 from qa.records import Answer, Block, CaseInfo, Turn
 from qa.retrieval import Filters, Hit, Retriever
 from qa.settings import Settings
@@ -91,6 +92,8 @@ class Vraagbaak:
         self._index_lock = threading.Lock()
         self._status = IndexStatus(running=False)
         self._status_lock = threading.Lock()
+        self._reader = ReadingWorker(settings)  # shows documents; started on the first, kept for the next
+        self._reader_lock = threading.Lock()
 
     @property
     def embedder(self) -> Embedder:
@@ -183,7 +186,7 @@ class Vraagbaak:
 
     def document_view(self, path: str) -> DocumentView:
         """A document of the index, read from the corpus; only files inside the corpus are served."""
-        from qa.corpus import SUPPORTED, read_file
+        from qa.corpus import SUPPORTED
 
         root = self.settings.corpus.resolve()
         file = (root / path).resolve()
@@ -195,7 +198,8 @@ class Vraagbaak:
         if file.suffix.lower() not in SUPPORTED:
             raise QaError(f"{path}: no longer in the corpus")
         # Read just this file: discovering the corpus would hash every document to show one.
-        result = read_file(file, path, self.settings)
+        with self._reader_lock:  # in the reading worker, as indexing: a file changed since cannot stall the app
+            result = self._reader.read(file, path)
         if not any(block.text.strip() for block in result.blocks):
             raise QaError(f"{path}: no text found in the document")
         info = known[path]
@@ -249,6 +253,8 @@ class Vraagbaak:
                 summary = self.reindex()
             except IndexLockedError as exc:
                 log.warning("not indexing at start: %s", exc)
+            except (DiskFullError, IndexAccessError) as exc:  # the folder and what to do, in one line
+                log.error("indexing in the background failed: %s", exc)
             except Exception:
                 log.exception("indexing in the background failed")
             else:

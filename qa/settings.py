@@ -6,6 +6,7 @@ Every field can be set with a `QA_`-prefixed environment variable (`QA_CORPUS=..
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -258,6 +259,18 @@ class Settings(BaseSettings):
         description="A document whose text runs to more characters than this is skipped (about 2,000 pages of "
         "prose): its passages would swamp the study and its embedding the machine.",
     )
+    max_read_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="Reading one document (PDF, DOCX or text, in a separate worker process) may take this long; "
+        "a document that takes longer is skipped and the worker restarted (the longest real PDF tried: 6 s).",
+    )
+    max_read_memory_mb: float = Field(
+        1024.0,
+        gt=0,
+        description="... and may take this much memory (address space) beyond what the worker holds once started; "
+        "a document that needs more is skipped (the real PDFs tried: 30 MB at most).",
+    )
     chunk: ChunkSettings = ChunkSettings()
     indexing: IndexSettings = IndexSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -302,6 +315,24 @@ class Settings(BaseSettings):
         description="Failed login attempts per minute from one address, and for one user name; after that a login "
         "gets HTTP 429 (0: no limit). Failed logins are logged with the name and address, never the password.",
     )
+
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Addresses or networks of reverse proxies in front of the web app, e.g. "
+        '\'["10.0.0.2"]\' (QA_TRUSTED_PROXIES, a JSON list). Only a request whose direct peer is one of them is '
+        "counted for the address its X-Forwarded-For names (the last one that is not such a proxy); every "
+        "other request for its direct peer. Empty: X-Forwarded-For is never believed.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted proxy {entry!r} is no IP address or network") from exc
+        return value
 
     @property
     def max_file_bytes(self) -> int:

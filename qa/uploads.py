@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from qa.corpus import CASE_FILE, CASES_DIR, STUDY_DIR
-from qa.errors import QaError
+from qa.errors import LimitExceededError, QaError, UnreadableDocumentError, is_disk_full
 from qa.readers.archive import ZipExcess, ZipLimits, zip_directory, zip_excess
 from qa.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
+from qa.readworker import ReadingWorker
 from qa.records import CASE_DOCUMENT_KINDS
 
 ALLOWED_EXTENSIONS = (".pdf", ".docx", ".md", ".txt")
@@ -103,6 +104,32 @@ def _describe_excess(excess: ZipExcess) -> str:
     if excess.setting == "QA_MAX_UNPACKED_MB":
         return f"pakt uit tot {_dutch_number(excess.found, 1)} MB; de grens is {limit} MB ({excess.setting})"
     return f"{excess.member} is {_dutch_number(excess.found)} op 1 ingepakt; de grens is {limit} ({excess.setting})"
+
+
+def describe_limit(exc: LimitExceededError) -> str:
+    """The Dutch twin of a reading limit's reason (pages, characters, reading time and memory, the ZIP limits)."""
+    limit = _dutch_number(exc.limit) if exc.limit == int(exc.limit) else _dutch_number(exc.limit, 1)
+    if exc.setting == "QA_MAX_PDF_PAGES":
+        return f"heeft {_dutch_number(exc.found)} pagina's; de grens is {limit} ({exc.setting})"
+    if exc.setting == "QA_MAX_DOCUMENT_CHARS":
+        return f"bevat {_dutch_number(exc.found)} tekens tekst; de grens is {limit} ({exc.setting})"
+    if exc.setting == "QA_MAX_READ_SECONDS":
+        return f"het lezen duurde langer dan de grens van {limit} seconden ({exc.setting})"
+    if exc.setting == "QA_MAX_READ_MEMORY_MB":
+        return f"het lezen vroeg meer geheugen dan de grens van {limit} MB ({exc.setting})"
+    return _describe_excess(ZipExcess(exc.setting, exc.found, exc.limit, "een onderdeel"))
+
+
+def check_limits(path: Path, display: str, reader: ReadingWorker) -> None:
+    """Read the file as ingestion will (in `reader`, the reading worker, with the same limits) and raise
+    UploadError when it is over one of them. A file ingestion cannot read for another reason is let
+    through: the next re-index names it with its reason."""
+    try:
+        reader.read(path, display)
+    except LimitExceededError as exc:
+        raise UploadError(f"{display}: {describe_limit(exc)}") from exc
+    except UnreadableDocumentError:
+        pass
 
 
 def check_content(path: Path, extension: str, max_bytes: int, display: str, zip_limits: ZipLimits) -> None:
@@ -191,8 +218,10 @@ def add_documents(
     zip_limits: ZipLimits,
     case_id: str | None = None,
     new_case: CaseForm | None = None,
+    reader: ReadingWorker | None = None,
 ) -> Added:
-    """Put `uploads` into an existing case (`case_id`) or a new one (`new_case`); all or nothing."""
+    """Put `uploads` into an existing case (`case_id`) or a new one (`new_case`); all or nothing. With a
+    `reader`, each file is also read as ingestion will read it and refused when over a reading limit."""
     if not uploads:
         raise UploadError("kies ten minste één bestand")
     if (case_id is None) == (new_case is None):
@@ -225,17 +254,37 @@ def add_documents(
         if upload.kind not in CASE_DOCUMENT_KINDS:
             raise UploadError(f"{upload.name}: onbekende soort '{upload.kind}'")
         check_content(upload.source, extension, max_bytes, upload.name, zip_limits)
+        if reader is not None:
+            check_limits(upload.source, upload.name, reader)
         planned.append((upload, name))
 
-    folder.mkdir(parents=True, exist_ok=True)
     replaced: list[str] = []
     stamp = _timestamp()
-    for upload, name in planned:
-        target = folder / name
-        if target.exists():
-            replaced.append(_to_trash(corpus, target, stamp).relative_to(corpus).as_posix())
-        _copy_atomically(upload.source, target)
-    _update_case_file(folder / CASE_FILE, new_case, [(name, u.kind, u.title) for u, name in planned])
+    written: list[Path] = []  # what to undo when a write fails half-way (a full disk): all or nothing
+    moved: list[tuple[Path, Path]] = []
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for upload, name in planned:
+            target = folder / name
+            if target.exists():
+                trashed = _to_trash(corpus, target, stamp)
+                moved.append((trashed, target))
+                replaced.append(trashed.relative_to(corpus).as_posix())
+            _copy_atomically(upload.source, target)
+            written.append(target)
+        _update_case_file(folder / CASE_FILE, new_case, [(name, u.kind, u.title) for u, name in planned])
+    except OSError as exc:
+        for target in written:
+            target.unlink(missing_ok=True)
+        for trashed, target in reversed(moved):
+            os.replace(trashed, target)
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        mapped = _write_error(folder, exc)
+        if mapped is exc:
+            raise
+        raise mapped from exc
     files = tuple((folder / name).relative_to(corpus.resolve()).as_posix() for _, name in planned)
     return Added(case_id, files, tuple(replaced))
 
@@ -265,6 +314,20 @@ def remove_document(corpus: Path, relative: str) -> Path:
                 data["documents"] = entries
                 _write_text_atomically(case_file, render_case_toml(data))
     return moved
+
+
+def _write_error(folder: Path, exc: OSError) -> OSError | UploadError:
+    """A full disk or a folder the app may not write, as one Dutch line naming the folder and what to do."""
+    if is_disk_full(exc):
+        return UploadError(
+            f"{folder}: de schijf is vol; er is niets opgeslagen. Maak ruimte vrij en probeer het opnieuw."
+        )
+    if isinstance(exc, PermissionError):
+        return UploadError(
+            f"{folder}: de server mag hier niet schrijven; er is niets opgeslagen. "
+            "Geef de server schrijfrechten op deze map."
+        )
+    return exc
 
 
 def _timestamp() -> str:

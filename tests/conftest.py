@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -67,6 +68,16 @@ def make_docx(path: Path, parts: Sequence[tuple[str, object]]) -> Path:
                     table.cell(r, c).text = cell
     document.save(str(path))
     return path
+
+
+def obeying_permissions() -> list[str]:
+    """The command prefix for a child process that file permissions stop: root bypasses them, so as root
+    the child runs without the two capabilities that do (util-linux setpriv)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions cannot be enforced")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps=-all"]
 
 
 @pytest.fixture

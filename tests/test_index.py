@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import REPO, make_docx, make_pdf
+from conftest import obeying_permissions as _obeying_permissions
 from fakes import HashEmbedder
 
 from qa.cli import main as qa_main
@@ -448,16 +449,6 @@ def test_with_no_intact_version_left_the_reader_says_to_rebuild(corpus: Path, tm
     with pytest.raises(IndexMissingError, match=rf"{current}: meta.sqlite is empty.*qa index --rebuild"):
         Retriever(settings, HashEmbedder()).search("loting")
     assert build_index(settings, HashEmbedder(), rebuild=True).documents == 6
-
-
-def _obeying_permissions() -> list[str]:
-    """The command prefix for a child process that file permissions stop: root bypasses them, so as root
-    the child runs without the two capabilities that do (util-linux setpriv)."""
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: permissions cannot be enforced")
-    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps=-all"]
 
 
 def _child(tmp_path: Path, template: str, *args: Path) -> subprocess.CompletedProcess[str]:

@@ -334,3 +334,63 @@ def test_questions_over_the_rate_limit_get_a_dutch_message(tmp_path: Path) -> No
             web.respond(question, [], None, None, None, request)
     finally:
         demo.close()
+
+
+def test_x_forwarded_for_counts_only_behind_a_trusted_proxy() -> None:
+    from qa.web.limits import TrustedProxies
+
+    nobody = TrustedProxies.of([])
+    proxy = TrustedProxies.of(["10.0.0.2", "fd00::/8"])
+    assert nobody.client("10.0.0.2", "203.0.113.5") == "10.0.0.2"  # no proxy trusted: the peer, always
+    assert proxy.client("198.51.100.7", "203.0.113.5") == "198.51.100.7"  # a client that writes the header itself
+    assert proxy.client("10.0.0.2", "203.0.113.5") == "203.0.113.5"
+    assert proxy.client("10.0.0.2", "6.6.6.6, 203.0.113.5") == "203.0.113.5"  # what the client wrote stands left
+    assert proxy.client("10.0.0.2", "203.0.113.5, fd00::1") == "203.0.113.5"  # past a second trusted proxy
+    assert proxy.client("10.0.0.2", None) == "10.0.0.2" and proxy.client(None, "203.0.113.5") == "unknown"
+
+
+def _asked_as(url: str, address: str, question: str) -> str:
+    """Ask over HTTP as a proxy forwarding for `address`: 'answered', or the refusal."""
+    client = Client(url, verbose=False, download_files=False, headers={"X-Forwarded-For": address})
+    try:
+        return "answered" if client.predict(question, api_name="/ask")["question"] == question else "other"
+    except Exception as exc:
+        return "refused" if "Te veel vragen: hoogstens 1 per minuut" in str(exc) else str(exc)
+
+
+@pytest.mark.parametrize(
+    ("trusted", "outcomes"),
+    [
+        ([], ["answered", "refused", "refused"]),  # the header is the client's own word: one peer, one limit
+        (["127.0.0.1"], ["answered", "answered", "refused"]),  # a trusted proxy (this test) forwards for two
+    ],
+)
+def test_the_question_limit_keys_on_the_forwarded_address_only_behind_a_trusted_proxy(
+    tmp_path: Path, trusted: list[str], outcomes: list[str]
+) -> None:
+    from fakes import HashEmbedder
+    from web_fixtures import free_port, make_tiny_corpus
+
+    from qa.service import Vraagbaak
+    from qa.settings import Settings
+    from qa.web.server import serve
+
+    corpus, _ = make_tiny_corpus(tmp_path)
+    settings = Settings(
+        corpus=corpus,
+        index=tmp_path / "index",
+        users_file=tmp_path / "geen-gebruikers.json",
+        port=free_port(),
+        questions_per_minute=1,
+        trusted_proxies=trusted,
+        indexing={"guard_encoder": None},  # type: ignore[arg-type]
+    )
+    service = Vraagbaak(settings, embedder=HashEmbedder())
+    service.reindex()
+    demo, url = serve(settings, block=False, service=service)
+    question = "Wat werkte goed bij de zeepkistenrace?"
+    try:
+        asked = [_asked_as(url, address, question) for address in ("203.0.113.5", "203.0.113.6", "203.0.113.5")]
+    finally:
+        demo.close()
+    assert asked == outcomes

@@ -239,3 +239,35 @@ def test_upload_and_ingest_accept_a_pdf_after_leading_whitespace(files: dict[str
     padded = _write(tmp_path / "ruimte.pdf", b"\r\n  " + files["pdf"].read_bytes())
     check_content(padded, ".pdf", MB, "ruimte.pdf", ZIP)
     assert read_pdf(padded, "ruimte.pdf").blocks
+
+
+def test_upload_refuses_a_real_pdf_over_the_page_limit_as_ingest_skips_it(tmp_path: Path) -> None:
+    from conftest import REALDOCS
+
+    from qa.corpus import ingest
+    from qa.readworker import ReadingWorker
+
+    real = REALDOCS / "kamervragen-ah-tk-20202021-3235.pdf"  # three pages
+    corpus = _corpus(tmp_path)
+    settings = Settings(corpus=corpus, max_pdf_pages=2)
+    with ReadingWorker(settings) as reader, pytest.raises(UploadError) as refused:
+        add_documents(corpus, [Upload("kamervragen.pdf", real)], MB, ZIP, case_id="bestaand", reader=reader)
+    assert str(refused.value) == "kamervragen.pdf: heeft 3 pagina's; de grens is 2 (QA_MAX_PDF_PAGES)"
+    assert not (corpus / "cases" / "bestaand" / "kamervragen.pdf").exists()
+    # ingest skips the same file for the same limit; within it the upload is taken
+    (corpus / "study" / "kamervragen.pdf").write_bytes(real.read_bytes())
+    assert [(s.path, s.reason) for s in ingest(settings).skipped] == [
+        ("study/kamervragen.pdf", "3 pages, more than the limit of 2 (QA_MAX_PDF_PAGES)")
+    ]
+    with ReadingWorker(Settings(corpus=corpus, max_pdf_pages=3)) as reader:
+        added = add_documents(corpus, [Upload("kamervragen.pdf", real)], MB, ZIP, case_id="bestaand", reader=reader)
+    assert added.files == ("cases/bestaand/kamervragen.pdf",)
+
+
+def test_upload_refuses_a_document_over_the_character_limit(tmp_path: Path, files: dict[str, Path]) -> None:
+    from qa.readworker import ReadingWorker
+
+    corpus = _corpus(tmp_path)
+    with ReadingWorker(Settings(corpus=corpus, max_document_chars=10)) as reader, pytest.raises(UploadError) as refused:
+        add_documents(corpus, [Upload("interview.docx", files["docx"])], MB, ZIP, case_id="bestaand", reader=reader)
+    assert str(refused.value) == "interview.docx: bevat 40 tekens tekst; de grens is 10 (QA_MAX_DOCUMENT_CHARS)"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.errors import UnreadableDocumentError
+from qa.errors import LimitExceededError, UnreadableDocumentError
 
 if TYPE_CHECKING:
     from qa.settings import Settings
@@ -89,4 +89,4 @@ def check_zip(path: Path, display: str, limits: ZipLimits) -> None:
         raise UnreadableDocumentError(display, f"broken DOCX ({type(exc).__name__}: {exc})") from exc
     excess = zip_excess(members, limits)
     if excess is not None:
-        raise UnreadableDocumentError(display, describe(excess))
+        raise LimitExceededError(display, describe(excess), excess.setting, excess.found, excess.limit)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from qa.errors import UnreadableDocumentError
+from qa.errors import LimitExceededError, UnreadableDocumentError
 from qa.readers import ReadResult
 from qa.readers.pdf_glyphs import apply_mapping, has_private_use, repair_private_use
 from qa.readers.sections import SectionTracker
@@ -172,8 +172,12 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20, max_pages: 
             except (FileNotDecryptedError, NotImplementedError) as exc:
                 raise UnreadableDocumentError(display, f"encrypted PDF; it cannot be opened ({exc})") from exc
         if max_pages is not None and len(reader.pages) > max_pages:
-            raise UnreadableDocumentError(
-                display, f"{len(reader.pages)} pages, more than the limit of {max_pages} (QA_MAX_PDF_PAGES)"
+            raise LimitExceededError(
+                display,
+                f"{len(reader.pages)} pages, more than the limit of {max_pages} (QA_MAX_PDF_PAGES)",
+                "QA_MAX_PDF_PAGES",
+                len(reader.pages),
+                max_pages,
             )
         raw_pages = [page.extract_text() or "" for page in reader.pages]
         try:

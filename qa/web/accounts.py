@@ -21,7 +21,7 @@ from http.cookies import CookieError, SimpleCookie
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.users import UserError, UserStore
-from qa.web.limits import RateLimiter
+from qa.web.limits import RateLimiter, TrustedProxies
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,13 @@ _TOKEN_COOKIE = "access-token"  # Gradio's session cookies: access-token-<id> an
 class AccountGuard:
     """ASGI middleware for an app with users (see the module's docstring)."""
 
-    def __init__(self, app: ASGIApp, users: UserStore, logins_per_minute: int) -> None:
+    def __init__(
+        self, app: ASGIApp, users: UserStore, logins_per_minute: int, proxies: TrustedProxies | None = None
+    ) -> None:
         self.app = app
         self.users = users
         self.logins = RateLimiter(logins_per_minute)
+        self.proxies = proxies or TrustedProxies()
         self._sessions: dict[str, tuple[str, str | None]] = {}  # token -> (user, stamp); stamp None: ended
         self._lock = threading.Lock()
         self._stamps_key: tuple[int, int, int] | None = None
@@ -57,7 +60,7 @@ class AccountGuard:
 
     # ------------------------------------------------------------------ logins
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
-        client = _client(scope)
+        client = _client(scope, self.proxies)
         body = b""
         more = True
         while more:
@@ -148,9 +151,13 @@ class AccountGuard:
         return stamps
 
 
-def _client(scope: Scope) -> str:
+def _client(scope: Scope, proxies: TrustedProxies) -> str:
+    """The client's address: the direct peer's, or behind a trusted proxy the one it forwarded for."""
     client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    forwarded = ",".join(
+        value.decode("latin-1") for key, value in scope.get("headers", []) if key.lower() == b"x-forwarded-for"
+    )
+    return proxies.client(str(client[0]) if client else None, forwarded or None)
 
 
 async def _form_field(scope: Scope, body: bytes, field: str) -> str:

@@ -25,6 +25,7 @@ import gradio as gr
 
 from qa import uploads
 from qa.errors import (
+    DiskFullError,
     DocumentRefusedError,
     IndexAccessError,
     IndexLockedError,
@@ -32,8 +33,9 @@ from qa.errors import (
     IndexMissingError,
     QaError,
 )
-from qa.feedback import FeedbackStore
+from qa.feedback import FeedbackStore, FeedbackUnwritableError
 from qa.readers.archive import ZipLimits
+from qa.readworker import ReadingWorker
 from qa.records import CASE_DOCUMENT_KINDS, Answer
 from qa.retrieval import Filters
 from qa.service import CaseOverview, Vraagbaak
@@ -48,7 +50,7 @@ from qa.web.conversation import (
     turns_from_answers,
     turns_from_api,
 )
-from qa.web.limits import RateLimiter
+from qa.web.limits import RateLimiter, TrustedProxies
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,9 @@ KNOWN = {
     IndexMismatchError: "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
     IndexLockedError: "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
     IndexAccessError: "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
+    DiskFullError: "De schijf van de server is vol; een beheerder moet ruimte vrijmaken (zie het logboek).",
+    FeedbackUnwritableError: "Je beoordeling kon niet worden bewaard: de server kan het feedbackbestand niet "
+    "schrijven (zie het logboek van de server).",
 }
 
 
@@ -73,6 +78,7 @@ INDEXING_API = "Er is nog geen index: het onderzoek wordt nu geïndexeerd. Probe
 INDEX_FAILED = {
     IndexLockedError: "Een ander proces werkt de index al bij; de vraagbaak antwoordt intussen met de huidige index.",
     IndexAccessError: "Indexeren mislukt: de server heeft geen toegang tot de indexmap (zie het logboek).",
+    DiskFullError: "Indexeren mislukt: de schijf van de indexmap is vol; maak ruimte vrij (zie het logboek).",
     IndexMismatchError: "Indexeren mislukt: de index past niet bij de instellingen (zie het logboek).",
 }
 
@@ -117,6 +123,10 @@ def guarded(fn: F) -> F:
             # A refusal, not a failure (a path outside the corpus is one): no traceback.
             log.warning("%s refused: %s", fn.__name__, exc)
             raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
+        except (FeedbackUnwritableError, DiskFullError, IndexAccessError) as exc:
+            # The server's folders, not the code: the one line names the file or folder and what to do.
+            log.error("%s failed: %s", fn.__name__, exc)
+            raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
         except Exception as exc:
             log.exception("%s failed", fn.__name__)
             raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
@@ -143,13 +153,16 @@ class WebApp:
         self.auth_enabled = users.configured()
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="vraagbaak-"))
         self.questions = RateLimiter(service.settings.questions_per_minute)
+        self.proxies = TrustedProxies.of(service.settings.trusted_proxies)
 
     def count_question(self, request: gr.Request | None) -> None:
         """Raise BadRequest when this client (its user name, else its address) asked too many questions."""
         client = _username(request) if self.auth_enabled else None
         if client is None:
             host = getattr(getattr(request, "client", None), "host", None) if request is not None else None
-            client = f"adres {host or 'onbekend'}"
+            values = getattr(getattr(request, "headers", None), "getlist", None)  # Starlette's headers
+            forwarded = ",".join(values("x-forwarded-for")) if values is not None else ""
+            client = f"adres {self.proxies.client(host, forwarded or None)}"
         if not self.questions.allow(client):
             raise BadRequest(TOO_MANY_QUESTIONS.format(limit=self.questions.limit))
 
@@ -453,13 +466,17 @@ class WebApp:
                 year=int(year) if year else None,
                 themes=tuple(t.strip() for t in (themes or "").split(",") if t.strip()),
             )
-            added = uploads.add_documents(settings.corpus, chosen, settings.max_file_bytes, zip_limits, new_case=form)
+            with ReadingWorker(settings) as reader:  # each file read as ingestion will, within its limits
+                added = uploads.add_documents(
+                    settings.corpus, chosen, settings.max_file_bytes, zip_limits, new_case=form, reader=reader
+                )
         else:
             if not existing_case:
                 raise BadRequest("Kies een bestaande casus.")
-            added = uploads.add_documents(
-                settings.corpus, chosen, settings.max_file_bytes, zip_limits, case_id=existing_case
-            )
+            with ReadingWorker(settings) as reader:
+                added = uploads.add_documents(
+                    settings.corpus, chosen, settings.max_file_bytes, zip_limits, case_id=existing_case, reader=reader
+                )
         log.info("%s uploaded %s into %s", admin, ", ".join(added.files), added.case_id)
         replaced = f" Eerdere versies staan in de prullenbak: {', '.join(added.replaced)}." if added.replaced else ""
         message = (

@@ -7,10 +7,12 @@ Dutch message (or HTTP 429 for a login), never a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 #: Keys kept at most; past this, keys whose window has passed are dropped (a flood of addresses).
 MAX_KEYS = 10_000
@@ -65,3 +67,35 @@ class RateLimiter:
     def _forget(self, now: float) -> None:
         for key in [k for k, events in self._events.items() if not events or events[-1] <= now - self.window]:
             del self._events[key]
+
+
+@dataclass(frozen=True)
+class TrustedProxies:
+    """The reverse proxies (addresses or networks, `Settings.trusted_proxies`) whose X-Forwarded-For is believed.
+
+    A client's address is the direct peer's, unless that peer is a trusted proxy: then it is the last
+    address in X-Forwarded-For that is not one (each proxy appends the address it was reached from, so
+    what a client writes in the header itself stands further left and is never taken)."""
+
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def of(cls, entries: Sequence[str]) -> TrustedProxies:
+        return cls(tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries))
+
+    def trusts(self, host: str) -> bool:
+        try:
+            address = ipaddress.ip_address(host.strip().strip("[]"))
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def client(self, peer: str | None, forwarded_for: str | None) -> str:
+        """The address rate limits count for a request from `peer` with this X-Forwarded-For (all its values,
+        comma-separated)."""
+        if not peer:
+            return "unknown"
+        if not forwarded_for or not self.trusts(peer):
+            return peer
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        return next((hop for hop in reversed(hops) if not self.trusts(hop)), peer)

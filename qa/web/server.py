@@ -270,7 +270,14 @@ def launch_options(settings: Settings, app: WebApp) -> dict[str, Any]:
 
     corpus = settings.corpus.resolve()
     middleware = (  # the first is the outermost
-        [Middleware(AccountGuard, users=app.users, logins_per_minute=settings.logins_per_minute)]
+        [
+            Middleware(
+                AccountGuard,
+                users=app.users,
+                logins_per_minute=settings.logins_per_minute,
+                proxies=app.proxies,
+            )
+        ]
         if app.auth_enabled
         else [Middleware(LoopbackHostOnly)]
     )
@@ -316,5 +323,8 @@ def serve(settings: Settings, block: bool = True, service: Vraagbaak | None = No
         _warm_up(app.service, settings)
     mode = "met aanmelden" if app.auth_enabled else "lokale modus (geen gebruikers)"
     log.info("Vraagbaak op http://%s:%s, %s", settings.host, settings.port, mode)
+    # uvicorn believes X-Forwarded-For from loopback peers unless told otherwise; the app decides whom
+    # to believe itself (Settings.trusted_proxies), from the direct peer's address.
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
     _, url, _ = demo.launch(prevent_thread_lock=not block, quiet=not block, **launch_options(settings, app))
     return demo, str(url)
