@@ -13,8 +13,8 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,25 +23,21 @@ import numpy as np
 
 from qa import store
 from qa.chunking import chunk_document, quotable_spans
-from qa.corpus import SourceFile, discover, read_source
+from qa.corpus import Discovery, SourceFile, discover, read_source
 from qa.dense import DenseIndex
 from qa.embedcache import EmbeddingCache, text_key
 from qa.errors import IndexAccessError, UnreadableDocumentError
 from qa.layout import IndexLayout, WriterLock, publish, recover
 from qa.lexical import LexicalIndex
+from qa.manifest import Manifest
 from qa.records import CaseInfo, Chunk, Document, Skipped
 from qa.settings import Settings
-from qa.store import DocumentRow, StoredChunk
+from qa.store import DocumentRow, IndexReader, SentenceRow, StoredChunk
 
 if TYPE_CHECKING:
     from qa.embedders import Embedder
 
 log = logging.getLogger(__name__)
-
-#: Bump when what is embedded for a chunk changes (see `indexed_text`).
-# 5: PDF tables read as rows, table rows quotable, a paragraph a PDF page break cut in two mended;
-# 4: Markdown list items keep a bullet
-TEXT_FORMAT = 5
 
 #: progress(stage, done, total)
 Progress = Callable[[str, int, int], None]
@@ -73,30 +69,6 @@ class IndexSummary:
             "chunks": self.chunks,
             "seconds": round(self.seconds, 3),
         }
-
-
-def manifest_for(settings: Settings, embedder: Embedder) -> dict[str, object]:
-    """What must match for an index to be reused; see `manifest_differences`."""
-    return {
-        "schema_version": store.SCHEMA_VERSION,
-        "text_format": TEXT_FORMAT,
-        "encoder": embedder.name,
-        "encoder_version": embedder.version,
-        "dimension": embedder.dimension,
-        "chunk_size": settings.chunk.size,
-        "chunk_overlap": settings.chunk.overlap,
-        "chunk_min_size": settings.chunk.min_size,
-        "sentence_vectors": settings.indexing.sentence_vectors,
-        "guard_encoder": settings.indexing.guard_encoder,
-    }
-
-
-def manifest_differences(stored: dict[str, object], wanted: dict[str, object]) -> list[str]:
-    return [
-        f"{key}: index has {stored.get(key)!r}, settings want {value!r}"
-        for key, value in wanted.items()
-        if stored.get(key) != value
-    ]
 
 
 def source_label(title: str, case: CaseInfo | None) -> str:
@@ -135,10 +107,12 @@ def sentence_texts(chunk: Chunk, document: Document) -> list[SentenceText]:
 
 @dataclass
 class _Previous:
-    manifest: dict[str, object]
+    """The version an update builds on."""
+
+    manifest: Manifest
     documents: dict[str, DocumentRow]
     dense: DenseIndex | None
-    connection: object | None
+    reader: IndexReader
     current: bool = True  # False: the current version is broken and this is the intact one before it
 
 
@@ -147,12 +121,12 @@ def _load_previous(layout: IndexLayout) -> _Previous | None:
     serving = layout.serving()
     if serving.folder is None:
         return None
-    connection = store.connect_readonly(serving.folder / "meta.sqlite")
+    reader = IndexReader(serving.folder / "meta.sqlite")
     return _Previous(
-        manifest=store.read_manifest(connection),
-        documents={row.path: row for row in store.read_documents(connection)},
+        manifest=reader.manifest(),
+        documents={row.path: row for row in reader.documents()},
         dense=DenseIndex.load(serving.folder / "dense.faiss"),
-        connection=connection,
+        reader=reader,
         current=serving.broken is None,
     )
 
@@ -173,13 +147,18 @@ def build_index(
         try:
             for leftover in recover(layout):
                 log.info("removed leftover %s", leftover)
-            wanted = manifest_for(settings, embedder)
+            wanted = Manifest.wanted(settings, embedder)
             previous = _load_previous(layout)
-            if previous is not None and (rebuild or manifest_differences(previous.manifest, wanted)):
-                summary.rebuilt = True
-                summary.reason = "; ".join(manifest_differences(previous.manifest, wanted)) or "--rebuild"
-                previous = None
-            _update(settings, embedder, guard, layout, previous, wanted, summary, progress)
+            try:
+                if previous is not None and (rebuild or previous.manifest.differences(wanted)):
+                    summary.rebuilt = True
+                    summary.reason = "; ".join(previous.manifest.differences(wanted)) or "--rebuild"
+                    previous.reader.close()
+                    previous = None
+                _update(_Build(settings, embedder, guard, layout, wanted, progress), previous, summary)
+            finally:
+                if previous is not None:
+                    previous.reader.close()
         except PermissionError as exc:
             if exc.filename is None or not Path(exc.filename).resolve().is_relative_to(layout.root.resolve()):
                 raise
@@ -193,208 +172,297 @@ def build_index(
     return summary
 
 
-def _update(
-    settings: Settings,
-    embedder: Embedder,
-    guard: Embedder | None,
-    layout: IndexLayout,
-    previous: _Previous | None,
-    manifest: dict[str, object],
-    summary: IndexSummary,
-    progress: Progress | None,
-) -> None:
-    found = discover(settings)
-    old_docs = previous.documents if previous else {}
-    old_connection = previous.connection if previous else None
+def _is_served(row: DocumentRow | None) -> bool:
+    """Whether the previous version serves this document's chunks (indexed, or stale but kept)."""
+    return row is not None and row.status in (store.INDEXED, store.STALE)
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    """What an update does, decided from the corpus found and the previous version's documents alone."""
+
+    unchanged: tuple[str, ...]  # documents whose chunks and vectors are carried over, same ids
+    to_read: tuple[SourceFile, ...]  # new and changed documents, to read, chunk and embed
+    stale: tuple[str, ...]  # served before, unreadable now (found so at discovery): their old chunks stay
+    rows: tuple[DocumentRow, ...]  # the documents' rows known without reading: unchanged and skipped
+    removed: int  # documents served before and gone from the corpus
+
+
+def plan_update(found: Discovery, previous: Mapping[str, DocumentRow]) -> UpdatePlan:
+    """The plan of an update (pure): which documents are carried over, read, kept stale or removed."""
+    unchanged: list[str] = []
     rows: list[DocumentRow] = []
-    carried: list[StoredChunk] = []  # unchanged chunks, same ids
-    fresh: list[tuple[Chunk, str]] = []  # new chunks and the text to embed
-    fresh_sentences: list[list[SentenceText]] = []  # per new chunk: sentences to embed
-    keep_old: list[str] = []  # documents whose previous chunks stay
-
-    seen = {source.display for source in found.files}
-    skipped_at_discovery = {s.path: s.reason for s in found.skipped}
-    summary.skipped = list(found.skipped)
-
     to_read: list[SourceFile] = []
     for source in found.files:
-        old = old_docs.get(source.display)
+        old = previous.get(source.display)
         if old is not None and old.status == store.INDEXED and old.sha256 == source.sha256:
-            summary.unchanged += 1
-            keep_old.append(source.display)
+            unchanged.append(source.display)
             rows.append(_row(source, old.pages, store.INDEXED))
         else:
             to_read.append(source)
-
-    for done, source in enumerate(to_read, start=1):
-        old = old_docs.get(source.display)
-        was_indexed = old is not None and old.status in (store.INDEXED, store.STALE)
-        try:
-            document, _warnings = read_source(source, settings)
-        except UnreadableDocumentError as exc:
-            summary.skipped.append(Skipped(source.display, exc.reason))
-            rows.extend(_keep_or_skip(source.display, old, exc.reason, keep_old, source))
-        except Exception as exc:  # one bad file never stops the rest
-            log.exception("unexpected failure reading %s", source.display)
-            reason = f"unreadable ({type(exc).__name__}: {exc})"
-            summary.skipped.append(Skipped(source.display, reason))
-            rows.extend(_keep_or_skip(source.display, old, reason, keep_old, source))
-        else:
-            if was_indexed:
-                summary.changed += 1
-            else:
-                summary.added += 1
-            rows.append(_row(source, document.pages, store.INDEXED))
-            for chunk in _chunks(document, settings):
-                fresh.append((chunk, indexed_text(chunk, document.title, document.case)))
-                with_sentences = settings.indexing.sentence_vectors
-                fresh_sentences.append(sentence_texts(chunk, document) if with_sentences else [])
-        if progress:
-            progress("read", done, len(to_read))
-
+    stale: list[str] = []
+    skipped_at_discovery = {s.path: s.reason for s in found.skipped}
     for path, reason in skipped_at_discovery.items():
-        old = old_docs.get(path)
-        if old is not None and old.status in (store.INDEXED, store.STALE):
-            keep_old.append(path)
+        old = previous.get(path)
+        if old is not None and _is_served(old):
+            stale.append(path)
             rows.append(_stale(old, reason))
         else:
             rows.append(DocumentRow(path, None, None, None, None, None, None, store.SKIPPED, reason))
+    seen = {source.display for source in found.files} | set(skipped_at_discovery)
+    removed = sum(1 for path, row in previous.items() if _is_served(row) and path not in seen)
+    return UpdatePlan(tuple(unchanged), tuple(to_read), tuple(stale), tuple(rows), removed)
 
-    gone = {p for p, row in old_docs.items() if row.status in (store.INDEXED, store.STALE)}
-    summary.removed = len(gone - seen - set(skipped_at_discovery))
 
-    if (
-        previous is not None
-        and previous.current
-        and not fresh
-        and not summary.removed
-        and _same(previous, rows, found.cases)
-    ):
-        # Nothing to do: keep serving the current version (no rewrite, no switch).
-        summary.version = layout.current_name()
-        summary.documents = sum(1 for row in rows if row.status in (store.INDEXED, store.STALE))
-        (summary.chunks,) = previous.connection.execute("SELECT count(*) FROM chunks").fetchone()  # type: ignore[attr-defined]
-        summary.skipped.sort(key=lambda s: s.path)
-        return
+@dataclass(frozen=True)
+class _Build:
+    """What every step of an update needs: the settings, the encoders, the index folder, the manifest."""
 
-    carried_sentences: list[store.SentenceRow] = []
-    carried_guard: dict[int, bytes] = {}
-    if old_connection is not None:
-        carried = store.read_chunks_of(old_connection, keep_old)  # type: ignore[arg-type]
-        carried_sentences = store.read_sentences(old_connection, [c.id for c in carried])  # type: ignore[arg-type]
-        if settings.indexing.guard_encoder:
-            carried_guard = store.read_guard(old_connection, [c.id for c in carried])  # type: ignore[arg-type]
-    vectors_old = (
-        previous.dense.vectors(np.array([c.id for c in carried], dtype=np.int64))
-        if previous and previous.dense
-        else None
-    )
+    settings: Settings
+    embedder: Embedder
+    guard: Embedder | None
+    layout: IndexLayout
+    manifest: Manifest
+    progress: Progress | None
 
-    next_id = int(previous.manifest.get("next_id", 1)) if previous else 1  # type: ignore[call-overload]
-    new_chunks = [StoredChunk(next_id + i, chunk) for i, (chunk, _text) in enumerate(fresh)]
-    next_id += len(new_chunks)
-    cache_file = settings.indexing.cache_file or layout.root / "embeddings.sqlite"
-    cache_file.parent.mkdir(parents=True, exist_ok=True)
-    cache = EmbeddingCache(cache_file, embedder.name, embedder.version, embedder.dimension)
-    sentence_owner = [i for i, sentences in enumerate(fresh_sentences) for _ in sentences]
-    flat_sentences = [sentence for sentences in fresh_sentences for sentence in sentences]
-    try:
-        embedded, embedded_count = _embed(
-            [text for _chunk, text in fresh] + [s.as_passage for s in flat_sentences],
-            embedder,
-            settings.indexing.batch_size,
-            progress,
-            cache,
-        )
-        question_cache = EmbeddingCache(cache_file, f"{embedder.name}/query", embedder.version, embedder.dimension)
+    @property
+    def cache_file(self) -> Path:
+        return self.settings.indexing.cache_file or self.layout.root / "embeddings.sqlite"
+
+
+@dataclass(frozen=True)
+class FreshChunk:
+    """A chunk of a new or changed document, with the texts embedded for it."""
+
+    chunk: Chunk
+    text: str  # `indexed_text`
+    sentences: tuple[SentenceText, ...]
+
+
+@dataclass
+class _Read:
+    """What reading the new and changed documents gave."""
+
+    rows: list[DocumentRow] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # served before, unreadable now: the old chunks stay
+    fresh: list[FreshChunk] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    added: int = 0
+    changed: int = 0
+
+
+def _read_changed(build: _Build, plan: UpdatePlan, previous: Mapping[str, DocumentRow]) -> _Read:
+    """Read and chunk the plan's new and changed documents; one bad file never stops the rest."""
+    read = _Read()
+    settings = build.settings
+    for done, source in enumerate(plan.to_read, start=1):
+        old = previous.get(source.display)
         try:
-            as_questions, asked_count = _embed(
-                [s.as_question for s in flat_sentences],
-                embedder,
-                settings.indexing.batch_size,
-                progress,
-                question_cache,
-                as_query=True,
+            document, _warnings = read_source(source, settings)
+        except UnreadableDocumentError as exc:
+            _not_read(read, source, old, exc.reason)
+        except Exception as exc:
+            log.exception("unexpected failure reading %s", source.display)
+            _not_read(read, source, old, f"unreadable ({type(exc).__name__}: {exc})")
+        else:
+            if _is_served(old):
+                read.changed += 1
+            else:
+                read.added += 1
+            read.rows.append(_row(source, document.pages, store.INDEXED))
+            for chunk in _chunks(document, settings):
+                sentences = sentence_texts(chunk, document) if settings.indexing.sentence_vectors else []
+                text = indexed_text(chunk, document.title, document.case)
+                read.fresh.append(FreshChunk(chunk, text, tuple(sentences)))
+        if build.progress:
+            build.progress("read", done, len(plan.to_read))
+    return read
+
+
+def _not_read(read: _Read, source: SourceFile, old: DocumentRow | None, reason: str) -> None:
+    read.skipped.append(Skipped(source.display, reason))
+    if old is not None and _is_served(old):
+        read.kept.append(source.display)
+        read.rows.append(_stale(old, reason))
+    else:
+        case_id = source.case.case_id if source.case else None
+        read.rows.append(
+            DocumentRow(
+                source.display,
+                source.sha256,
+                source.size,
+                case_id,
+                source.kind,
+                source.title,
+                None,
+                store.SKIPPED,
+                reason,
             )
+        )
+
+
+@dataclass(frozen=True)
+class _Carried:
+    """What the new version takes over from the previous one, ids unchanged."""
+
+    chunks: list[StoredChunk]
+    sentences: list[SentenceRow]
+    guard: dict[int, bytes]
+    vectors: np.ndarray | None
+
+
+def _carry_over(previous: _Previous | None, documents: list[str], with_guard: bool) -> _Carried:
+    if previous is None:
+        return _Carried([], [], {}, None)
+    chunks = previous.reader.chunks_of(documents)
+    ids = [c.id for c in chunks]
+    sentences = previous.reader.sentences(ids)
+    guard = previous.reader.guard(ids) if with_guard else {}
+    vectors = previous.dense.vectors(np.array(ids, dtype=np.int64)) if previous.dense else None
+    return _Carried(chunks, sentences, guard, vectors)
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    """The new chunks with their ids, and their vectors: main encoder, sentences, guard encoder."""
+
+    chunks: list[StoredChunk]
+    vectors: np.ndarray
+    sentences: list[SentenceRow]
+    guard: list[tuple[int, bytes]]
+    count: int  # texts sent to the main encoder (cache misses)
+
+
+def _embed_fresh(build: _Build, fresh: list[FreshChunk], first_id: int, carried: _Carried) -> _Embedded:
+    """Embed the new chunks and their sentences (as passages and as queries), and with the guard encoder."""
+    chunks = [StoredChunk(first_id + i, f.chunk) for i, f in enumerate(fresh)]
+    owner = [i for i, f in enumerate(fresh) for _ in f.sentences]
+    flat = [sentence for f in fresh for sentence in f.sentences]
+    embedder, batch_size = build.embedder, build.settings.indexing.batch_size
+    build.cache_file.parent.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(build.cache_file, embedder.name, embedder.version, embedder.dimension)
+    try:
+        texts = [f.text for f in fresh] + [s.as_passage for s in flat]
+        embedded, count = _embed(texts, embedder, batch_size, build.progress, cache)
+        question_cache = EmbeddingCache(
+            build.cache_file, f"{embedder.name}/query", embedder.version, embedder.dimension
+        )
+        try:
+            questions = [s.as_question for s in flat]
+            as_questions, asked = _embed(questions, embedder, batch_size, build.progress, question_cache, as_query=True)
         finally:
             question_cache.close()
-        embedded_count += asked_count
-        sentences = len(carried_sentences) + len(flat_sentences)
-        cache.prune(keep_at_least=len(carried) + len(fresh) + 2 * sentences)  # a sentence has two vectors
+        sentences = len(carried.sentences) + len(flat)
+        cache.prune(keep_at_least=len(carried.chunks) + len(fresh) + 2 * sentences)  # a sentence has two vectors
     finally:
         cache.close()
-    new_guard: list[tuple[int, bytes]] = []
-    if settings.indexing.guard_encoder and fresh:
-        if guard is None:
-            from qa.embedders import load_embedder
-
-            guard = load_embedder(settings.indexing.guard_encoder, settings.indexing.batch_size)
-        guard_cache = EmbeddingCache(cache_file, guard.name, guard.version, guard.dimension)
-        try:
-            guarded, _count = _embed(
-                [chunk.text for chunk, _text in fresh], guard, settings.indexing.batch_size, None, guard_cache
-            )
-        finally:
-            guard_cache.close()
-        new_guard = [(c.id, v.astype(np.float32).tobytes()) for c, v in zip(new_chunks, guarded, strict=True)]
-    vectors_new = embedded[: len(fresh)]
-    summary.embedded_chunks = embedded_count
-    new_sentences = [
-        store.SentenceRow(
-            new_chunks[owner].id,
+    sentence_rows = [
+        SentenceRow(
+            chunks[o].id,
             s.start,
             s.end,
             s.page,
             embedded[len(fresh) + i].astype(np.float32).tobytes(),
             as_questions[i].astype(np.float32).tobytes(),
         )
-        for i, (owner, s) in enumerate(zip(sentence_owner, flat_sentences, strict=True))
+        for i, (o, s) in enumerate(zip(owner, flat, strict=True))
     ]
+    guard = _embed_guard(build, fresh, chunks)
+    return _Embedded(chunks, embedded[: len(fresh)], sentence_rows, guard, count + asked)
 
-    all_chunks = carried + new_chunks
-    dimension = embedder.dimension
-    vectors = np.vstack(
-        [v for v in (vectors_old, vectors_new) if v is not None and len(v)] or [np.zeros((0, dimension), np.float32)]
+
+def _embed_guard(build: _Build, fresh: list[FreshChunk], chunks: list[StoredChunk]) -> list[tuple[int, bytes]]:
+    """The new chunks' vectors from the guard encoder (loaded here unless given), none without one."""
+    settings = build.settings.indexing
+    if not settings.guard_encoder or not fresh:
+        return []
+    guard = build.guard
+    if guard is None:
+        from qa.embedders import load_embedder
+
+        guard = load_embedder(settings.guard_encoder, settings.batch_size)
+    guard_cache = EmbeddingCache(build.cache_file, guard.name, guard.version, guard.dimension)
+    try:
+        guarded, _count = _embed([f.chunk.text for f in fresh], guard, settings.batch_size, None, guard_cache)
+    finally:
+        guard_cache.close()
+    return [(c.id, v.astype(np.float32).tobytes()) for c, v in zip(chunks, guarded, strict=True)]
+
+
+def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) -> None:
+    found = discover(build.settings)
+    old_docs = previous.documents if previous else {}
+    plan = plan_update(found, old_docs)
+    read = _read_changed(build, plan, old_docs)
+    rows = [*plan.rows, *read.rows]
+    summary.unchanged, summary.added, summary.changed = len(plan.unchanged), read.added, read.changed
+    summary.removed = plan.removed
+    summary.skipped = sorted([*found.skipped, *read.skipped], key=lambda s: s.path)
+    summary.documents = sum(1 for row in rows if _is_served(row))
+    if (
+        previous is not None
+        and previous.current
+        and not read.fresh
+        and not plan.removed
+        and _same(previous, rows, found.cases)
+    ):
+        # Nothing to do: keep serving the current version (no rewrite, no switch).
+        summary.version = build.layout.current_name()
+        summary.chunks = previous.reader.chunk_count()
+        return
+    carried = _carry_over(
+        previous, [*plan.unchanged, *read.kept, *plan.stale], bool(build.settings.indexing.guard_encoder)
     )
-    ids = np.array([c.id for c in all_chunks], dtype=np.int64)
+    first_id = previous.manifest.next_id if previous else 1
+    embedded = _embed_fresh(build, read.fresh, first_id, carried)
+    summary.embedded_chunks = embedded.count
+    summary.version = _write_version(build, found.cases, rows, carried, embedded, first_id + len(embedded.chunks))
+    summary.chunks = len(carried.chunks) + len(embedded.chunks)
 
+
+def _write_version(
+    build: _Build, cases: list[CaseInfo], rows: list[DocumentRow], carried: _Carried, embedded: _Embedded, next_id: int
+) -> str:
+    """Write a new version beside the current one and switch it in; returns its name."""
+    settings = build.settings
+    all_chunks = carried.chunks + embedded.chunks
+    dimension = build.embedder.dimension
+    parts = [v for v in (carried.vectors, embedded.vectors) if v is not None and len(v)]
+    vectors = np.vstack(parts or [np.zeros((0, dimension), np.float32)])
+    ids = np.array([c.id for c in all_chunks], dtype=np.int64)
     doc_rows = {row.path: row for row in rows}
-    texts = [_text_for(c.chunk, doc_rows, found.cases) for c in all_chunks]
+    texts = [_text_for(c.chunk, doc_rows, cases) for c in all_chunks]
 
     name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    temp = layout.temp_dir(name)
+    temp = build.layout.temp_dir(name)
     temp.mkdir(parents=True)
     connection = store.create(temp / "meta.sqlite")
     with connection:
+        built = datetime.now(UTC).isoformat()
         store.write_manifest(
-            connection,
-            {**manifest, "next_id": next_id, "built_at": datetime.now(UTC).isoformat(), "corpus": str(settings.corpus)},
+            connection, replace(build.manifest, next_id=next_id, built_at=built, corpus=str(settings.corpus))
         )
-        store.write_cases(connection, found.cases)
+        store.write_cases(connection, cases)
         store.write_documents(connection, rows)
         store.write_chunks(connection, all_chunks)
-        store.write_sentences(connection, carried_sentences + new_sentences)
-        store.write_guard(connection, list(carried_guard.items()) + new_guard)
+        store.write_sentences(connection, carried.sentences + embedded.sentences)
+        store.write_guard(connection, list(carried.guard.items()) + embedded.guard)
     connection.close()
-    if progress:
-        progress("index", 0, 1)
+    if build.progress:
+        build.progress("index", 0, 1)
     DenseIndex.build(vectors, ids, dimension, settings.indexing.hnsw_above).save(temp / "dense.faiss")
     LexicalIndex.build(texts, ids).save(temp / "lexical")
-    publish(layout, temp, name)
-    if progress:
-        progress("index", 1, 1)
-
-    summary.version = name
-    summary.documents = sum(1 for row in rows if row.status in (store.INDEXED, store.STALE))
-    summary.chunks = len(all_chunks)
-    summary.skipped.sort(key=lambda s: s.path)
+    publish(build.layout, temp, name)
+    if build.progress:
+        build.progress("index", 1, 1)
+    return name
 
 
 def _same(previous: _Previous, rows: list[DocumentRow], cases: list[CaseInfo]) -> bool:
     """Whether the documents (files, statuses, metadata) and cases are what the current version holds."""
     if {row.path: row for row in rows} != previous.documents:
         return False
-    return sorted(cases, key=lambda c: c.case_id) == store.read_cases(previous.connection)  # type: ignore[arg-type]
+    return sorted(cases, key=lambda c: c.case_id) == previous.reader.cases()
 
 
 def _chunks(document: Document, settings: Settings) -> list[Chunk]:
@@ -418,18 +486,6 @@ def _stale(old: DocumentRow, reason: str) -> DocumentRow:
         store.STALE,
         f"{reason}; the previously indexed version is still used",
     )
-
-
-def _keep_or_skip(
-    path: str, old: DocumentRow | None, reason: str, keep_old: list[str], source: SourceFile
-) -> list[DocumentRow]:
-    if old is not None and old.status in (store.INDEXED, store.STALE):
-        keep_old.append(path)
-        return [_stale(old, reason)]
-    case_id = source.case.case_id if source.case else None
-    return [
-        DocumentRow(path, source.sha256, source.size, case_id, source.kind, source.title, None, store.SKIPPED, reason)
-    ]
 
 
 def _text_for(chunk: Chunk, rows: dict[str, DocumentRow], cases: list[CaseInfo]) -> str:

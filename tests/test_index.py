@@ -239,7 +239,7 @@ def test_sigkill_at_any_moment_leaves_the_previous_version_served(corpus: Path, 
         hits = retriever.search("loting Brakelsteyn", k=3, mode="lexical")
         assert hits and hits[0].document == "cases/burgerpanel/analyse.pdf"
         version = retriever.version()
-        assert len(version.dense) == version.connection.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        assert len(version.dense) == version.reader.chunk_count()
     # the next run recovers without manual steps, finishes the job and reuses what was embedded
     summary = build_index(settings, HashEmbedder())
     assert summary.documents == 15
@@ -345,7 +345,7 @@ def test_every_sentence_is_stored_in_both_forms(corpus: Path, tmp_path: Path) ->
     embedder = HashEmbedder()
     build_index(settings, embedder)
     version = Retriever(settings, embedder).version()
-    ids = [row[0] for row in version.connection.execute("SELECT id FROM chunks")]
+    ids = version.reader.chunk_ids()
     rows = version.chunk_rows(ids)
     sentences = [(rows[cid][2][s.start : s.end], s) for cid, found in version.sentences(ids).items() for s in found]
     assert sentences
