@@ -89,9 +89,9 @@ def test_e5_rows_do_not_depend_on_batch_size() -> None:
 @pytest.mark.slow
 def test_models_load_once_per_process() -> None:
     first, second = load_embedder("e5-small"), load_embedder("e5-small", batch_size=4)
-    assert first._model is second._model  # type: ignore[attr-defined]
+    assert first.model is second.model  # type: ignore[attr-defined]
     minilm, by_path = load_embedder("minilm"), load_embedder(f"st:{minilm_model_path()}")
-    assert minilm._model is by_path._model  # type: ignore[attr-defined]
+    assert minilm.model is by_path.model  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow
