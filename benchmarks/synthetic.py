@@ -22,7 +22,7 @@ from qa import store
 from qa.chunking import chunk_document
 from qa.corpus import discover, read_source
 from qa.dense import DenseIndex
-from qa.indexer import indexed_text
+from qa.embedding import indexed_text
 from qa.layout import IndexLayout, publish
 from qa.lexical import BM25_B, BM25_K1, LexicalIndex, tokenize
 from qa.manifest import Manifest

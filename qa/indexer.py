@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa import store
-from qa.chunking import chunk_document, quotable_spans
+from qa.chunking import chunk_document
 from qa.corpus import Discovery, SourceFile, discover, read_source
 from qa.dense import DenseIndex
-from qa.embedcache import EmbeddingCache, text_key
+from qa.embedding import Embedded, Encoders, FreshChunk, Progress, embed_fresh, indexed_text, sentence_texts
 from qa.errors import IndexAccessError, UnreadableDocumentError
 from qa.layout import IndexLayout, WriterLock, publish, recover
 from qa.lexical import LexicalIndex
@@ -38,9 +38,6 @@ if TYPE_CHECKING:
     from qa.embedders import Embedder
 
 log = logging.getLogger(__name__)
-
-#: progress(stage, done, total)
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -69,40 +66,6 @@ class IndexSummary:
             "chunks": self.chunks,
             "seconds": round(self.seconds, 3),
         }
-
-
-def source_label(title: str, case: CaseInfo | None) -> str:
-    """Where a text comes from, as a short prefix: the case (and municipality) or the document."""
-    if case is None:
-        return title
-    return f"{case.title} ({case.municipality})" if case.municipality else case.title
-
-
-def indexed_text(chunk: Chunk, title: str, case: CaseInfo | None) -> str:
-    """The text that is embedded and BM25-indexed: the passage with where it comes from."""
-    where = source_label(title, case)
-    section = f" — {chunk.section}" if chunk.section and chunk.section not in chunk.text[:200] else ""
-    return f"{where} — {title}{section}\n{chunk.text}"
-
-
-@dataclass(frozen=True)
-class SentenceText:
-    """A quotable sentence of a chunk and the two texts embedded for it."""
-
-    start: int  # offsets into the chunk text
-    end: int
-    page: int | None
-    as_passage: str  # with where it comes from, embedded as the chunks are
-    as_question: str  # the sentence alone, embedded as a query: compared with a question, form for form
-
-
-def sentence_texts(chunk: Chunk, document: Document) -> list[SentenceText]:
-    """The chunk's quotable sentences: offsets into the chunk text, page, and the texts embedded for it."""
-    where = source_label(document.title, document.case)
-    return [
-        SentenceText(a, b, document.page_at(chunk.start + a), f"{where} — {chunk.text[a:b]}", chunk.text[a:b])
-        for a, b in quotable_spans(chunk.text)
-    ]
 
 
 @dataclass
@@ -225,18 +188,9 @@ class _Build:
     manifest: Manifest
     progress: Progress | None
 
-    @property
-    def cache_file(self) -> Path:
-        return self.settings.indexing.cache_file or self.layout.root / "embeddings.sqlite"
-
-
-@dataclass(frozen=True)
-class FreshChunk:
-    """A chunk of a new or changed document, with the texts embedded for it."""
-
-    chunk: Chunk
-    text: str  # `indexed_text`
-    sentences: tuple[SentenceText, ...]
+    def encoders(self) -> Encoders:
+        cache_file = self.settings.indexing.cache_file or self.layout.root / "embeddings.sqlite"
+        return Encoders(self.embedder, self.guard, self.settings.indexing, cache_file, self.progress)
 
 
 @dataclass
@@ -322,73 +276,6 @@ def _carry_over(previous: _Previous | None, documents: list[str], with_guard: bo
     return _Carried(chunks, sentences, guard, vectors)
 
 
-@dataclass(frozen=True)
-class _Embedded:
-    """The new chunks with their ids, and their vectors: main encoder, sentences, guard encoder."""
-
-    chunks: list[StoredChunk]
-    vectors: np.ndarray
-    sentences: list[SentenceRow]
-    guard: list[tuple[int, bytes]]
-    count: int  # texts sent to the main encoder (cache misses)
-
-
-def _embed_fresh(build: _Build, fresh: list[FreshChunk], first_id: int, carried: _Carried) -> _Embedded:
-    """Embed the new chunks and their sentences (as passages and as queries), and with the guard encoder."""
-    chunks = [StoredChunk(first_id + i, f.chunk) for i, f in enumerate(fresh)]
-    owner = [i for i, f in enumerate(fresh) for _ in f.sentences]
-    flat = [sentence for f in fresh for sentence in f.sentences]
-    embedder, batch_size = build.embedder, build.settings.indexing.batch_size
-    build.cache_file.parent.mkdir(parents=True, exist_ok=True)
-    cache = EmbeddingCache(build.cache_file, embedder.name, embedder.version, embedder.dimension)
-    try:
-        texts = [f.text for f in fresh] + [s.as_passage for s in flat]
-        embedded, count = _embed(texts, embedder, batch_size, build.progress, cache)
-        question_cache = EmbeddingCache(
-            build.cache_file, f"{embedder.name}/query", embedder.version, embedder.dimension
-        )
-        try:
-            questions = [s.as_question for s in flat]
-            as_questions, asked = _embed(questions, embedder, batch_size, build.progress, question_cache, as_query=True)
-        finally:
-            question_cache.close()
-        sentences = len(carried.sentences) + len(flat)
-        cache.prune(keep_at_least=len(carried.chunks) + len(fresh) + 2 * sentences)  # a sentence has two vectors
-    finally:
-        cache.close()
-    sentence_rows = [
-        SentenceRow(
-            chunks[o].id,
-            s.start,
-            s.end,
-            s.page,
-            embedded[len(fresh) + i].astype(np.float32).tobytes(),
-            as_questions[i].astype(np.float32).tobytes(),
-        )
-        for i, (o, s) in enumerate(zip(owner, flat, strict=True))
-    ]
-    guard = _embed_guard(build, fresh, chunks)
-    return _Embedded(chunks, embedded[: len(fresh)], sentence_rows, guard, count + asked)
-
-
-def _embed_guard(build: _Build, fresh: list[FreshChunk], chunks: list[StoredChunk]) -> list[tuple[int, bytes]]:
-    """The new chunks' vectors from the guard encoder (loaded here unless given), none without one."""
-    settings = build.settings.indexing
-    if not settings.guard_encoder or not fresh:
-        return []
-    guard = build.guard
-    if guard is None:
-        from qa.embedders import load_embedder
-
-        guard = load_embedder(settings.guard_encoder, settings.batch_size)
-    guard_cache = EmbeddingCache(build.cache_file, guard.name, guard.version, guard.dimension)
-    try:
-        guarded, _count = _embed([f.chunk.text for f in fresh], guard, settings.batch_size, None, guard_cache)
-    finally:
-        guard_cache.close()
-    return [(c.id, v.astype(np.float32).tobytes()) for c, v in zip(chunks, guarded, strict=True)]
-
-
 def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) -> None:
     found = discover(build.settings)
     old_docs = previous.documents if previous else {}
@@ -414,14 +301,14 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
         previous, [*plan.unchanged, *read.kept, *plan.stale], bool(build.settings.indexing.guard_encoder)
     )
     first_id = previous.manifest.next_id if previous else 1
-    embedded = _embed_fresh(build, read.fresh, first_id, carried)
+    embedded = embed_fresh(build.encoders(), read.fresh, first_id, len(carried.chunks) + 2 * len(carried.sentences))
     summary.embedded_chunks = embedded.count
     summary.version = _write_version(build, found.cases, rows, carried, embedded, first_id + len(embedded.chunks))
     summary.chunks = len(carried.chunks) + len(embedded.chunks)
 
 
 def _write_version(
-    build: _Build, cases: list[CaseInfo], rows: list[DocumentRow], carried: _Carried, embedded: _Embedded, next_id: int
+    build: _Build, cases: list[CaseInfo], rows: list[DocumentRow], carried: _Carried, embedded: Embedded, next_id: int
 ) -> str:
     """Write a new version beside the current one and switch it in; returns its name."""
     settings = build.settings
@@ -492,33 +379,3 @@ def _text_for(chunk: Chunk, rows: dict[str, DocumentRow], cases: list[CaseInfo])
     row = rows.get(chunk.document)
     case = next((c for c in cases if row and c.case_id == row.case_id), None)
     return indexed_text(chunk, (row.title if row else None) or chunk.document, case)
-
-
-def _embed(
-    texts: list[str],
-    embedder: Embedder,
-    batch_size: int,
-    progress: Progress | None,
-    cache: EmbeddingCache,
-    as_query: bool = False,
-) -> tuple[np.ndarray, int]:
-    """Vectors for `texts` (as passages, or as queries), from the cache where possible; returns them and the
-    number embedded."""
-    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    keys = [text_key(text) for text in texts]
-    cached = cache.get(sorted(set(keys)))
-    missing = [i for i, key in enumerate(keys) if key not in cached]
-    for i, key in enumerate(keys):
-        if key in cached:
-            vectors[i] = cached[key]
-    embed = embedder.embed_queries if as_query else embedder.embed_passages
-    if progress and missing:  # the total before the first (slow) batch
-        progress("embed", 0, len(missing))
-    for start in range(0, len(missing), batch_size):
-        batch = missing[start : start + batch_size]
-        embedded = embed([texts[i] for i in batch])
-        vectors[batch] = embedded
-        cache.put([keys[i] for i in batch], embedded)  # committed per batch: a killed run keeps its work
-        if progress:
-            progress("embed", min(start + batch_size, len(missing)), len(missing))
-    return vectors, len(missing)

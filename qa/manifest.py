@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 #: Bump when the tables of meta.sqlite change (`qa.store.SCHEMA`).
 SCHEMA_VERSION = 4
 
-#: Bump when what is embedded for a chunk changes (`qa.indexer.indexed_text`).
+#: Bump when what is embedded for a chunk changes (`qa.embedding.indexed_text`).
 # 5: PDF tables read as rows, table rows quotable, a paragraph a PDF page break cut in two mended;
 # 4: Markdown list items keep a bullet
 TEXT_FORMAT = 5
