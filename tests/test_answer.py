@@ -106,6 +106,7 @@ def service(tmp_path: Path) -> Vraagbaak:
     return Vraagbaak(settings, HashEmbedder())
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_answer_quotes_verbatim_and_cites_every_source(service: Vraagbaak) -> None:
     answer = service.ask("Wat werkte goed bij de buurtjury en het panel?")
     assert not answer.abstained and answer.citations
@@ -118,6 +119,7 @@ def test_answer_quotes_verbatim_and_cites_every_source(service: Vraagbaak) -> No
     assert answer.as_json()["citations"][0]["n"] == 1
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_named_municipality_restricts_the_answer(service: Vraagbaak) -> None:
     answer = service.ask("Wat ging er mis in Brakelsteyn?")
     check_integrity(answer)
@@ -125,6 +127,7 @@ def test_named_municipality_restricts_the_answer(service: Vraagbaak) -> None:
     assert any("Jongeren" in c.quote for c in answer.citations)
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_a_scoped_question_keeps_only_the_synthesis_passages_that_name_its_cases(service: Vraagbaak) -> None:
     version = service.retriever.version()
     texts = {row.text for row in version.chunk_rows(version.allowed_ids(Filters(scope=("panel",))).tolist()).values()}
@@ -135,6 +138,7 @@ def test_a_scoped_question_keeps_only_the_synthesis_passages_that_name_its_cases
     assert any("Ruimte voor experiment werkte goed" in t for t in unscoped)
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_a_synthesis_section_about_a_case_is_cited_as_that_case(service: Vraagbaak) -> None:
     version = service.retriever.version()
     rows = version.chunk_rows(version.allowed_ids(Filters(kind="studie")).tolist()).values()
@@ -145,6 +149,7 @@ def test_a_synthesis_section_about_a_case_is_cited_as_that_case(service: Vraagba
     assert hits["Overkoepelende succesfactoren"].case_id is None
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_kind_of_source_from_the_question(service: Vraagbaak) -> None:
     answer = service.ask("Wat zeiden bewoners in Wierdenhaven over het idee voor de buurt?")
     check_integrity(answer)
@@ -152,6 +157,7 @@ def test_kind_of_source_from_the_question(service: Vraagbaak) -> None:
     assert {c.case_id for c in answer.citations} == {"buurtbudget"}
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_follow_up_stays_with_the_case(service: Vraagbaak) -> None:
     first = service.ask("Wat werkte goed in Brakelsteyn?")
     history = [Turn("user", first.question), Turn("assistant", first.text, scope=first.scope)]
@@ -162,12 +168,14 @@ def test_follow_up_stays_with_the_case(service: Vraagbaak) -> None:
     assert {c.kind for c in follow.citations} == {"interview-bewoner"}
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_explicit_filter_wins(service: Vraagbaak) -> None:
     answer = service.ask("Wat werkte goed?", filters=Filters(case="buurtbudget"))
     check_integrity(answer)
     assert {c.case_id for c in answer.citations} == {"buurtbudget"}
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_abstains_plainly_in_the_question_language(tmp_path: Path, service: Vraagbaak) -> None:
     strict = Vraagbaak(
         service.settings.model_copy(
@@ -441,6 +449,7 @@ def test_an_enumeration_question_gets_the_outline_of_its_section() -> None:
     assert find_outline(hits, listing, subsections, min_parts=3, scope=("panel",)) is None
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_enumeration_answer_lists_the_headings_verbatim_with_citations(tmp_path: Path) -> None:
     root = tmp_path / "corpus"
     (root / "study").mkdir(parents=True)
@@ -475,6 +484,7 @@ def test_enumeration_answer_lists_the_headings_verbatim_with_citations(tmp_path:
     assert {c.quote for c in answer.citations} >= {f"{i}. {name}" for i, name in enumerate(factors, 1)}
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_what_went_wrong_is_answered_from_the_points_of_attention(tmp_path: Path) -> None:
     root = tmp_path / "corpus"
     folder = root / "cases" / "markt"
@@ -532,6 +542,7 @@ def test_a_table_run_into_its_lead_in_is_quoted_up_to_the_colon() -> None:
     assert not tabular(sentence)
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_a_list_that_runs_on_into_the_next_passage_is_quoted_whole(tmp_path: Path) -> None:
     root = tmp_path / "corpus"
     (root / "study").mkdir(parents=True)
@@ -716,6 +727,7 @@ def test_a_candidate_keeps_its_parts_and_rescores_to_its_own_score() -> None:
     assert rescore(pair, other) > pair.score  # the first sentence shares "aanvragen" with the question
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_the_passages_of_the_closest_sentences_are_found_within_the_filters(service: Vraagbaak) -> None:
     version = service.retriever.version()
     sentence = "Het tellen van papieren stemmen duurde drie weken."
