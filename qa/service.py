@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa import store
 from qa.errors import DiskFullError, DocumentRefusedError, IndexAccessError, IndexLockedError, QaError
 from qa.indexer import IndexSummary, Progress, build_index
 from qa.layout import IndexLayout
@@ -134,9 +133,7 @@ class Vraagbaak:
         return sorted(self.retriever.cases.values(), key=lambda c: (c.municipality or "", c.title))
 
     def documents(self) -> list[DocumentInfo]:
-        version = self.retriever.version()
-        with version._lock:
-            rows = store.read_documents(version.connection)
+        rows = self.retriever.version().documents()
         return [
             DocumentInfo(r.path, r.kind.value if r.kind else None, r.title, r.case_id, r.pages, r.status, r.reason)
             for r in rows
@@ -144,18 +141,13 @@ class Vraagbaak:
 
     def case_overviews(self) -> list[CaseOverview]:
         """Each case with its documents and the findings the study's synthesis states for it."""
-        version = self.retriever.version()
         documents = self.documents()
-        with version._lock:
-            rows = version.connection.execute(
-                "SELECT k.text, k.document, k.page_start, k.section FROM chunks k "
-                "JOIN documents d ON d.path = k.document WHERE d.case_id IS NULL AND k.section IS NOT NULL "
-                "ORDER BY k.document, k.ordinal"
-            ).fetchall()
+        rows = self.retriever.version().study_sections()
         overviews = []
         for case in self.cases():
             found: dict[str, list[CaseFinding]] = {"succes": [], "aandacht": []}
-            for text, document, page, section in rows:
+            for row in rows:
+                text, document, page, section = row.text, row.document, row.page_start, row.section or ""
                 head, _, leaf = section.rpartition(" › ")
                 if case.title.lower() not in head.lower():
                     continue

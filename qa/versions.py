@@ -75,15 +75,15 @@ def check_version(folder: Path, current: bool) -> VersionState:
     if problem is not None:
         return VersionState(folder.name, current, problem)
     try:
-        connection = store.connect_readonly(folder / "meta.sqlite")
+        reader = store.IndexReader(folder / "meta.sqlite")
         try:
-            (verdict,) = connection.execute("PRAGMA quick_check").fetchone()
+            verdict = reader.quick_check()
             if verdict != "ok":
                 return VersionState(folder.name, current, f"meta.sqlite is damaged ({verdict})")
-            rows = store.read_documents(connection)
-            (chunks,) = connection.execute("SELECT count(*) FROM chunks").fetchone()
+            rows = reader.documents()
+            chunks = reader.chunk_count()
         finally:
-            connection.close()
+            reader.close()
     except PermissionError as exc:
         raise IndexAccessError(folder, "read", exc) from exc
     except sqlite3.Error as exc:

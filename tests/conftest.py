@@ -121,6 +121,17 @@ def sample_service(sample_settings):  # type: ignore[no-untyped-def]
     return service
 
 
+#: Fixtures that build or open an index with the real encoders: every test using one (directly or
+#: through another fixture) is marked `encoder`, and left out of `make test-fast`.
+REAL_ENCODER_FIXTURES = frozenset({"sample_service", "web_study", "web_service"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_ENCODER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.encoder)
+
+
 # The web app's session fixtures (one real index of the sample study, apps on loopback ports).
 from web_fixtures import (  # noqa: E402, F401
     app_indexing_on_start,

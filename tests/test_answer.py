@@ -16,7 +16,7 @@ from fakes import HashEmbedder
 from qa.answer import Candidate, ScoreParts, Signals, abstains, candidates, rescore, resolve, select, weigh
 from qa.answer.scoring import _clause, _overlap, _own
 from qa.answer.writing import _lead
-from qa.evaluation import FactTrace, Question, on_intent, trace_fact
+from qa.evaluation import FactTrace, Question, citation_problems, on_intent, trace_fact
 from qa.indexer import build_index
 from qa.lexical import tokenize
 from qa.question import detect_language, looks_like, read_question
@@ -35,17 +35,8 @@ CASES = [
 
 
 def check_integrity(answer: Answer) -> None:
-    """Every quote verbatim in its passage; every marker resolves; every source is cited; numbered by first use."""
-    markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
-    numbers = [c.n for c in answer.citations]
-    assert numbers == list(range(1, len(numbers) + 1))
-    assert set(markers) == set(numbers)
-    first_use = list(dict.fromkeys(markers))
-    assert first_use == sorted(first_use)
-    for citation in answer.citations:
-        for part in citation.quote.split(" … "):
-            assert part in citation.text, (part, citation.text)
-            assert part in answer.text
+    """The product's own check: quotes verbatim, markers resolving, sources cited, numbered by first use."""
+    assert citation_problems(answer) == []
 
 
 def _case(root: Path, slug: str, title: str, municipality: str, good: str, bad: str) -> None:
@@ -115,6 +106,7 @@ def service(tmp_path: Path) -> Vraagbaak:
     return Vraagbaak(settings, HashEmbedder())
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_answer_quotes_verbatim_and_cites_every_source(service: Vraagbaak) -> None:
     answer = service.ask("Wat werkte goed bij de buurtjury en het panel?")
     assert not answer.abstained and answer.citations
@@ -127,6 +119,7 @@ def test_answer_quotes_verbatim_and_cites_every_source(service: Vraagbaak) -> No
     assert answer.as_json()["citations"][0]["n"] == 1
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_named_municipality_restricts_the_answer(service: Vraagbaak) -> None:
     answer = service.ask("Wat ging er mis in Brakelsteyn?")
     check_integrity(answer)
@@ -134,26 +127,29 @@ def test_named_municipality_restricts_the_answer(service: Vraagbaak) -> None:
     assert any("Jongeren" in c.quote for c in answer.citations)
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_a_scoped_question_keeps_only_the_synthesis_passages_that_name_its_cases(service: Vraagbaak) -> None:
     version = service.retriever.version()
-    texts = {row[2] for row in version.chunk_rows(version.allowed_ids(Filters(scope=("panel",))).tolist()).values()}
+    texts = {row.text for row in version.chunk_rows(version.allowed_ids(Filters(scope=("panel",))).tolist()).values()}
     assert any("In Brakelsteyn gaf de voorzitter" in t for t in texts)
     assert not any("Ruimte voor experiment werkte goed" in t for t in texts)
     assert any("onafhankelijke voorzitter" in t for t in texts)  # the case's own documents
-    unscoped = {row[2] for row in version.chunk_rows(version.allowed_ids(Filters(kind="studie")).tolist()).values()}
+    unscoped = {row.text for row in version.chunk_rows(version.allowed_ids(Filters(kind="studie")).tolist()).values()}
     assert any("Ruimte voor experiment werkte goed" in t for t in unscoped)
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_a_synthesis_section_about_a_case_is_cited_as_that_case(service: Vraagbaak) -> None:
     version = service.retriever.version()
     rows = version.chunk_rows(version.allowed_ids(Filters(kind="studie")).tolist()).values()
-    hits = {row[5]: version.hit(row) for row in rows}
+    hits = {row.section: version.hit(row) for row in rows}
     about = hits["Casus 2: Burgerpanel Brakelsteyn (Brakelsteyn)"]
     assert (about.case_id, about.municipality, about.kind) == ("panel", "Brakelsteyn", "studie")
     assert about.document == "study/synthese.md"
     assert hits["Overkoepelende succesfactoren"].case_id is None
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_kind_of_source_from_the_question(service: Vraagbaak) -> None:
     answer = service.ask("Wat zeiden bewoners in Wierdenhaven over het idee voor de buurt?")
     check_integrity(answer)
@@ -161,6 +157,7 @@ def test_kind_of_source_from_the_question(service: Vraagbaak) -> None:
     assert {c.case_id for c in answer.citations} == {"buurtbudget"}
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_follow_up_stays_with_the_case(service: Vraagbaak) -> None:
     first = service.ask("Wat werkte goed in Brakelsteyn?")
     history = [Turn("user", first.question), Turn("assistant", first.text, scope=first.scope)]
@@ -171,12 +168,14 @@ def test_follow_up_stays_with_the_case(service: Vraagbaak) -> None:
     assert {c.kind for c in follow.citations} == {"interview-bewoner"}
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_explicit_filter_wins(service: Vraagbaak) -> None:
     answer = service.ask("Wat werkte goed?", filters=Filters(case="buurtbudget"))
     check_integrity(answer)
     assert {c.case_id for c in answer.citations} == {"buurtbudget"}
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_abstains_plainly_in_the_question_language(tmp_path: Path, service: Vraagbaak) -> None:
     strict = Vraagbaak(
         service.settings.model_copy(
@@ -450,6 +449,7 @@ def test_an_enumeration_question_gets_the_outline_of_its_section() -> None:
     assert find_outline(hits, listing, subsections, min_parts=3, scope=("panel",)) is None
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_enumeration_answer_lists_the_headings_verbatim_with_citations(tmp_path: Path) -> None:
     root = tmp_path / "corpus"
     (root / "study").mkdir(parents=True)
@@ -484,6 +484,7 @@ def test_enumeration_answer_lists_the_headings_verbatim_with_citations(tmp_path:
     assert {c.quote for c in answer.citations} >= {f"{i}. {name}" for i, name in enumerate(factors, 1)}
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_what_went_wrong_is_answered_from_the_points_of_attention(tmp_path: Path) -> None:
     root = tmp_path / "corpus"
     folder = root / "cases" / "markt"
@@ -541,6 +542,7 @@ def test_a_table_run_into_its_lead_in_is_quoted_up_to_the_colon() -> None:
     assert not tabular(sentence)
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_a_list_that_runs_on_into_the_next_passage_is_quoted_whole(tmp_path: Path) -> None:
     root = tmp_path / "corpus"
     (root / "study").mkdir(parents=True)
@@ -725,12 +727,13 @@ def test_a_candidate_keeps_its_parts_and_rescores_to_its_own_score() -> None:
     assert rescore(pair, other) > pair.score  # the first sentence shares "aanvragen" with the question
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_the_passages_of_the_closest_sentences_are_found_within_the_filters(service: Vraagbaak) -> None:
     version = service.retriever.version()
     sentence = "Het tellen van papieren stemmen duurde drie weken."
     vector = HashEmbedder().embed_queries([sentence])[0]
     [best] = version.closest_sentences(vector, 0.5, None, 1, set())
-    assert sentence in version.chunk_rows([best])[best][2]
+    assert sentence in version.chunk_rows([best])[best].text
     panel = version.allowed_ids(Filters(case="panel"))
     assert panel is not None and best not in panel
     within = version.closest_sentences(vector, 0.5, panel, 2, set())

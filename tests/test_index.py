@@ -83,6 +83,7 @@ def _settings(corpus: Path, tmp_path: Path, **kw: object) -> Settings:
     return Settings(corpus=corpus, index=tmp_path / "index", **kw)  # type: ignore[arg-type]
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_build_then_nothing_changed_embeds_nothing(corpus: Path, tmp_path: Path) -> None:
     settings = _settings(corpus, tmp_path)
     embedder = CountingEmbedder()
@@ -107,6 +108,7 @@ def test_build_then_nothing_changed_embeds_nothing(corpus: Path, tmp_path: Path)
     }
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_change_add_remove_touch_only_those_documents(corpus: Path, tmp_path: Path) -> None:
     settings = _settings(corpus, tmp_path)
     embedder = CountingEmbedder()
@@ -131,6 +133,7 @@ def test_change_add_remove_touch_only_those_documents(corpus: Path, tmp_path: Pa
     assert all(h.document != "cases/buurtbudget/interview.docx" for h in retriever.search("aanpak", k=10))
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_broken_replacement_keeps_the_indexed_version(corpus: Path, tmp_path: Path) -> None:
     settings = _settings(corpus, tmp_path)
     build_index(settings, HashEmbedder())
@@ -144,6 +147,7 @@ def test_broken_replacement_keeps_the_indexed_version(corpus: Path, tmp_path: Pa
     assert hits[0].document == "cases/burgerpanel/analyse.pdf" and hits[0].page == 1
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_search_filters_and_hit_fields(corpus: Path, tmp_path: Path) -> None:
     settings = _settings(corpus, tmp_path)
     build_index(settings, HashEmbedder())
@@ -157,6 +161,7 @@ def test_search_filters_and_hit_fields(corpus: Path, tmp_path: Path) -> None:
     assert json.loads(json.dumps(top.as_json()))["document"] == "cases/buurtbudget/analyse.pdf"
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_other_settings_are_detected_and_rebuild_fixes_it(corpus: Path, tmp_path: Path) -> None:
     build_index(_settings(corpus, tmp_path), HashEmbedder())
     changed = _settings(corpus, tmp_path, chunk=ChunkSettings(size=500, overlap=50, min_size=100))
@@ -176,6 +181,7 @@ def test_second_writer_fails_at_once(corpus: Path, tmp_path: Path) -> None:
         assert time.perf_counter() - started < 5
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_reader_picks_up_a_new_version_on_next_query(corpus: Path, tmp_path: Path) -> None:
     settings = _settings(corpus, tmp_path)
     build_index(settings, HashEmbedder())
@@ -240,7 +246,7 @@ def test_sigkill_at_any_moment_leaves_the_previous_version_served(corpus: Path, 
         hits = retriever.search("loting Brakelsteyn", k=3, mode="lexical")
         assert hits and hits[0].document == "cases/burgerpanel/analyse.pdf"
         version = retriever.version()
-        assert len(version.dense) == version.connection.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        assert len(version.dense) == version.reader.chunk_count()
     # the next run recovers without manual steps, finishes the job and reuses what was embedded
     summary = build_index(settings, HashEmbedder())
     assert summary.documents == 15
@@ -260,6 +266,7 @@ def test_fusion_and_diversity_are_pure() -> None:
     assert diversify([1, 2, 3], groups, per_group=0, k=2) == [1, 2]
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_rebuild_reuses_cached_embeddings(corpus: Path, tmp_path: Path) -> None:
     settings = _settings(corpus, tmp_path)
     embedder = CountingEmbedder()
@@ -341,12 +348,13 @@ def test_guard_ranking_joins_the_fusion_for_english_questions_only(corpus: Path,
     ]
 
 
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
 def test_every_sentence_is_stored_in_both_forms(corpus: Path, tmp_path: Path) -> None:
     settings = _settings(corpus, tmp_path)
     embedder = HashEmbedder()
     build_index(settings, embedder)
     version = Retriever(settings, embedder).version()
-    ids = [row[0] for row in version.connection.execute("SELECT id FROM chunks")]
+    ids = version.reader.chunk_ids()
     rows = version.chunk_rows(ids)
     sentences = [(rows[cid][2][s.start : s.end], s) for cid, found in version.sentences(ids).items() for s in found]
     assert sentences

@@ -251,6 +251,7 @@ def test_synthetic_font_evidence(
 # --- the real document --------------------------------------------------------------
 
 
+@pytest.mark.slow  # the whole real report, page by page
 @pytest.mark.skipif(not REAL_PDF.exists(), reason=f"real document not available at {REAL_PDF}")
 def test_real_pdf_private_use_repaired() -> None:
     from pypdf import PdfReader

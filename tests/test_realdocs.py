@@ -12,7 +12,10 @@ from qa.corpus import ingest
 from qa.records import IngestReport
 from qa.settings import Settings
 
-pytestmark = pytest.mark.skipif(not REALDOCS.is_dir(), reason=f"{REALDOCS} not found (shared/ beside the repo)")
+pytestmark = [
+    pytest.mark.skipif(not REALDOCS.is_dir(), reason=f"{REALDOCS} not found (shared/ beside the repo)"),
+    pytest.mark.slow,  # every real document, read whole
+]
 
 
 @pytest.fixture(scope="module")

@@ -195,6 +195,47 @@ def test_concurrent_user_adds_all_land(tmp_path: Path) -> None:
     assert sorted(UserStore(tmp_path / "users.json").users()) == names
 
 
+# A child that adds users one after another once told to start, so that two of them write at once.
+ADDER = """
+import sys
+from pathlib import Path
+
+from qa.users import UserStore
+
+store = UserStore(Path(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(int(sys.argv[3])):
+    store.add(f"{sys.argv[2]}{i}", "reader", "een-lang-wachtwoord")
+"""
+
+
+def test_two_processes_adding_users_at_the_same_time_lose_none(tmp_path: Path) -> None:
+    path, count = tmp_path / "users.json", 40
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", ADDER, str(path), prefix, str(count)],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for prefix in ("anna", "bob")
+    ]
+    for run in runs:
+        assert run.stdout is not None and run.stdout.readline() == "ready\n"
+    for run in runs:  # both are loaded and waiting: they start adding together
+        assert run.stdin is not None
+        run.stdin.write("start\n")
+        run.stdin.flush()
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    expected = {f"{prefix}{i}" for prefix in ("anna", "bob") for i in range(count)}
+    assert set(UserStore(path).users()) == expected
+
+
 def test_user_adds_from_many_threads_all_land(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
