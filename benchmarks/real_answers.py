@@ -1,6 +1,7 @@
 """Answers on text nobody here wrote: real government documents and real parliamentary answers.
 
     python -m benchmarks.real_answers [--limit 300] [--workspace DIR] [--json] [--failures]
+    python -m benchmarks.real_answers --eval-sets [--limit 300] [--workspace DIR]
 
 One study is made of `../shared`: the four real PDFs of `realdocs/` as two cases (`rijksoverheid`: the
 accessibility report, the parliamentary questions with their answers and a motion; `gemeenteraad`: a
@@ -15,6 +16,11 @@ their themes as cases (whole answers, as a user's files would be). It is indexed
   from it first, was it wrongly declined;
 - over every answer: how many quotes are lines that are not prose (a table of contents' dot leaders
   or page numbers, a "Vraag 3" / "Antwoord 2" label): there must be none.
+
+With `--eval-sets` it only writes the study and the dekamer questions in the evaluation format (both
+forms, `dekamer-title-N.jsonl` and `dekamer-asked-N.jsonl`, each question with its document), so that
+`qa eval --set` scores them on that study like any other set (document cited, quoted first, declined),
+and prints the commands.
 """
 
 from __future__ import annotations
@@ -113,14 +119,43 @@ def first_document(answer: Answer) -> str | None:
     return answer.citations[0].document if answer.citations else None
 
 
+def write_eval_sets(workspace: Path, limit: int, kamervragen: list[Kamervraag]) -> list[Path]:
+    """The dekamer questions as evaluation sets (`qa.evaluation.load_questions`), one per form."""
+    written = []
+    for form in ("title", "asked"):
+        path = workspace / f"dekamer-{form}-{limit}.jsonl"
+        lines = [
+            json.dumps(
+                {
+                    "question": item.title if form == "title" else item.asked,
+                    "lang": "nl",
+                    "document": item.document,
+                    "cases": [Path(item.document).parent.name],
+                },
+                ensure_ascii=False,
+            )
+            for item in kamervragen
+        ]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=300, help="dekamer questions (their answers are indexed)")
     parser.add_argument("--workspace", type=Path, default=Path("/tmp/vraagbaak-real-answers"))
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--failures", action="store_true")
+    parser.add_argument("--eval-sets", action="store_true", help="only write the study and the questions for qa eval")
     args = parser.parse_args(argv)
     kamervragen = make_study(args.workspace / f"corpus-{args.limit}", args.limit)
+    if args.eval_sets:
+        corpus, index = args.workspace / f"corpus-{args.limit}", args.workspace / f"index-{args.limit}"
+        for path in write_eval_sets(args.workspace, args.limit, kamervragen):
+            none = "--offtopic none --broad none --intent none"
+            print(f"QA_CORPUS={corpus} QA_INDEX={index} qa eval --set {path} {none}")
+        return 0
     base = Settings()
     settings = base.model_copy(
         update={"corpus": args.workspace / f"corpus-{args.limit}", "index": args.workspace / f"index-{args.limit}"}

@@ -224,6 +224,8 @@ class AnswerScores:
     abstention: float = 0.0  # share of off-topic questions abstained on
     broad_n: int = 0
     broad_false_abstention: float = 0.0  # share of broad in-scope questions (no key fact) abstained on
+    document_cited: float = 0.0  # the question's document (any of them) among the cited ones
+    document_first: float = 0.0  # the first quote is from the question's document
 
     def as_json(self) -> dict[str, float | int]:
         return {
@@ -238,6 +240,8 @@ class AnswerScores:
             "abstention": round(self.abstention, 4),
             "broad_n": self.broad_n,
             "broad_false_abstention": round(self.broad_false_abstention, 4),
+            "document_cited": round(self.document_cited, 4),
+            "document_first": round(self.document_first, 4),
         }
 
 
@@ -251,6 +255,7 @@ def evaluate_answers(
     `broad` are in-scope questions without a key fact ("how do you involve young people?"): only
     whether the composer wrongly abstains on them, and whether their citations are sound, is scored."""
     rows: list[tuple[str, bool, bool, bool, bool]] = []
+    documents: list[tuple[str, bool, bool]] = []  # per question with documents: cited, quoted first
     precision: list[tuple[str, float]] = []
     first: list[tuple[str, bool]] = []
     failures: list[dict[str, object]] = []
@@ -261,6 +266,15 @@ def evaluate_answers(
         fact_ok = holds_fact(question, answer.text) and not answer.abstained  # not in a suggested topic's name
         problems = citation_problems(answer)
         rows.append((question.lang, case_ok, fact_ok, not problems, answer.abstained))
+        if question.documents:
+            quoted = [c.document for c in answer.citations]
+            documents.append(
+                (
+                    question.lang,
+                    bool(set(quoted) & set(question.documents)),
+                    quoted[:1] != [] and quoted[0] in question.documents,
+                )
+            )
         named = cited - {None}
         if question.cases and named:
             precision.append((question.lang, len(named & set(question.cases)) / len(named)))
@@ -317,6 +331,8 @@ def evaluate_answers(
             abstention=share([r[1] for r in theirs]),
             broad_n=len(wides),
             broad_false_abstention=share([r[1] for r in wides]),
+            document_cited=share([r[1] for r in documents if lang is None or r[0] == lang]),
+            document_first=share([r[2] for r in documents if lang is None or r[0] == lang]),
         )
 
     languages = sorted({r[0] for r in rows} | {r[0] for r in off} | {r[0] for r in wide})
@@ -326,13 +342,14 @@ def evaluate_answers(
 def format_answer_table(results: dict[str, AnswerScores]) -> str:
     lines = [
         f"{'lang':<5} {'n':>4} {'case':>6} {'c.prec':>6} {'c.1st':>6} {'fact':>6} {'integr':>7} {'falseAb':>8} "
-        f"{'off n':>6} {'abstain':>8} {'broad n':>8} {'broadFA':>8}"
+        f"{'off n':>6} {'abstain':>8} {'broad n':>8} {'broadFA':>8} {'doc':>6} {'d.1st':>6}"
     ]
     for lang, s in results.items():
         lines.append(
             f"{lang:<5} {s.n:>4} {s.case_cited:>6.3f} {s.case_precision:>6.3f} {s.case_first:>6.3f} "
             f"{s.fact_present:>6.3f} {s.integrity:>7.3f} {s.false_abstention:>8.3f} {s.offtopic_n:>6} "
-            f"{s.abstention:>8.3f} {s.broad_n:>8} {s.broad_false_abstention:>8.3f}"
+            f"{s.abstention:>8.3f} {s.broad_n:>8} {s.broad_false_abstention:>8.3f} {s.document_cited:>6.3f} "
+            f"{s.document_first:>6.3f}"
         )
     return "\n".join(lines)
 

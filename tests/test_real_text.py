@@ -9,7 +9,7 @@ import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
-from qa.evaluation import citation_problems
+from qa.evaluation import Question, citation_problems, evaluate_answers
 from qa.indexer import build_index
 from qa.question import read_question
 from qa.service import Vraagbaak
@@ -91,3 +91,16 @@ def test_the_answer_is_quoted_not_the_question_and_a_reason_with_its_announcemen
     assert not any(q.startswith(("Antwoord", "Vraag")) for q in quotes), quotes
     announced = next(q for q in quotes if "is toegelicht waarom" in q)
     assert announced.endswith("aangesloten bij het percentage dat Qredits hanteert voor kleine kredieten.")
+
+
+def test_the_evaluation_scores_whether_the_questions_document_is_cited_and_quoted_first(study: Vraagbaak) -> None:
+    # as `qa eval --set` scores the dekamer questions written by `benchmarks.real_answers --eval-sets`
+    asked = "Waarom is de rente voor de Tozo-lening op 2% gezet?"
+    right = Question(asked, ("cases/rijk/kamervragen.pdf",), None, "nl", None, cases=("rijk",))
+    wrong = Question(asked, ("cases/rijk/rapport.pdf",), None, "nl", None, cases=("rijk",))
+    answer = study.ask(asked)
+    assert answer.citations[0].document == "cases/rijk/kamervragen.pdf"
+    assert all(c.document == "cases/rijk/kamervragen.pdf" for c in answer.citations)
+    scores, _failures = evaluate_answers(study.ask, [right, wrong], [])
+    assert (scores["nl"].document_cited, scores["nl"].document_first) == (0.5, 0.5)
+    assert scores["all"].as_json()["document_first"] == 0.5
