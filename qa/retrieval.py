@@ -213,7 +213,7 @@ class IndexVersion:
         self._titles = sorted(((fold_text(c.title), c) for c in self.cases.values()), key=lambda t: -len(t[0]))
         self._lock = threading.Lock()  # guards the values read once (the reader guards its own reads)
         self._sample_vectors: np.ndarray | None = None
-        self._sentence_vectors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._sentence_vectors: tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]] | None = None
         self._passages: PassageTable | None = None
         self._memo: dict[str, object] = {}
         self._memo_lock = threading.RLock()
@@ -351,17 +351,27 @@ class IndexVersion:
         return found
 
     def closest_sentences(
-        self, vector: np.ndarray, question_form_weight: float, allowed: np.ndarray | None, k: int, retrieved: set[int]
+        self,
+        vector: np.ndarray,
+        question_form_weight: float,
+        allowed: np.ndarray | None,
+        k: int,
+        retrieved: set[int],
+        kind: Callable[[str], bool] | None = None,
     ) -> list[int]:
         """At most `k` chunks, best first, among the allowed ones (None: all) and not `retrieved`, that
         hold a sentence closer to a query vector than every sentence of the retrieved chunks: the one
-        sentence that answers a question can stand in a passage that ranks low as a whole. A sentence's
-        closeness mixes its two forms as the composer does. The vectors of all sentences are read once
-        per version (for the sample study, 1,980 sentences: 6 MB)."""
-        ids, as_passage, as_question = self._sentences_matrix()
+        sentence that answers a question can stand in a passage that ranks low as a whole. With `kind`,
+        only sentences it accepts count, on both sides (a question of how many is answered by a sentence
+        with a number: the closest such sentences, closer than every such sentence retrieved). A
+        sentence's closeness mixes its two forms as the composer does. The vectors of all sentences are
+        read once per version (for the sample study, 1,980 sentences: 6 MB)."""
+        ids, as_passage, as_question, texts = self._sentences_matrix()
         if not len(ids) or k < 1:
             return []
         sims = mix_forms(as_passage @ vector, as_question @ vector, question_form_weight)
+        if kind is not None:
+            sims = np.where(np.fromiter((kind(t) for t in texts), dtype=bool, count=len(texts)), sims, -np.inf)
         inside = np.isin(ids, np.fromiter(retrieved, dtype=np.int64, count=len(retrieved)))
         bar = float(sims[inside].max()) if inside.any() else -np.inf
         if allowed is not None:
@@ -375,15 +385,17 @@ class IndexVersion:
                 found.append(chunk)
         return found
 
-    def _sentences_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _sentences_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
         with self._lock:
             if self._sentence_vectors is None:
                 rows = self.reader.sentence_vectors()
                 empty = np.zeros((0, self.dense.dimension), dtype=np.float32)
-                ids = np.array([chunk for chunk, _p, _q in rows], dtype=np.int64)
-                as_passage = np.vstack([np.frombuffer(p, dtype=np.float32) for _c, p, _q in rows]) if rows else empty
-                as_question = np.vstack([np.frombuffer(q, dtype=np.float32) for _c, _p, q in rows]) if rows else empty
-                self._sentence_vectors = (ids, as_passage, as_question)
+                ids = np.array([row.chunk_id for row in rows], dtype=np.int64)
+                as_passage = np.vstack([np.frombuffer(row.vector, dtype=np.float32) for row in rows]) if rows else empty
+                as_question = (
+                    np.vstack([np.frombuffer(row.as_question, dtype=np.float32) for row in rows]) if rows else empty
+                )
+                self._sentence_vectors = (ids, as_passage, as_question, tuple(row.text for row in rows))
             return self._sentence_vectors
 
     def passages(self) -> PassageTable:

@@ -99,11 +99,12 @@ class PassageRow(NamedTuple):
 
 
 class SentenceVectors(NamedTuple):
-    """A sentence's chunk and its two vectors (float32 bytes)."""
+    """A sentence's chunk, its two vectors (float32 bytes) and its words."""
 
     chunk_id: int
     vector: bytes
     as_question: bytes
+    text: str
 
 
 def create(path: Path) -> sqlite3.Connection:
@@ -369,8 +370,12 @@ class IndexReader:
         return found
 
     def sentence_vectors(self) -> list[SentenceVectors]:
-        """Every sentence's chunk id and its vectors (as a passage, as a query), in chunk and text order."""
-        rows = self._all("SELECT chunk_id, vector, as_question FROM sentences ORDER BY chunk_id, start")
+        """Every sentence's chunk id, its vectors (as a passage, as a query) and its text, in chunk and
+        text order."""
+        rows = self._all(
+            'SELECT s.chunk_id, s.vector, s.as_question, substr(c.text, s.start + 1, s."end" - s.start) '
+            "FROM sentences s JOIN chunks c ON c.id = s.chunk_id ORDER BY s.chunk_id, s.start"
+        )
         return [SentenceVectors(*row) for row in rows]
 
     def guard(self, chunk_ids: Iterable[int]) -> dict[int, bytes]:

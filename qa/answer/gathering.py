@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -11,13 +11,13 @@ from qa.answer.abstention import Signals
 from qa.answer.reading import Resolved, resolve
 from qa.answer.vocabulary import POSITIVE_SECTION, on_intent
 from qa.lexical import tokenize
-from qa.question import QuestionCues, topic_of
+from qa.question import QuestionCues, looks_like, topic_of
 from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
 from qa.readers.sections import leaf, parent
 from qa.records import Turn
 from qa.retrieval import Filters, Hit, IndexVersion, Ranking, Retriever, Sentence
 from qa.retrieval import focus as focus_of
-from qa.settings import Settings
+from qa.settings import AnswerSettings, Settings
 from qa.structure import Outline, ends_in_list, find_outline
 
 
@@ -167,16 +167,16 @@ def gather(
         # ontvingen per bijgewoonde sessie een cadeaubon van € 50." in a passage about the sessions):
         # the passages of the closest sentences join, after the retrieved ones, when those sentences
         # are closer than every sentence retrieved.
-        closest = version.closest_sentences(
-            query_vector,
-            config.question_form_weight,
-            ranking.allowed,
-            config.sentence_passages,
-            {h.chunk_id for h in hits},
-        )
-        rows = version.chunk_rows(closest)
-        lowest = min(h.score for h in hits)
-        hits += [version.hit(rows[c], len(hits) + i, lowest) for i, c in enumerate(closest) if c in rows]
+        hits += _closest_passages(version, query_vector, ranking, hits, config, None)
+        answer_type = cues.answer_type
+        if answer_type is not None:
+            # and a question of how many, how much, when or why is answered by a sentence of that form,
+            # which many passages on the topic can push out ("Er wordt voldaan aan 47 van 56
+            # succescriteria (83 %)." in a report with a passage per criterion): the closest sentences
+            # of that form join, when closer than every sentence of that form retrieved
+            hits += _closest_passages(
+                version, query_vector, ranking, hits, config, lambda text: looks_like(answer_type, text)
+            )
     if filters.cases:  # a synthesis passage about another case that happens to name this one's municipality
         hits = [h for h in hits if h.case_id is None or h.case_id in filters.cases]
     hits = sorted(hits, key=lambda h: -h.score)
@@ -215,6 +215,29 @@ def gather(
         _following(version, hits),
         len(version.cases),
     )
+
+
+def _closest_passages(
+    version: IndexVersion,
+    query_vector: np.ndarray,
+    ranking: Ranking,
+    hits: Sequence[Hit],
+    config: AnswerSettings,
+    kind: Callable[[str], bool] | None,
+) -> list[Hit]:
+    """The passages of the sentences closest to the question (of the form `kind` accepts), after the
+    retrieved ones (`IndexVersion.closest_sentences`)."""
+    closest = version.closest_sentences(
+        query_vector,
+        config.question_form_weight,
+        ranking.allowed,
+        config.sentence_passages,
+        {h.chunk_id for h in hits},
+        kind,
+    )
+    rows = version.chunk_rows(closest)
+    lowest = min(h.score for h in hits)
+    return [version.hit(rows[c], len(hits) + i, lowest) for i, c in enumerate(closest) if c in rows]
 
 
 @dataclass(frozen=True)
