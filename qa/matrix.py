@@ -17,8 +17,9 @@ from qa.question import Intent
 from qa.records import CaseInfo
 from qa.retrieval import IndexVersion
 from qa.settings import AnswerSettings
+from qa.vocabulary import packaged
 
-_BULLETS = "•-–· \t"
+_BULLETS = packaged().bullets + " \t"
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,8 @@ class Vocabulary:
     method_section: re.Pattern[str]
     sources_section: re.Pattern[str]
     # the documents' layout and wording
+    bullets: str  # the bullets of a list item ("•-–·"), the first the one the readers write
+    list_markers: str  # every mark a reader takes for a bullet (also "▪◦*" in PDFs)
     interviewer: tuple[str, ...]  # the labels of an interviewer's prompt ("Interviewer", "Vraag")
     prompt: re.Pattern[str]  # "Interviewer: <question>", group 1 the question
     qa_label: re.Pattern[str]  # "Vraag 2" / "Antwoord 2", group 1 the label's word
@@ -86,7 +88,8 @@ class Vocabulary:
     announces_reason: re.Pattern[str]
     refers_back: re.Pattern[str]
     abbreviations: frozenset[str]
-    heading_styles: tuple[str, ...]
+    heading_styles: tuple[str, ...]  # word processors' paragraph styles of a heading (lower case)
+    title_styles: tuple[str, ...]  # ... of a document's title
     notices: tuple[str, ...]  # lower case: a sentence holding one is never quoted
     # the answer's own words, per language
     phrases: Mapping[str, Phrases]
@@ -248,6 +251,8 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             advice_section=_word_starts(w.get("sections", "advice")),
             method_section=_word_starts(w.get("sections", "method")),
             sources_section=re.compile(rf"^({_alternatives(w.get('sections', 'sources'))})\b", re.IGNORECASE),
+            bullets="".join(w.get("document", "bullets")),
+            list_markers="".join([*w.get("document", "bullets"), *w.get("document", "more_bullets")]),
             interviewer=interviewer,
             prompt=re.compile(rf"^(?:{_alternatives(interviewer)}):[ \t]*(.+)$", re.MULTILINE),
             qa_label=re.compile(rf"(?:^|(?<=[\s.?!:;]))({labels})\s+\d+[a-z]?\b[.:]?\s*"),
@@ -258,7 +263,8 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             ),
             refers_back=_words(w.get("document", "refers_back"), re.IGNORECASE),
             abbreviations=frozenset(w.get("document", "abbreviations")),
-            heading_styles=tuple(w.get("document", "heading_styles")),
+            heading_styles=tuple(s.lower() for s in w.get("document", "heading_styles")),
+            title_styles=tuple(s.lower() for s in w.get("document", "title_styles")),
             notices=tuple(n.lower() for n in w.get("document", "notices")),
             phrases={str(t.get("language", f.stem)): _phrases(t, f) for t, f in zip(tables, files, strict=True)},
         )

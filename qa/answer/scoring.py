@@ -78,7 +78,7 @@ def _clause(text: str, start: int, end: int, interview: bool, words: Vocabulary 
     numbered = words.qa_label.match(text, start, end)
     if numbered:  # "Antwoord 2 Bij de invoering ...": the answer, without its label
         start = numbered.end()
-    while start < end and text[start] in "•-–· ":
+    while start < end and text[start] in words.bullets + " ":
         start += 1
     colon = text.find(": ", start, end)
     if colon - start >= _MIN_QUOTE and tabular(text[colon + 2 : end], min_words=15, share=0.4):

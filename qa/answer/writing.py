@@ -44,9 +44,7 @@ def _vector_of(got: Retrieved) -> Callable[[Candidate], np.ndarray | None]:
     return vector
 
 
-def _lead(
-    cues: QuestionCues, groups: list[list[Candidate]], total_cases: int, phrases: Phrases | None = None
-) -> str:
+def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int, phrases: Phrases | None = None) -> str:
     phrases = phrases or packaged().phrases[cues.language]
     case_groups = [g for g in groups if g[0].group]
     k = len(case_groups)
