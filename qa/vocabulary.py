@@ -77,6 +77,10 @@ class Vocabulary:
     advice_section: re.Pattern[str]
     method_section: re.Pattern[str]
     sources_section: re.Pattern[str]
+    # how the cases are named
+    municipality: str  # "gemeente" in "gemeente Bergen op Zoom"
+    name_particles: frozenset[str]  # "aan den" in "Alphen aan den Rijn"
+    name_articles: tuple[str, ...]  # the "s" of "'s-Hertogenbosch"
     # the documents' layout and wording
     bullets: str  # the bullets of a list item ("•-–·"), the first the one the readers write
     list_markers: str  # every mark a reader takes for a bullet (also "▪◦*" in PDFs)
@@ -251,6 +255,9 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             advice_section=_word_starts(w.get("sections", "advice")),
             method_section=_word_starts(w.get("sections", "method")),
             sources_section=re.compile(rf"^({_alternatives(w.get('sections', 'sources'))})\b", re.IGNORECASE),
+            municipality=next(iter(w.get("names", "municipality")), ""),
+            name_particles=frozenset(w.get("names", "particles")),
+            name_articles=tuple(w.get("names", "articles")),
             bullets="".join(w.get("document", "bullets")),
             list_markers="".join([*w.get("document", "bullets"), *w.get("document", "more_bullets")]),
             interviewer=interviewer,

@@ -14,6 +14,8 @@ from qa.chunking import split_sentences
 from qa.errors import SettingsError
 from qa.question import read_question
 from qa.readers.docx import heading_level
+from qa.records import CaseInfo
+from qa.scope import case_names
 from qa.settings import AnswerSettings, load_settings
 from qa.structure import finding_start, interviewer_prompt, list_items
 from qa.vocabulary import PACKAGED, Vocabulary, load_vocabulary, packaged
@@ -145,3 +147,11 @@ def test_a_vocabulary_that_does_not_read_is_reported_with_its_file(tmp_path: Pat
         load_vocabulary((broken,))
     with pytest.raises(SettingsError, match=r"vocabulary\.nl\.toml"):
         load_settings(answer={"vocabulary": [str(broken)]})
+
+
+def test_name_particles_join_a_case_name_and_other_small_words_do_not() -> None:
+    names = case_names(CaseInfo("c", "Buurtfonds Alphen aan den Rijn", None))
+    assert "alphen aan den rijn" in names
+    assert "buurtfonds" not in names  # the title's first word is capitalised anyway
+    names = case_names(CaseInfo("c", "Wijkbudget Groot Ammers met Noordeinde", None))
+    assert "groot ammers met noordeinde" not in names  # "met" joins no name
