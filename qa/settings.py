@@ -233,9 +233,12 @@ class AnswerSettings(BaseModel):
     @model_validator(mode="after")
     def _vocabulary_reads(self) -> AnswerSettings:
         try:
-            self.words  # noqa: B018  (read and compiled now, so that a bad file is reported at start)
+            words = self.words  # read and compiled now, so that a bad file is reported at start
         except SettingsError as exc:
             raise ValueError(str(exc)) from exc
+        missing = sorted({"nl", "en"} - set(words.phrases))
+        if missing:
+            raise ValueError(f"no vocabulary file for language {', '.join(missing)} (the answer is written in it)")
         return self
 
     @property

@@ -155,3 +155,8 @@ def test_name_particles_join_a_case_name_and_other_small_words_do_not() -> None:
     assert "buurtfonds" not in names  # the title's first word is capitalised anyway
     names = case_names(CaseInfo("c", "Wijkbudget Groot Ammers met Noordeinde", None))
     assert "groot ammers met noordeinde" not in names  # "met" joins no name
+
+
+def test_a_vocabulary_without_a_language_the_answer_is_written_in_is_refused() -> None:
+    with pytest.raises(SettingsError, match="no vocabulary file for language en"):
+        load_settings(answer={"vocabulary": [str(PACKAGED[0])]})
