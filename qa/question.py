@@ -118,12 +118,10 @@ _EN = frozenset(
 
 AnswerType = vocabulary.AnswerType
 
-#: What kind of answer a question wants (first match wins), and what such an answer looks like in
-#: the study's Dutch. Questions are matched folded (lower case, no accents); sentences as written.
-ANSWER_TYPES = vocabulary.packaged().answer_types
-
 
 def answer_type(folded_question: str, vocab: Vocabulary | None = None) -> AnswerType | None:
+    """What kind of answer a (folded) question wants: the first of the vocabulary's answer types whose
+    words it uses."""
     for name, asks, _looks in (vocab or vocabulary.packaged()).answer_types:
         if asks.search(folded_question):
             return name
@@ -221,6 +219,8 @@ def read_question(text: str, vocab: Vocabulary | None = None) -> QuestionCues:
     """What a question asks, read with `vocab` (default: the packaged vocabulary)."""
     w = vocab or vocabulary.packaged()
     folded = fold_text(text)
+    # Advice is read after "what went wrong?" ("What should be done differently?" asks that) and before
+    # "what worked?" ("What does the study recommend?" is not that question).
     intent: Intent | None = None
     if w.negative.search(folded):
         intent = "negative"
