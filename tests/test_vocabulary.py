@@ -42,9 +42,14 @@ CASES: list[tuple[str, Callable[[str], bool], str, str]] = [
     ("question.about_research", _found(lambda w: w.about_research), "welke criteria?", "hoe ging de selectie?"),
     ("question.names_study", _found(lambda w: w.names_study), "in welke casus?", "hoe ging de casusregie?"),
     ("question.across_cases", _found(lambda w: w.across_cases), "in welke gemeenten?", "in welke gemeente?"),
-    ("sections.positive", _found(lambda w: w.positive_section), "Succesfactoren", "Versterking van de wijk"),
-    ("sections.negative", _found(lambda w: w.negative_section), "Wat ging er mis", "Samenstelling van de commissie"),
-    ("sections.advice", _found(lambda w: w.advice_section), "Aanbevelingen voor Den Haag", "Praktische stippen"),
+    ("sections.positive", _found(lambda w: w.positive_section), "Projectsuccesfactoren", "Versterking van de wijk"),
+    (
+        "sections.negative",
+        _found(lambda w: w.negative_section),
+        "Uitvoeringsknelpunten",
+        "Samenstelling van de commissie",
+    ),
+    ("sections.advice", _found(lambda w: w.advice_section), "Beleidsaanbevelingen", "Adviesraad en commissie"),
     ("sections.method", _found(lambda w: w.method_section), "Onderzoeksverantwoording", "Wegbeperkingen"),
     ("sections.sources", lambda t: W.sources_section.match(t) is not None, "Bronnen", "Bronnenonderzoek"),
     ("document.announces_list", _found(lambda w: w.announces_list), "de volgende punten.", "volgenden"),
@@ -130,7 +135,9 @@ def test_phrases_per_language() -> None:
 def test_a_municipalitys_own_file_changes_what_counts_as_a_success_factor_heading(tmp_path: Path) -> None:
     own = tmp_path / "vocabulary.nl.toml"
     text = PACKAGED[0].read_text(encoding="utf-8")
-    packaged_positive = next(line for line in text.splitlines() if line.startswith("positive = ['succes'"))
+    packaged_positive = next(
+        line for line in text.splitlines() if line.startswith("positive = ") and "'wat werkte'" in line
+    )
     own.write_text(text.replace(packaged_positive, "positive = ['wat ons hielp']"), encoding="utf-8")
     settings = load_settings(answer=AnswerSettings(vocabulary=(own, PACKAGED[1])))
 
