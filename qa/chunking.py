@@ -14,48 +14,9 @@ from dataclasses import dataclass
 from qa.readers.tables import TABLE_ROW
 from qa.records import Chunk, Document
 from qa.settings import ChunkSettings
+from qa.vocabulary import packaged
 
-_ABBREVIATIONS = frozenset(
-    [
-        "o.a",
-        "bijv",
-        "bv",
-        "e.d",
-        "d.w.z",
-        "m.b.t",
-        "t.a.v",
-        "i.p.v",
-        "n.a.v",
-        "dhr",
-        "mevr",
-        "mr",
-        "drs",
-        "dr",
-        "ir",
-        "ing",
-        "prof",
-        "nr",
-        "ca",
-        "etc",
-        "jl",
-        "vs",
-        "e.g",
-        "i.e",
-        "mr",
-        "mrs",
-        "st",
-        "art",
-        "blz",
-        "p",
-        "pp",
-        "incl",
-        "excl",
-        "min",
-        "max",
-        "resp",
-        "z.g.a.n",
-    ]
-)
+_ABBREVIATIONS = packaged().abbreviations  # "bijv", "o.a", "dhr": their full stop ends no sentence
 # A sentence ends at ".", "!", "?" or "…" before a space and a capital, digit or bullet; at a line break;
 # or, in text that lost its spaces ("… van proactieve aard.Zonder te veel …"), at a word's end glued to a
 # capitalised word, unless that word runs on into a domain ("www.Rijksoverheid.nl").

@@ -17,8 +17,9 @@ from qa.question import Intent
 from qa.records import CaseInfo
 from qa.retrieval import IndexVersion
 from qa.settings import AnswerSettings
+from qa.vocabulary import packaged
 
-_BULLETS = "•-–· \t"
+_BULLETS = packaged().bullets + " \t"
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class FactorMatrix:
 
 def factor_matrix(version: IndexVersion, config: AnswerSettings, intent: Intent) -> FactorMatrix:
     """The matrix of one index version (reads the passages filed under `intent`, then groups them)."""
-    factors = read_factors(version, config.outline_parts)
+    factors = read_factors(version, config.outline_parts, config.words)
     cases = tuple(sorted(version.cases.values(), key=lambda c: (c.municipality or "", c.title)))
     if not factors:
         return FactorMatrix(intent, "", (), cases, {})
@@ -87,7 +88,7 @@ def factor_matrix(version: IndexVersion, config: AnswerSettings, intent: Intent)
     filed = [
         int(chunk)
         for chunk, case, section in zip(table.ids.tolist(), table.cases, table.sections, strict=True)
-        if case is not None and filing(section, intent) > 0
+        if case is not None and filing(section, intent, config.words) > 0
     ]
     case_of = dict(zip(table.ids.tolist(), table.cases, strict=True))
     rows = version.chunk_rows(filed)

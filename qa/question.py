@@ -9,7 +9,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from qa import vocabulary
 from qa.lexical import fold_text
+from qa.vocabulary import Vocabulary
 
 Language = Literal["nl", "en"]
 Intent = Literal["positive", "negative", "advice"]
@@ -114,142 +116,22 @@ _EN = frozenset(
     ]
 )
 
-_POSITIVE = re.compile(
-    r"\b(werkte(?! met)|werkten(?! met)|(?<!hoe )werkt(?! met)|goed|succes\w*|geslaagd|sterk\w*|hielp|helpen|"
-    r"lessen|positief|"
-    r"worked|work|works|went well|well|success\w*|strengths?|helped|positive)\b"
-)
-#: Asks for advice: the study's recommendations ("Aanbevelingen voor Den Haag"), what people would
-#: recommend. Read before "what worked?": "What does the study recommend?" is not that question; after
-#: "what went wrong?", which "What should be done differently?" asks.
-_ADVICE = re.compile(
-    r"\b(aanbevel\w*|aanraden|raadt\b.*\baan|raden\b.*\baan|adviseer\w*|adviseren|tips|meegeven|"
-    r"advies aan|belangrijkste advies|recommend\w*|advice|advise\w*)\b"
-)
-_NEGATIVE = re.compile(
-    r"\b(minder goed|niet goed|mis|fout|lastig\w*|moeilijk\w*|probleem|problemen|knelpunt\w*|aandachtspunt\w*|"
-    r"valkuil\w*|anders|beter|verbeter\w*|kritiek|zorgen|letten|oppassen|risico\w*|"
-    r"wrong|difficult\w*|hard|problems?|issues?|pitfalls?|watch out|attention|improve\w*|differently|"
-    r"risks?|failed|fail\w*|challeng\w*|struggl\w*)\b"
-)
-_SAY = (
-    r"(zei|zeiden|zeggen|zegt|vonden|vinden|vindt|vertelden|vertelt|ervaren|ervoeren|vond|"
-    r"said|say|says|think|thought|felt|feel|told|tell|experienced)"
-)
-_RESIDENT = re.compile(
-    rf"\b(bewoners?|initiatiefnemers?|inwoners?|deelnemers?|residents?|initiators?|citizens?)\b.*\b{_SAY}\b|"
-    rf"\b{_SAY}\b.*\b(de |het |die )?(bewoners?|initiatiefnemers?|inwoners?|residents?|initiators?|citizens?)\b|"
-    r"\b(volgens|according to) (de |the )?(bewoners?|initiatiefnemers?|residents?|initiators?)\b"
-)
-_OFFICIAL = re.compile(
-    r"\b(ambtena(ar|ren)|projectleiders?|wijkregisseurs?|beleidsmedewerkers?|officials?|civil servants?)\b"
-    rf".*\b{_SAY}\b|"
-    rf"\b{_SAY}\b.*\b(ambtena(ar|ren)|officials?|civil servants?)\b|"
-    r"\b(volgens|according to) (de |het |the )?(ambtena(ar|ren)|gemeente|officials?|municipality)\b"
-)
-_ANALYSIS = re.compile(r"\b(documentanalyse|document analysis|in de documenten|in the documents)\b")
-
-_FOLLOW_UP = re.compile(
-    r"\b(daar|daarbij|hierbij|hier|die casus|deze casus|dat project|dit project|die gemeente|deze gemeente|"
-    r"there|that case|this case|that project|this project|that municipality|same case|en wat|and what|what about|"
-    r"hoe zit het|how about|ook|also|too)\b"
-)
-_OTHER_CASES = re.compile(
-    r"\b(de )?(andere|overige) (casussen|cases|gemeenten|projecten)\b|\belders\b|"
-    r"\b(the )?other (cases|municipalities|projects)\b|\belsewhere\b"
-)
+AnswerType = vocabulary.AnswerType
 
 
-#: Questions that ask for an enumeration ("wat zijn de ...", "which factors ...", "the fifth ...").
-_LISTING = re.compile(
-    r"^\s*(wat zijn|welke \w+ (zijn|waren|noemt|noemen|heeft|hebben)|noem|what are|which \w+ (are|were|does|do|did)|"
-    r"list|name the)\b|"
-    r"\b(eerste|tweede|derde|vierde|vijfde|zesde|zevende|achtste|negende|tiende|"
-    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b"
-)
-
-#: Questions about the research itself rather than about participation.
-_ABOUT_RESEARCH = re.compile(
-    r"\b(onderzoek\w*|onderzocht|researchers?|research|auteurs?|authors?|interview\w*|criteri\w+|selecte\w*|"
-    r"method\w*)\b"
-)
-
-#: The question names the study or its cases ("In welke casussen ...", "Which cases ...", "the study",
-#: "welke gemeenten"): whatever its words, it is put to the study, not to a municipality's front desk.
-_CASES = "casussen|cases|gemeenten|municipalities"  # the study's cases, by name or by their municipalities
-_NAMES_STUDY = re.compile(rf"\b(casus|case studies|onderzoek|studie|the study|this study|{_CASES})\b")
-
-#: The question spans cases: "Hoeveel gemeenten ...", "In which cases ...".
-_ACROSS_CASES = re.compile(rf"\b({_CASES}|projecten|projects)\b")
-
-_MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
-_NUMBER_WORDS = (
-    "twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien|"
-    "achttien|negentien|twintig|dertig|veertig|vijftig|honderd|"
-    "duizend|miljoen|helft|kwart|tientallen|honderden"
-)
-_TIME_UNITS = "uur|uren|dag|dagen|week|weken|maand|maanden|jaar|jaren|minuten"
-
-AnswerType = Literal["date", "money", "duration", "count", "reason"]
-
-#: What kind of answer a question wants (first match wins), and what such an answer looks like in
-#: the study's Dutch. Questions are matched folded (lower case, no accents); sentences as written.
-ANSWER_TYPES: tuple[tuple[AnswerType, re.Pattern[str], re.Pattern[str]], ...] = (
-    (
-        "date",
-        re.compile(
-            # "when" asks for a date where it opens the question, not in "What went wrong when ...?"
-            r"^(wanneer|when)\b|\b(welke datum|op welke dag|in welk jaar|sinds wanneer|what date|which date|"
-            r"which year|what year|since when|vanaf wanneer|tot wanneer)\b"
-        ),
-        re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b({_MONTHS}) \d{{4}}\b|\b(19|20)\d\d\b", re.IGNORECASE),
-    ),
-    (
-        "money",
-        re.compile(
-            # a budget, fund or loan is asked for as an amount ("Hoe groot was het fonds?"), not where it is
-            # the topic ("What should we watch out for when starting a neighbourhood budget?")
-            r"\b(welk bedrag|hoeveel (geld|kost\w*|euro)|wat kost\w*|kosten|how much (money|did|does|was|is)|"
-            r"cost\w*|amount)\b|"
-            r"\b(hoe groot|hoe hoog|hoeveel|wat was|wat is|how large|how big|how high|what was|what is)\b.*"
-            r"\b(\w*budget\w*|subsidie\w*|\w*lening\w*|\w*fonds\w*|fund\w*|loans?|grants?)\b"
-        ),
-        re.compile(r"€|\beuro\b", re.IGNORECASE),
-    ),
-    (
-        "duration",
-        re.compile(
-            r"\b(hoe lang|hoe snel|hoeveel (uur|dagen|weken|maanden|jaar)|how long|how fast|how quickly|"
-            r"how many (hours|days|weeks|months|years)|how much time)\b"
-        ),
-        re.compile(rf"\b(\d+|{_NUMBER_WORDS}|een|enkele|paar)\s+({_TIME_UNITS})\b", re.IGNORECASE),
-    ),
-    (
-        "count",
-        re.compile(r"\b(hoeveel|hoe vaak|welk percentage|welk deel|how many|how often|what share|what percentage)\b"),
-        re.compile(rf"\d|%|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
-    ),
-    (
-        "reason",
-        re.compile(r"\b(waarom|hoe kwam het|wat maakte|why|what made|what caused)\b"),
-        re.compile(r"\b(omdat|doordat|wegens|want|vanwege|daardoor|zodat)\b", re.IGNORECASE),
-    ),
-)
-
-
-_LOOKS = {name: looks for name, _asks, looks in ANSWER_TYPES}
-
-
-def answer_type(folded_question: str) -> AnswerType | None:
-    for name, asks, _looks in ANSWER_TYPES:
+def answer_type(folded_question: str, vocab: Vocabulary | None = None) -> AnswerType | None:
+    """What kind of answer a (folded) question wants: the first of the vocabulary's answer types whose
+    words it uses."""
+    for name, asks, _looks in (vocab or vocabulary.packaged()).answer_types:
         if asks.search(folded_question):
             return name
     return None
 
 
-def looks_like(kind: AnswerType, sentence: str) -> bool:
+def looks_like(kind: AnswerType, sentence: str, vocab: Vocabulary | None = None) -> bool:
     """Whether a sentence holds the kind of answer asked for (a date, an amount, a reason, ...)."""
-    return bool(_LOOKS[kind].search(sentence))
+    looks = next(looks for name, _asks, looks in (vocab or vocabulary.packaged()).answer_types if name == kind)
+    return bool(looks.search(sentence))
 
 
 @dataclass(frozen=True)
@@ -320,51 +202,56 @@ _FUNCTION_WORDS = (
 )
 
 
-def topic_of(text: str) -> str:
+def topic_of(text: str, vocab: Vocabulary | None = None) -> str:
     """What a question is about, without the words that ask what worked, went wrong or is advised and
     without its function words ("Wat werkte goed bij bewonersinitiatieven?" -> "bewonersinitiatieven"):
     the part on which the cases differ. The folded question itself when nothing is left."""
+    w = vocab or vocabulary.packaged()
     folded = fold_text(text)
     topic = folded
-    for asks in (_POSITIVE, _NEGATIVE, _ADVICE):
+    for asks in (w.positive, w.negative, w.advice):
         topic = asks.sub(" ", topic)
     kept = [word for word in _WORD.findall(topic) if word not in _FUNCTION_WORDS]
     return " ".join(kept) or folded
 
 
-def read_question(text: str) -> QuestionCues:
+def read_question(text: str, vocab: Vocabulary | None = None) -> QuestionCues:
+    """What a question asks, read with `vocab` (default: the packaged vocabulary)."""
+    w = vocab or vocabulary.packaged()
     folded = fold_text(text)
+    # Advice is read after "what went wrong?" ("What should be done differently?" asks that) and before
+    # "what worked?" ("What does the study recommend?" is not that question).
     intent: Intent | None = None
-    if _NEGATIVE.search(folded):
+    if w.negative.search(folded):
         intent = "negative"
-    elif _ADVICE.search(folded) and answer_type(folded) is None:  # not "hoeveel aanbevelingen ...?"
+    elif w.advice.search(folded) and answer_type(folded, w) is None:  # not "hoeveel aanbevelingen ...?"
         intent = "advice"
-    elif _POSITIVE.search(folded):
+    elif w.positive.search(folded):
         intent = "positive"
-    asks_for = answer_type(folded)
+    asks_for = answer_type(folded, w)
     if asks_for in ("date", "money", "duration", "count"):
         # a question for a number or a date asks for that fact: "Aan hoeveel succescriteria voldoet de
         # website?" is a count, not "what worked"; its intent words are its topic
         intent = None
     kind = None
-    if _RESIDENT.search(folded):
+    if w.resident.search(folded):
         kind = "interview-bewoner"
-    elif _OFFICIAL.search(folded):
+    elif w.official.search(folded):
         kind = "interview-ambtenaar"
-    elif _ANALYSIS.search(folded):
+    elif w.analysis.search(folded):
         kind = "documentanalyse"
     content = tuple(t for t in words(text) if t not in _FUNCTION_WORDS and len(t) > 2)
-    starts_with_and = bool(re.match(r"^\s*(en|and|maar|but|ook|also)\b", folded))
+    starts_with_and = bool(w.opens_follow_up.match(folded))
     return QuestionCues(
         language=detect_language(text),
         intent=intent,
         kind=kind,
-        follow_up=starts_with_and or bool(_FOLLOW_UP.search(folded)),
-        other_cases=bool(_OTHER_CASES.search(folded)),
+        follow_up=starts_with_and or bool(w.follow_up.search(folded)),
+        other_cases=bool(w.other_cases.search(folded)),
         content_words=content,
         answer_type=asks_for,
-        listing=bool(_LISTING.search(folded)),
-        about_research=bool(_ABOUT_RESEARCH.search(folded)),
-        names_study=bool(_NAMES_STUDY.search(folded)),
-        across_cases=bool(_ACROSS_CASES.search(folded)),
+        listing=bool(w.listing.search(folded)),
+        about_research=bool(w.about_research.search(folded)),
+        names_study=bool(w.names_study.search(folded)),
+        across_cases=bool(w.across_cases.search(folded)),
     )

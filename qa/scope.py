@@ -15,13 +15,14 @@ from collections.abc import Iterable, Sequence
 
 from qa.lexical import fold_text
 from qa.records import CaseInfo
+from qa.vocabulary import packaged
 
 _WORD = re.compile(r"\w+")
 _MIN_NAME = 5  # shorter capitalised title words ("De", "Mee") are too common to name a case
-_GENERIC = "gemeente"  # "gemeente Bergen op Zoom" is Bergen op Zoom
-_ARTICLES = ("s", "t")  # the old genitive of 's-Hertogenbosch, 's-Gravenhage, 't Zandt: often left out
+_GENERIC = packaged().municipality  # "gemeente Bergen op Zoom" is Bergen op Zoom
+_ARTICLES = packaged().name_articles  # the old genitive of 's-Hertogenbosch, 's-Gravenhage, 't Zandt: often left out
 _APOSTROPHES = "'’‘`´"
-_PARTICLES = {"aan", "den", "der", "de", "op", "ter", "te", "in", "bij", "van"}  # "Alphen aan den Rijn"
+_PARTICLES = packaged().name_particles  # "Alphen aan den Rijn"
 
 
 def _folded_words(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa.errors import SettingsError
+from qa.vocabulary import PACKAGED, Vocabulary, load_vocabulary
 
 
 class ChunkSettings(BaseModel):
@@ -86,6 +87,12 @@ class AnswerSettings(BaseModel):
     """How answers are composed from sentences; weights and thresholds tuned with `qa eval`."""
 
     passages: int = Field(10, ge=1, description="Passages retrieved per question.")
+    vocabulary: tuple[Path, ...] = Field(
+        PACKAGED,
+        description="The product's words, one TOML file per language (intent words, the study's section "
+        "headings, answer types, the answer's phrasing); default the packaged Dutch and English files. "
+        "A deployment points this at its own copies, e.g. with a municipality's own headings.",
+    )
     broad_per_case: int = Field(
         2, ge=0, description="Beside the best passages, the best ones of several cases: at most this many per case."
     )
@@ -222,6 +229,22 @@ class AnswerSettings(BaseModel):
     def _no_background(cls, value: object) -> object:
         """`QA_ANSWER__BACKGROUND_QUESTIONS=` (empty) or `none` switches the background questions off."""
         return None if isinstance(value, str) and value.strip().lower() in ("", "none") else value
+
+    @model_validator(mode="after")
+    def _vocabulary_reads(self) -> AnswerSettings:
+        try:
+            words = self.words  # read and compiled now, so that a bad file is reported at start
+        except SettingsError as exc:
+            raise ValueError(str(exc)) from exc
+        missing = sorted({"nl", "en"} - set(words.phrases))
+        if missing:
+            raise ValueError(f"no vocabulary file for language {', '.join(missing)} (the answer is written in it)")
+        return self
+
+    @property
+    def words(self) -> Vocabulary:
+        """The vocabulary of the files in `vocabulary`, compiled once per set of files."""
+        return load_vocabulary(tuple(self.vocabulary))
 
 
 class Settings(BaseSettings):

@@ -13,6 +13,7 @@ from qa.question import QuestionCues
 from qa.readers.sections import leaf, parent
 from qa.readers.tables import is_header_line
 from qa.retrieval import Hit
+from qa.vocabulary import packaged
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,9 @@ def heading_span(hit: Hit) -> tuple[int, int] | None:
     return (at, at + len(heading)) if at >= 0 else None
 
 
-_BULLETS = "•-–·"
-
-
+_BULLETS = packaged().bullets
 #: A sentence that announces what follows without a colon: "... doen we de volgende aanbevelingen."
-_ANNOUNCES = re.compile(r"\b(volgende|als volgt|hieronder|following|as follows|below)\b", re.IGNORECASE)
+_ANNOUNCES = packaged().announces_list
 
 
 def list_items(text: str, end: int, limit: int = 8, longest: int = 400) -> list[tuple[int, int]]:
@@ -195,7 +194,7 @@ def is_prose(text: str) -> bool:
     return not (heading_like and _PAGE_NUMBER_END.search(stripped) and not stripped.endswith((".", "!", "?", ")")))
 
 
-_PROMPT = re.compile(r"^(?:Interviewer|Vraag):[ \t]*(.+)$", re.MULTILINE)
+_PROMPT = packaged().prompt
 
 
 def interviewer_prompt(text: str, position: int) -> str | None:

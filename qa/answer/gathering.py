@@ -9,7 +9,7 @@ import numpy as np
 
 from qa.answer.abstention import Signals
 from qa.answer.reading import Resolved, resolve
-from qa.answer.vocabulary import POSITIVE_SECTION, on_intent
+from qa.answer.vocabulary import on_intent
 from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like, topic_of
 from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
@@ -19,6 +19,7 @@ from qa.retrieval import Filters, Hit, IndexVersion, Ranking, Retriever, Sentenc
 from qa.retrieval import focus as focus_of
 from qa.settings import AnswerSettings, Settings
 from qa.structure import Outline, ends_in_list, find_outline
+from qa.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,12 @@ class Factor:
     vectors: np.ndarray  # its sentences, embedded as passages (rows)
 
 
-def read_factors(version: IndexVersion, min_parts: int) -> tuple[Factor, ...]:
+def read_factors(version: IndexVersion, min_parts: int, words: Vocabulary) -> tuple[Factor, ...]:
     """The study's overarching factors (none when it has no such section), read once per version."""
-    return version.memo(f"factors/{min_parts}", lambda: _read_factors(version, min_parts))
+    return version.memo(f"factors/{min_parts}/{words.files}", lambda: _read_factors(version, min_parts, words))
 
 
-def _read_factors(version: IndexVersion, min_parts: int) -> tuple[Factor, ...]:
+def _read_factors(version: IndexVersion, min_parts: int, words: Vocabulary) -> tuple[Factor, ...]:
     rows = version.study_passages()
     parts: dict[tuple[str, str], list[str]] = {}
     for document, section, _cid in rows:
@@ -56,7 +57,11 @@ def _read_factors(version: IndexVersion, min_parts: int) -> tuple[Factor, ...]:
         if above and section not in parts.setdefault((document, above), []):
             parts[(document, above)].append(section or "")
     for (document, above), children in parts.items():
-        if len(children) < min_parts or not POSITIVE_SECTION.search(leaf(above)) or version.case_of_section(above):
+        if (
+            len(children) < min_parts
+            or not words.positive_section.search(leaf(above))
+            or version.case_of_section(above)
+        ):
             continue
         factors = []
         for child in children:
@@ -106,7 +111,7 @@ def gather(
     config = settings.answer
     version = retriever.version()
     cases = list(version.cases.values())
-    resolved = resolve(question, history, cases)
+    resolved = resolve(question, history, cases, config.words)
     cues = resolved.cues
     if filters.case is None and filters.municipality is None and resolved.scope:
         filters = replace(filters, scope=resolved.scope)
@@ -149,7 +154,7 @@ def gather(
                 ranking,
                 config.intent_passages,
                 per_case=config.intent_per_case,
-                where=lambda section: on_intent(section, cues),
+                where=lambda section: on_intent(section, cues, config.words),
             )
             if h.chunk_id not in seen
         ]
@@ -175,7 +180,7 @@ def gather(
             # succescriteria (83 %)." in a report with a passage per criterion): the closest sentences
             # of that form join, when closer than every sentence of that form retrieved
             hits += _closest_passages(
-                version, query_vector, ranking, hits, config, lambda text: looks_like(answer_type, text)
+                version, query_vector, ranking, hits, config, lambda text: looks_like(answer_type, text, config.words)
             )
     if filters.cases:  # a synthesis passage about another case that happens to name this one's municipality
         hits = [h for h in hits if h.case_id is None or h.case_id in filters.cases]
@@ -192,7 +197,11 @@ def gather(
         unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
         elsewhere=_elsewhere(retriever, asked_guard, cues),
     )
-    factors = read_factors(version, config.outline_parts) if across and cues.intent in ("positive", "negative") else ()
+    factors = (
+        read_factors(version, config.outline_parts, config.words)
+        if across and cues.intent in ("positive", "negative")
+        else ()
+    )
     outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
     if across and outline is not None and outline.group:
         outline = None  # one case's list of parts does not answer a question put to every case
@@ -285,7 +294,7 @@ def _by_case(
         ids = per_case.ordered.get(case, [])
         take = ids[: config.case_passages]
         if cues.intent is not None:
-            filed = [i for i in ids if on_intent(sections.get(i), cues) and i not in take]
+            filed = [i for i in ids if on_intent(sections.get(i), cues, config.words) and i not in take]
             take += filed[: config.case_intent_passages]
         ranks.update({chunk_id: rank for rank, chunk_id in enumerate(ids) if chunk_id in take})
     return _ByCase(ranks, considered, evidence)
@@ -299,7 +308,7 @@ def _topic_closeness(retriever: Retriever, version: IndexVersion, focus: str) ->
     table = version.passages()
     if retriever.guard is None or not retriever.guarded(version) or table.guard is None:
         return {}
-    cosines = table.guard @ retriever.guard.embed_queries([topic_of(focus)])[0]
+    cosines = table.guard @ retriever.guard.embed_queries([topic_of(focus, retriever.settings.answer.words)])[0]
     best: dict[str | None, float] = {}
     for case, cosine in zip(table.cases, cosines.tolist(), strict=True):
         best[case] = max(best.get(case, -1.0), cosine)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from qa.question import QuestionCues, read_question
 from qa.records import CaseInfo, Turn
 from qa.scope import named_cases, without_names
+from qa.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -20,17 +21,20 @@ class Resolved:
     inherited: bool
 
 
-def resolve(question: str, history: Sequence[Turn], cases: Sequence[CaseInfo]) -> Resolved:
-    """Follow-ups keep to the previous answer's cases; a question without a topic inherits one."""
-    cues = read_question(question)
+def resolve(
+    question: str, history: Sequence[Turn], cases: Sequence[CaseInfo], words: Vocabulary | None = None
+) -> Resolved:
+    """Follow-ups keep to the previous answer's cases; a question without a topic inherits one (`words`:
+    the vocabulary the question is read with, default the packaged one)."""
+    cues = read_question(question, words)
     named = named_cases(question, cases)
     if named:  # a case's name says nothing about what is asked of it ("Right to Challenge")
         unnamed = without_names(question, [c for c in cases if c.case_id in named])
-        intent = read_question(unnamed).intent
+        intent = read_question(unnamed, words).intent
         # what a case's people recommended, or what its panel advised, is in the case, not in the
         # study's recommendations for The Hague
         cues = replace(cues, intent=None if intent == "advice" else intent)
-    previous_question = _topic_question(history, cases)
+    previous_question = _topic_question(history, cases, words)
     previous_scope = next((t.scope for t in reversed(history) if t.role == "assistant" and t.scope), ())
     query, scope, inherited = question, named, False
     if previous_question and (len(cues.content_words) < 2 or cues.other_cases) and not named:
@@ -45,16 +49,16 @@ def resolve(question: str, history: Sequence[Turn], cases: Sequence[CaseInfo]) -
         elif cues.follow_up:
             scope = previous_scope
     if inherited:
-        previous = read_question(previous_question or "")
+        previous = read_question(previous_question or "", words)
         cues = replace(cues, intent=cues.intent or previous.intent, content_words=previous.content_words)
     return Resolved(query=query, cues=cues, scope=scope, inherited=inherited)
 
 
-def _topic_question(history: Sequence[Turn], cases: Sequence[CaseInfo]) -> str | None:
+def _topic_question(history: Sequence[Turn], cases: Sequence[CaseInfo], words: Vocabulary | None) -> str | None:
     """The latest question of the user that carries a topic of its own: after "Wat werkte goed in
     Noorderpolder?" and "En wat zeiden de bewoners daar?", the first one."""
     asked = [t.content for t in reversed(history) if t.role == "user"]
     for text in asked:
-        if len(read_question(text).content_words) >= 2 or named_cases(text, cases):
+        if len(read_question(text, words).content_words) >= 2 or named_cases(text, cases):
             return text
     return asked[0] if asked else None

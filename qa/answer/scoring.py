@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.answer.gathering import Gathered
-from qa.answer.vocabulary import ANNOUNCES_REASON, QA_LABEL, QUESTION_LABELS, section_bonus
+from qa.answer.vocabulary import section_bonus
 from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like
 from qa.readers.sections import leaf
@@ -22,26 +22,11 @@ from qa.structure import (
     is_prose,
     tabular,
 )
+from qa.vocabulary import Vocabulary, packaged
 
 _SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
-_REFERENCES = re.compile(r"^(bronnen|bronvermelding|literatuur|referenties|bibliografie|sources|references)\b", re.I)
-# How the study itself was done (its method report, its introduction), as opposed to what it found;
-# quoted for questions about the research, held back for questions about participation.
-_METHOD = re.compile(
-    r"verantwoording|methode|methodolog|onderzoeksopzet|aanpak van het onderzoek|inleiding|onderzoeksvragen|"
-    r"beperkingen|selectie van de cases|geïnterviewden",
-    re.I,
-)
-_DISCLAIMER = "fictief voorbeeldmateriaal"
 _LONGEST_FINDING = 420  # characters: a finding quoted from its name on, at most
 _MIN_QUOTE = 25  # characters: a shorter quote ("Drie dingen.") says nothing on its own
-# A sentence that opens with one of these words leans on the sentence before it ("Daarvan werden er 63
-# gehonoreerd."), and is quoted together with it.
-_REFERS_BACK = re.compile(
-    r"(daar\w*|dat|dit|die|deze|dus|toen|daarna|hij|zij|ze|zo|het|hun|hen|er|ook|toch|maar|en|want|wel|bovendien|"
-    r"verder|vervolgens|uiteindelijk|tegelijk|wat|waardoor|waarna|waarop|hiervan|hierdoor|hierbij|hiermee)\b",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -81,18 +66,19 @@ class Candidate:
         return self.hit.case_id or ""
 
 
-def _clause(text: str, start: int, end: int, interview: bool) -> tuple[int, int]:
+def _clause(text: str, start: int, end: int, interview: bool, words: Vocabulary | None = None) -> tuple[int, int]:
     """Drop an interview's speaker label ('Wijkregisseur: ') and list bullets so the quote is the
     statement itself. Outside interviews a label is part of the finding ('Spreiding over vormen van
     participatie: elke case ...')."""
+    words = words or packaged()
     sentence = text[start:end]
     label = _SPEAKER.match(sentence) if interview else None
-    if label and not sentence.startswith(("Interviewer", "Vraag")):
+    if label and not sentence.startswith(words.interviewer):
         start += label.end()
-    numbered = QA_LABEL.match(text, start, end)
+    numbered = words.qa_label.match(text, start, end)
     if numbered:  # "Antwoord 2 Bij de invoering ...": the answer, without its label
         start = numbered.end()
-    while start < end and text[start] in "•-–· ":
+    while start < end and text[start] in words.bullets + " ":
         start += 1
     colon = text.find(": ", start, end)
     if colon - start >= _MIN_QUOTE and tabular(text[colon + 2 : end], min_words=15, share=0.4):
@@ -114,11 +100,13 @@ def candidates(
     """Every quotable sentence of the retrieved passages, scored against the question (`query_tokens`:
     its words, each with its weight in the word overlap). A passage's rank is its place among the
     retrieved ones, or where `ranks` gives one (its place inside its case), that place."""
+    words = config.words
+    prompts = tuple(f"{label}:" for label in words.interviewer)  # an interviewer's question, not a finding
     found: list[Candidate] = []
     for place, hit in enumerate(hits):
         rank = ranks.get(hit.chunk_id, place) if ranks is not None else place
         items = sentences.get(hit.chunk_id, [])
-        passage = _passage_terms(hit, cues)
+        passage = _passage_terms(hit, cues, words)
         interview = (hit.kind or "").startswith("interview")
         as_passage = [float(np.dot(query_vector, item.vector)) for item in items]  # also the abstention's support
         as_question = [float(np.dot(query_vector, item.as_question)) for item in items]
@@ -130,29 +118,29 @@ def candidates(
                 beside=max((own[j] for j in (index - 1, index + 1) if 0 <= j < len(own)), default=None),
                 overlap=_overlap(hit.text[item.start : item.end], query_tokens),
                 section=passage.section,
-                typed=bool(cues.answer_type and looks_like(cues.answer_type, hit.text[item.start : item.end])),
+                typed=bool(cues.answer_type and looks_like(cues.answer_type, hit.text[item.start : item.end], words)),
                 held_back=passage.held_back,
                 rank=rank,
             )
             for index, item in enumerate(items)
         ]
-        labels = [(m.start(), m.group(1)) for m in QA_LABEL.finditer(hit.text)]
+        labels = [(m.start(), m.group(1)) for m in words.qa_label.finditer(hit.text)]
         for index, item in enumerate(items):
             start, end = item.start, item.end
             sentence = hit.text[start:end]
-            if _DISCLAIMER in sentence.lower() or sentence.rstrip().endswith("?"):
+            if words.is_notice(sentence) or sentence.rstrip().endswith("?"):
                 continue  # the fictional-material notice; interviewers' questions
-            if sentence.startswith(("Interviewer:", "Vraag:")) or sentence.count("|") >= 2:
+            if sentence.startswith(prompts) or sentence.count("|") >= 2:
                 continue  # interviewers' prompts; table rows ("Casus | Gemeente | ...") are not findings
-            if _asked(labels, start):
+            if _asked(labels, start, words):
                 continue  # in a question-and-answer document, the question is context, not a finding
-            a, b = _clause(hit.text, start, end, interview=interview)
+            a, b = _clause(hit.text, start, end, interview, words)
             if tabular(hit.text[a:b]) or not is_prose(hit.text[a:b]):
                 continue  # a table run together, a table of contents' line, a header with its page number
             similarity = as_passage[index]
             score = weigh(parts[index], config)
-            announces = ANNOUNCES_REASON.search(hit.text[a:b]) is not None
-            follower = _follower(hit.text, end, index, items, 400 if announces else 240) if b == end else None
+            announces = words.announces_reason.search(hit.text[a:b]) is not None
+            follower = _follower(hit.text, end, index, items, words, 400 if announces else 240) if b == end else None
             short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
             if short and follower is None:
                 continue
@@ -163,7 +151,7 @@ def candidates(
                 f_start, f_end = follower
                 pair = (parts[index], parts[index + 1])
                 joined = _best(pair, config)
-                leans = _REFERS_BACK.match(hit.text, f_start) is not None
+                leans = words.refers_back.match(hit.text, f_start) is not None
                 # ... and a sentence that announces a reason ("... is toegelicht waarom ...") brings the
                 # sentence that gives it
                 if (joined > score and leans) or short or announces:
@@ -207,14 +195,15 @@ class _PassageTerms:
     held_back: bool  # opening lines, a list of sources, or how the study was done
 
 
-def _passage_terms(hit: Hit, cues: QuestionCues) -> _PassageTerms:
+def _passage_terms(hit: Hit, cues: QuestionCues, words: Vocabulary) -> _PassageTerms:
     # A document's opening lines (under its title) say who and what it is about, not what was found;
     # nor does a list of sources ("Jaarverslag Initiatievenfonds 2014, maart 2015." names a document);
     # nor, unless the question is about the research, how the study was done.
     opening = bool(hit.section and hit.title and hit.section.strip() == hit.title.strip())
-    sources = bool(_REFERENCES.match(leaf(hit.section).strip()))
-    method = hit.case_id is None and not cues.about_research and bool(_METHOD.search(f"{hit.title} {hit.section}"))
-    return _PassageTerms(section=section_bonus(hit.section, cues), held_back=opening or sources or method)
+    sources = bool(words.sources_section.match(leaf(hit.section).strip()))
+    about_method = bool(words.method_section.search(f"{hit.title} {hit.section}"))
+    method = hit.case_id is None and not cues.about_research and about_method
+    return _PassageTerms(section=section_bonus(hit.section, cues, words), held_back=opening or sources or method)
 
 
 def _own(as_passage: float, as_question: float, config: AnswerSettings) -> float:
@@ -264,20 +253,22 @@ def _page_at(sentences: Sequence[Sentence], offset: int, default: int | None) ->
     return next((s.page for s in sentences if s.start <= offset < s.end), default)
 
 
-def _asked(labels: Sequence[tuple[int, str]], position: int) -> bool:
+def _asked(labels: Sequence[tuple[int, str]], position: int, words: Vocabulary) -> bool:
     """Whether `position` stands in the question of a question-and-answer document: the last label
     before it is "Vraag n" (`labels`: where each label starts, and its word)."""
     last = next((word for at, word in reversed(labels) if at <= position), None)
-    return last in QUESTION_LABELS
+    return last in words.question_labels
 
 
-def _follower(text: str, end: int, index: int, sentences: list[Sentence], longest: int = 240) -> tuple[int, int] | None:
+def _follower(
+    text: str, end: int, index: int, sentences: list[Sentence], words: Vocabulary, longest: int = 240
+) -> tuple[int, int] | None:
     """The next quotable sentence (at most `longest` characters) when it follows directly in the same
     paragraph."""
     if index + 1 >= len(sentences):
         return None
     following = sentences[index + 1]
-    if _DISCLAIMER in text[following.start : following.end].lower():
+    if words.is_notice(text[following.start : following.end]):
         return None
     between = text[end : following.start]
     if "\n" in between or between.strip() or len(text[following.start : following.end]) > longest:

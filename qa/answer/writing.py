@@ -22,35 +22,9 @@ from qa.structure import (
     list_continues,
     list_items,
 )
+from qa.vocabulary import Phrases, packaged
 
 _LONGEST_LIST = 20  # items of one announced list that are quoted
-
-
-_NUMBERS_EN = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
-
-
-_THEY_SAY = {
-    "en": {
-        "positive": "mention what worked",
-        "negative": "mention points of attention",
-        "advice": "give advice",
-        None: "have passages on this question",
-    },
-    "nl": {
-        "positive": "noemen betrokkenen wat goed werkte",
-        "negative": "noemen betrokkenen aandachtspunten",
-        "advice": "geven betrokkenen adviezen",
-        None: "gaan passages op deze vraag in",
-    },
-}
-
-
-#: The lead's note on an answer grouped under the study's overarching factors, and the last group's name.
-_GROUPED = {
-    "nl": "De indeling onder de {family} van het onderzoek is van de Vraagbaak zelf, niet van het onderzoek.",
-    "en": "The grouping under the study's {family} (its overarching factors) is this tool's own, not the study's.",
-}
-_OTHER_FINDINGS = {"nl": "Overige bevindingen", "en": "Other findings"}
 
 
 def _vector_of(got: Retrieved) -> Callable[[Candidate], np.ndarray | None]:
@@ -70,54 +44,32 @@ def _vector_of(got: Retrieved) -> Callable[[Candidate], np.ndarray | None]:
     return vector
 
 
-#: The closing line of an answer across cases: the cases considered that do not speak to the question.
-_NOT_DISCUSSED = {"nl": "Niet besproken in", "en": "Not discussed in"}
-
-
-def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int) -> str:
+def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int, phrases: Phrases | None = None) -> str:
+    phrases = phrases or packaged().phrases[cues.language]
     case_groups = [g for g in groups if g[0].group]
     k = len(case_groups)
-    english = cues.language == "en"
-    what = _THEY_SAY["en" if english else "nl"][cues.intent]
+    what = phrases.they_say[cues.intent or "none"]
     if k == 1 and len(groups) > 1:  # the study's own finding first, then one case
         hit = case_groups[0][0].hit
-        case = f"{hit.case_title} ({hit.municipality})"
-        if english:
-            return f"The study as a whole and the case {case} address this (quoted in Dutch):"
-        return f"Het onderzoek als geheel en de casus {case} gaan hierop in:"
+        return phrases.study_and_case.format(case=f"{hit.case_title} ({hit.municipality})")
     if k == 1:
         hit = case_groups[0][0].hit
-        if english:
-            said = f"those involved {what}" if cues.intent else "the sources say"
-            return f"In the case {hit.case_title} ({hit.municipality}) {said} (quoted in Dutch):"
-        return f"In de casus {hit.case_title} ({hit.municipality}) {what if cues.intent else 'staat hierover'}:"
+        said = phrases.one_case_said.format(what=what) if cues.intent else phrases.one_case_said_plainly
+        return phrases.one_case.format(case=f"{hit.case_title} ({hit.municipality})", said=said)
     if k == 0:
-        return (
-            "The study as a whole addresses this (quoted in Dutch):"
-            if english
-            else "Het onderzoek als geheel gaat hierop in:"
-        )
-    if english:
-        count = _NUMBERS_EN[k] if k < len(_NUMBERS_EN) else str(k)
-        total = _NUMBERS_EN[total_cases] if total_cases < len(_NUMBERS_EN) else str(total_cases)
-        return f"{count.capitalize()} of the {total} cases {what} (quoted in Dutch):"
-    return f"In {k} van de {total_cases} casussen {what}:"
+        return phrases.study
+    return phrases.cases.format(count=phrases.number(k).capitalize(), total=phrases.number(total_cases), what=what)
 
 
-def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit]) -> Answer:
+def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit], phrases: Phrases) -> Answer:
     topics: list[str] = []
     for hit in near:
         label = f"{hit.case_title} ({hit.municipality})" if hit.case_id else None
         if label and label not in topics:
             topics.append(label)
-    if cues.language == "en":
-        text = "The study does not address this question: I found no passages that answer it."
-        if topics:
-            text += " Closest topics the study does cover: " + "; ".join(topics[:3]) + "."
-    else:
-        text = "Het onderzoek gaat niet over deze vraag: ik vond geen passages die haar beantwoorden."
-        if topics:
-            text += " Wel dichtbij liggen: " + "; ".join(topics[:3]) + "."
+    text = phrases.abstain
+    if topics:
+        text += phrases.abstain_near.format(topics="; ".join(topics[:3]))
     return Answer(question=question, text=text, abstained=True, language=cues.language, suggestions=tuple(topics[:3]))
 
 
@@ -125,9 +77,10 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     """The answer to a question from what `retrieve` found for it: quotes, or an abstention."""
     config = settings.answer
     filters, hits, cues, found = got.filters, got.hits, got.resolved.cues, got.found
+    phrases = config.words.phrases[cues.language]
     abstain, score, bar = abstains(got.signals, cues.language, config)
     if not found or abstain:
-        return _abstain(question, cues, hits if score >= bar - config.suggest_within else [])
+        return _abstain(question, cues, hits if score >= bar - config.suggest_within else [], phrases)
 
     considered = [got.version.cases[c] for c in got.considered if c in got.version.cases]
     if got.across:  # every case judged on its own; answered from each that speaks to the question
@@ -151,10 +104,10 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     in_order = [reading_order(group) for group in groups]
     by_factor = group_by_factor(in_order, got.factors, _vector_of(got), config) if got.factors else []
 
-    writer = _Writer(cues.language, got.following)
-    lead = _lead(cues, groups, len(considered) if got.across else got.total_cases)
+    writer = _Writer(phrases, got.following)
+    lead = _lead(cues, groups, len(considered) if got.across else got.total_cases, phrases)
     if any(g.factor is not None for g in by_factor):
-        lead = lead.rstrip(":") + ". " + _GROUPED[cues.language].format(family=got.factors[0].family.lower())
+        lead = lead.rstrip(":") + ". " + phrases.grouped.format(family=got.factors[0].family.lower())
         body = writer.by_factor(in_order, by_factor)
     else:
         body = writer.by_case(in_order, outline)
@@ -165,7 +118,7 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     # the cases that do not speak to it, for a question put to the cases together or answered by several
     if got.across and scope and silent and outline is None and (cues.spans_cases or len(scope) > 1):
         names = ", ".join(f"{v.case_title} ({v.municipality})" if v.municipality else v.case_title for v in silent)
-        lines.append(f"{_NOT_DISCUSSED[cues.language]}: {names}.")
+        lines.append(f"{phrases.not_discussed}: {names}.")
     return Answer(
         question=question,
         text="\n".join(lines).strip(),
@@ -191,8 +144,8 @@ class _Writer:
     """Writes an answer's lines and numbers its citations by first use (pure: what it needs of the
     index was read while gathering)."""
 
-    def __init__(self, language: str, following: dict[int, Hit]) -> None:
-        self.language = language
+    def __init__(self, phrases: Phrases, following: dict[int, Hit]) -> None:
+        self.phrases = phrases
         self.following = following  # the passage after one whose list runs on
         self.citations: list[Citation] = []
         self._numbers: dict[int, int] = {}
@@ -211,7 +164,7 @@ class _Writer:
     def heading(self, hit: Hit) -> str:
         if hit.case_id:
             return f"**{hit.case_title}** ({hit.municipality})"
-        return "**Het onderzoek als geheel**" if self.language == "nl" else "**The study as a whole**"
+        return f"**{self.phrases.study_heading}**"
 
     def quote_lines(self, candidate: Candidate, label: str = "") -> list[str]:
         """A quote, and the list it announces (also where that runs on into the next passages)."""
@@ -237,11 +190,7 @@ class _Writer:
 
     def outline_lines(self, outline: Outline) -> list[str]:
         """The headings of the parts of a section the question asks to enumerate, each quoted."""
-        lines = [
-            f"- Onder het kopje “{outline.name}” staan:"
-            if self.language == "nl"
-            else f"- Under the heading “{outline.name}”:"
-        ]
+        lines = [f"- {self.phrases.outline.format(name=outline.name)}"]
         for part in outline.parts:
             span = heading_span(part)
             if span is not None:
@@ -277,7 +226,7 @@ class _Writer:
                 lines += [self.heading(group[0].hit), *(line for c in group for line in self.quote_lines(c)), ""]
         for grouped in by_factor:
             if grouped.factor is None:
-                lines.append(f"**{_OTHER_FINDINGS[self.language]}**")
+                lines.append(f"**{self.phrases.other_findings}**")
             else:
                 opening = grouped.factor.opening
                 span = heading_span(opening)

@@ -13,16 +13,16 @@ from qa.readers.sections import SectionTracker
 from qa.readers.tables import table_rows
 from qa.records import Block
 from qa.textclean import normalize
-
-_HEADING_STYLES = ("heading", "title", "kop", "titel")
+from qa.vocabulary import packaged
 
 
 def heading_level(paragraph: Any) -> int | None:
     """0 for a title, N for 'Heading N' (or Dutch 'Kop N'), None for body text."""
     style = ((paragraph.style.name if paragraph.style is not None else "") or "").lower()
-    if not style.startswith(_HEADING_STYLES):
+    words = packaged()
+    if not style.startswith(words.heading_styles):
         return None
-    if style.startswith(("title", "titel")):
+    if style.startswith(words.title_styles):
         return 0
     digits = "".join(ch for ch in style if ch.isdigit())
     return int(digits) if digits else 1

@@ -16,10 +16,11 @@ from qa.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
 from qa.readers.tables import Run, find_tables, table_lines, table_rows
 from qa.records import Block
 from qa.textclean import find_running_lines, join_hyphenated, normalize, strip_running_lines
+from qa.vocabulary import packaged
 
 log = logging.getLogger(__name__)
 
-_BULLET = re.compile(r"^\s*(?:[-•–·▪◦*]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(rf"^\s*(?:[{re.escape(packaged().list_markers)}]|\d{{1,2}}[.)])\s+")
 _NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+\S")
 _SENTENCE_END = (".", ",", ";", ":", "?", "!", "”", '"')
 

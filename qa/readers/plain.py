@@ -10,6 +10,7 @@ from qa.readers import ReadResult
 from qa.readers.sections import SectionTracker
 from qa.records import Block
 from qa.textclean import normalize
+from qa.vocabulary import packaged
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
@@ -29,7 +30,7 @@ def decode(raw: bytes, display: str) -> tuple[str, list[str]]:
     return text, [f"{display}: not UTF-8; read as cp1252 (Windows-1252). Save it as UTF-8 to be sure."]
 
 
-BULLET = "•"
+BULLET = packaged().bullets[0]  # a Markdown list item is written as PDFs show one
 
 
 def _md_table_row(line: str) -> str:

@@ -15,8 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.vocabulary import packaged
+
 ALIGN = 2.0  # points: runs starting this close to one another start the same column
-_BULLETS = {"•", "-", "–", "·", "▪", "◦", "*"}
+_BULLETS = set(packaged().list_markers)
 _SPACE = re.compile(r"\s+")
 
 
