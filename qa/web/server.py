@@ -20,6 +20,7 @@ import ipaddress
 import logging
 import os
 import re
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from qa.corpus import is_document_path
 from qa.errors import SettingsError
 from qa.feedback import FeedbackStore
+from qa.question import language_detector
 from qa.service import Vraagbaak
 from qa.settings import Settings
 from qa.users import UserStore
@@ -310,6 +312,8 @@ def _warm_up(service: Vraagbaak, settings: Settings) -> None:
 def serve(settings: Settings, block: bool = True, service: Vraagbaak | None = None) -> tuple[gr.Blocks, str]:
     """Start the app; with block=False return at once (tests), with the local URL."""
     demo, app = build_app(settings, service)
+    # lingua's models load behind the page too (about 1.5 s), not on the first question
+    threading.Thread(target=language_detector, name="language-detector", daemon=True).start()
     if settings.index_on_start:  # serve at once; the encoder loads and the index is updated behind it
         app.service.start_indexing()
     else:
