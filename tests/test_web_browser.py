@@ -145,7 +145,9 @@ def test_ask_in_dutch_and_english(session: object, local_app: RunningApp) -> Non
     s.shot("antwoord-nl")
     # Thumbs up is stored with the question, the answer and its citations (no user in local mode).
     s.page.locator("#gesprek").get_by_role("button", name=re.compile("^(Vind ik leuk|Like)$")).last.click()
-    expect(s.page.get_by_text("Dank voor je beoordeling.")).to_be_visible(timeout=30_000)  # said once stored
+    thanks = s.page.locator(".toast-body", has_text="Dank voor je beoordeling.")
+    expect(thanks).to_be_visible(timeout=30_000)  # said once stored
+    expect(thanks.locator(".toast-title")).to_have_text(re.compile(r"^\s*Melding\s*$"))
     store = FeedbackStore(s.app.study.index / "feedback.sqlite")
     vote = next(v for v in store.votes() if v.question == "Wat werkte goed bij bewonersinitiatieven?")
     assert vote.vote == 1 and vote.user is None and vote.citations and "[1]" in vote.answer
@@ -159,8 +161,8 @@ def test_ask_in_dutch_and_english(session: object, local_app: RunningApp) -> Non
         s.page.locator("#download").click()
     saved = Path(download.value.path())
     markdown = saved.read_text(encoding="utf-8")
-    assert "## Vraag 2" in markdown and "What worked for resident initiatives?" in markdown
-    assert "### Bronnen" in markdown and "> " in markdown
+    assert "## Question 2" in markdown and "What worked for resident initiatives?" in markdown
+    assert "### Bronnen" in markdown and "### Sources" in markdown and "> " in markdown
 
 
 def test_an_enumeration_lists_the_headings_each_cited(session: object, local_app: RunningApp) -> None:
@@ -431,3 +433,34 @@ def test_the_app_serves_at_once_and_answers_once_indexed(session: object, app_in
     expect(s.page.locator("#bronnen .bron-kaart").first).to_contain_text("Wierdenhaven")
     expect(s.page.get_by_text("Fout")).to_have_count(0)
     s.shot("antwoord-na-indexeren")
+
+
+def test_toasts_speak_the_language_of_the_question(session: object, local_app: RunningApp) -> None:
+    """A refusal's toast and the thanks for a vote: title and text in Dutch for a Dutch question, in
+    English for an English one (no Gradio "Error" or "Info" on a Dutch page)."""
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    box = s.page.get_by_placeholder("Stel een vraag")
+    limit = s.app.service.settings.max_question_chars
+    toasts = s.page.locator(".toast-body")
+    box.fill(("Wat werkte goed bij bewonersinitiatieven? " * limit)[: limit + 10])
+    box.press("Enter")
+    dutch = toasts.filter(has_text="De vraag is te lang")
+    expect(dutch).to_be_visible(timeout=30_000)
+    expect(dutch.locator(".toast-title")).to_have_text(re.compile(r"^\s*Fout\s*$"))
+    s.shot("toast-nl")
+    dutch.locator(".toast-close").click()
+    expect(dutch).to_have_count(0)
+    box.fill(("What worked for resident initiatives? " * limit)[: limit + 10])
+    box.press("Enter")
+    english = toasts.filter(has_text="The question is too long")
+    expect(english).to_be_visible(timeout=30_000)
+    expect(english.locator(".toast-title")).to_have_text(re.compile(r"^\s*Error\s*$"))
+    english.locator(".toast-close").click()
+    s.ask("What worked for resident initiatives?")
+    s.page.locator("#gesprek").get_by_role("button", name=re.compile("^(Vind ik leuk|Like)$")).last.click()
+    thanks = toasts.filter(has_text="Thank you for your rating.")
+    expect(thanks).to_be_visible(timeout=30_000)
+    expect(thanks.locator(".toast-title")).to_have_text(re.compile(r"^\s*Notice\s*$"))
+    expect(s.page.locator(".toast-title", has_text=re.compile(r"^\s*Info\s*$"))).to_have_count(0)
+    s.shot("toast-en")

@@ -16,6 +16,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from qa.errors import (
     QaError,
 )
 from qa.feedback import FeedbackStore
+from qa.question import Language, detect_language
 from qa.readers.archive import ZipLimits
 from qa.records import CASE_DOCUMENT_KINDS, Answer
 from qa.retrieval import Filters
@@ -57,19 +59,60 @@ F = TypeVar("F", bound=Callable[..., Any])
 UPLOAD_ROWS = 5
 KEEP_DOWNLOADS_SECONDS = 3600
 DEFAULT_KINDS = ("documentanalyse", "interview-ambtenaar", "interview-bewoner", "overig", "overig")
-NOT_A_DOCUMENT = "Dit document hoort niet bij de index."
-TOO_MANY_QUESTIONS = "Te veel vragen: hoogstens {limit} per minuut. Wacht even en probeer het opnieuw."
-ADMIN_ONLY = "Alleen beheerders mogen dit doen."
-GENERIC = "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server."
-KNOWN = {
-    IndexMissingError: "Er is nog geen index. Een beheerder kan die maken met ‘Herindexeren’ (of `qa index`).",
-    IndexMismatchError: "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
-    IndexLockedError: "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
-    IndexAccessError: "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
+# Every message a user of the chat may see, in Dutch and in English: the chat answers an English
+# question in English, toasts included. Beheer and the page around the chat are Dutch.
+MESSAGES: dict[Language, dict[str, str]] = {
+    "nl": {
+        "not_a_document": "Dit document hoort niet bij de index.",
+        "too_many_questions": "Te veel vragen: hoogstens {limit} per minuut. Wacht even en probeer het opnieuw.",
+        "admin_only": "Alleen beheerders mogen dit doen.",
+        "generic": "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server.",
+        "missing": "Er is nog geen index. Een beheerder kan die maken met ‘Herindexeren’ (of `qa index`).",
+        "mismatch": "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
+        "locked": "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
+        "access": "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
+        "indexing": (
+            "Er is nog geen index: het onderzoek wordt nu geïndexeerd. Probeer het over een paar minuten opnieuw."
+        ),
+        "no_question": "Geef een vraag (question).",
+        "bad_input": "Ongeldige invoer: {reason}",
+        "thanks": "Dank voor je beoordeling.",
+    },
+    "en": {
+        "not_a_document": "This document is not part of the index.",
+        "too_many_questions": "Too many questions: at most {limit} a minute. Please wait a moment and try again.",
+        "admin_only": "Only administrators may do this.",
+        "generic": "Something went wrong. Please try again; the details are in the server's log.",
+        "missing": "There is no index yet. An administrator can build it with ‘Herindexeren’ (or `qa index`).",
+        "mismatch": "The index does not match the settings; an administrator has to re-index.",
+        "locked": "A re-index is already running. Please try again in a few minutes.",
+        "access": "The server cannot reach the index folder; the details are in the server's log.",
+        "indexing": "There is no index yet: the study is being indexed now. Please try again in a few minutes.",
+        "no_question": "Give a question.",
+        "bad_input": "Invalid input: {reason}",
+        "thanks": "Thank you for your rating.",
+    },
 }
+# Gradio's page titles a toast by its level in English ("Error", "Info"); the page's script
+# (qa.web.server.HEAD) writes these instead, in the language of the toast's text (its lang attribute).
+TOAST_TITLES: dict[Language, dict[str, str]] = {
+    "nl": {"error": "Fout", "warning": "Waarschuwing", "info": "Melding", "success": "Gelukt"},
+    "en": {"error": "Error", "warning": "Warning", "info": "Notice", "success": "Done"},
+}
+KNOWN = {
+    IndexMissingError: "missing",
+    IndexMismatchError: "mismatch",
+    IndexLockedError: "locked",
+    IndexAccessError: "access",
+}
+# The language of the question being handled, for the messages of `guarded`; Dutch outside the chat.
+_LANGUAGE: ContextVar[Language] = ContextVar("question_language", default="nl")
 
 
-INDEXING_API = "Er is nog geen index: het onderzoek wordt nu geïndexeerd. Probeer het over een paar minuten opnieuw."
+def message(key: str, language: Language | None = None, **values: object) -> str:
+    return MESSAGES[language or _LANGUAGE.get()][key].format(**values)
+
+
 INDEX_FAILED = {
     IndexLockedError: "Een ander proces werkt de index al bij; de vraagbaak antwoordt intussen met de huidige index.",
     IndexAccessError: "Indexeren mislukt: de server heeft geen toegang tot de indexmap (zie het logboek).",
@@ -94,21 +137,34 @@ class BadRequest(Exception):
 
 
 def user_message(exc: BaseException) -> str:
-    for kind, message in KNOWN.items():
+    for kind, key in KNOWN.items():
         if isinstance(exc, kind):
-            return message
+            return message(key)
     if isinstance(exc, uploads.UploadError | AccessDenied | BadRequest):
         return str(exc)
     if isinstance(exc, DocumentRefusedError):
-        return NOT_A_DOCUMENT
-    return GENERIC
+        return message("not_a_document")
+    return message("generic")
+
+
+def toast_text(text: str, language: Language) -> str:
+    """A toast's text, escaped, marked with its language for the page's script that titles it."""
+    return f'<span lang="{language}">{html.escape(text, quote=False)}</span>'
+
+
+def error_toast(text: str) -> gr.Error:
+    """A red toast, its title and text in the language of the question being handled."""
+    language = _LANGUAGE.get()
+    return gr.Error(toast_text(text, language), title=TOAST_TITLES[language]["error"], print_exception=False)
 
 
 def guarded(fn: F) -> F:
-    """Turn any failure into a gr.Error with a short Dutch message; log the details."""
+    """Turn any failure into a gr.Error with a short message (Dutch, or English for an English
+    question: a handler sets `_LANGUAGE` once it knows); log the details."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = _LANGUAGE.set("nl")
         try:
             return fn(*args, **kwargs)
         except gr.Error:
@@ -116,12 +172,18 @@ def guarded(fn: F) -> F:
         except (AccessDenied, BadRequest, uploads.UploadError, DocumentRefusedError) as exc:
             # A refusal, not a failure (a path outside the corpus is one): no traceback.
             log.warning("%s refused: %s", fn.__name__, exc)
-            raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
+            raise error_toast(user_message(exc)) from None
         except Exception as exc:
             log.exception("%s failed", fn.__name__)
-            raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
+            raise error_toast(user_message(exc)) from None
+        finally:
+            _LANGUAGE.reset(token)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _answer_language(answer: Answer) -> Language:
+    return "en" if answer.language == "en" else "nl"
 
 
 def _username(request: gr.Request | None) -> str | None:
@@ -151,7 +213,7 @@ class WebApp:
             host = getattr(getattr(request, "client", None), "host", None) if request is not None else None
             client = f"adres {host or 'onbekend'}"
         if not self.questions.allow(client):
-            raise BadRequest(TOO_MANY_QUESTIONS.format(limit=self.questions.limit))
+            raise BadRequest(message("too_many_questions", limit=self.questions.limit))
 
     # ------------------------------------------------------------------ roles
     def role(self, request: gr.Request | None) -> Role | None:
@@ -161,7 +223,7 @@ class WebApp:
         name = _username(request)
         if self.role(request) is not Role.ADMIN:
             log.warning("admin action refused for user %r", name)
-            raise AccessDenied(ADMIN_ONLY)
+            raise AccessDenied(message("admin_only"))
         assert name is not None
         return name
 
@@ -180,8 +242,10 @@ class WebApp:
         question = (question or "").strip()
         if not question:  # Enter in an empty box: nothing to do, nothing to say
             return tuple(gr.update() for _ in range(6))
-        self.count_question(request)
         limits = InputLimits.from_settings(self.service.settings)
+        language = detect_language(question[: limits.question_chars])
+        _LANGUAGE.set(language)
+        self.count_question(request)
         try:
             check_question(question, limits)
         except InputRefused as exc:
@@ -192,7 +256,8 @@ class WebApp:
         except IndexMissingError:
             # Not an answer and not a failure: said in the chat, the question left in the box to ask again.
             log.info("question before the first index: %r", question)
-            note = render.NO_INDEX_YET if self.service.index_status().running else KNOWN[IndexMissingError]
+            running = self.service.index_status().running
+            note = render.answer_label(language, "no_index_yet") if running else message("missing")
             messages = [
                 *render.chat_messages(answers),
                 {"role": "user", "content": render.question_markdown(question)},
@@ -234,9 +299,10 @@ class WebApp:
         """Answer a question with cited sources. history: [{"role": "user"|"assistant", "content": "..."}];
         filters: {"case": ..., "municipality": ..., "kind": ...}. Returns the answer and its citations."""
         if not isinstance(question, str) or not question.strip():
-            raise BadRequest("Geef een vraag (question).")
-        self.count_question(request)
+            raise BadRequest(message("no_question"))
         limits = InputLimits.from_settings(self.service.settings)
+        _LANGUAGE.set(detect_language(question.strip()[: limits.question_chars]))
+        self.count_question(request)
         try:
             language = check_question(question.strip(), limits)
             turns = turns_from_api(history, limits, language)
@@ -244,12 +310,12 @@ class WebApp:
         except InputRefused as exc:
             raise BadRequest(str(exc)) from exc
         except ValueError as exc:
-            raise BadRequest(f"Ongeldige invoer: {exc}") from exc
+            raise BadRequest(message("bad_input", reason=exc)) from exc
         try:
             return self.service.ask(question.strip(), chosen, turns).as_json()
         except IndexMissingError:
             if self.service.index_status().running:
-                raise BadRequest(INDEXING_API) from None
+                raise BadRequest(message("indexing")) from None
             raise
 
     @guarded
@@ -270,6 +336,7 @@ class WebApp:
         citation = next((c for c in answers[turn].citations if c.n == n), None)
         if citation is None:
             return gr.update()
+        _LANGUAGE.set(_answer_language(answers[turn]))
         view = self.service.document_view(citation.document)
         return render.document_html(view, citation.page, (citation.start, citation.end), citation.quote, citation.text)
 
@@ -285,8 +352,9 @@ class WebApp:
         else:
             return
         if 0 <= turn < len(answers):
+            language = _answer_language(answers[turn])
             self.feedback.record(answers[turn], up, user=_username(request) if self.auth_enabled else None)
-            gr.Info("Dank voor je beoordeling.")
+            gr.Info(toast_text(message("thanks", language), language), title=TOAST_TITLES[language]["info"])
 
     # ------------------------------------------------------------------ filters and cases
     def filter_choices(self) -> tuple[Any, Any, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import logging
 import os
 import re
@@ -37,7 +38,7 @@ from qa.service import Vraagbaak
 from qa.settings import Settings
 from qa.users import UserStore
 from qa.web.accounts import AccountGuard
-from qa.web.handlers import WebApp
+from qa.web.handlers import TOAST_TITLES, WebApp
 from qa.web.layout import build_blocks
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,20 @@ document.addEventListener('click', function (event) {
     } else if (tries++ < 30) { setTimeout(show, 100); }
   })();
 }, true);
+// Toasts: Gradio titles them by level in English; the title follows the language of the text instead.
+var TOAST_TITLES = TOAST_TITLES_JSON;
+new MutationObserver(function () {
+  document.querySelectorAll('.toast-body').forEach(function (body) {
+    var title = body.querySelector('.toast-title');
+    if (!title) { return; }
+    var marked = body.querySelector('[lang]');
+    var titles = TOAST_TITLES[marked && marked.getAttribute('lang') === 'en' ? 'en' : 'nl'];
+    var level = Object.keys(titles).find(function (name) { return title.classList.contains(name); });
+    if (level && title.textContent.trim() !== titles[level]) { title.textContent = titles[level]; }
+  });
+}).observe(document.documentElement, {childList: true, subtree: true});
 </script>
-"""
+""".replace("TOAST_TITLES_JSON", json.dumps(TOAST_TITLES, ensure_ascii=False))
 
 
 class LocalFilesOnly:
