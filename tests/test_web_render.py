@@ -18,6 +18,7 @@ from qa.web.conversation import (
     turns_from_answers,
     turns_from_api,
 )
+from qa.web.handlers import ReindexProgress
 from qa.web.server import LocalFilesOnly
 
 HOSTILE = (
@@ -220,3 +221,17 @@ def test_the_sources_of_an_english_answer_are_labelled_in_english() -> None:
     markdown = conversation_markdown([dutch, english])
     assert "## Vraag 1" in markdown and "### Bronnen" in markdown
     assert "## Question 2" in markdown and "### Sources" in markdown and "Quoted: “De loting" in markdown
+
+
+def test_the_reindex_bar_only_rises_over_passes_and_stages() -> None:
+    bar = ReindexProgress()
+    reports = [("read", done, 4) for done in range(5)]
+    reports += [("embed", done, 2300) for done in range(0, 2301, 100)]
+    reports += [("embed", done, 2000) for done in range(0, 2001, 100)]  # a second pass, counted anew
+    reports += [("index", 0, 1), ("index", 1, 1)]
+    seen = [bar.update(*report) for report in reports]
+    fractions = [fraction for fraction, _label in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert len(set(fractions)) > len(reports) // 2  # it moves within each pass as well
+    assert seen[10][1] == "Teksten inbedden: 500 van 2.300"
+    assert all("steps" not in label for _fraction, label in seen)

@@ -107,6 +107,7 @@ KNOWN = {
 }
 # The language of the question being handled, for the messages of `guarded`; Dutch outside the chat.
 _LANGUAGE: ContextVar[Language] = ContextVar("question_language", default="nl")
+_FOR_SCRIPT: ContextVar[bool] = ContextVar("answers_a_script", default=False)  # the /ask API
 
 
 def message(key: str, language: Language | None = None, **values: object) -> str:
@@ -126,6 +127,46 @@ def index_failure_message(failure: type[BaseException] | None) -> str:
         if failure is not None and issubclass(failure, kind):
             return message
     return "Indexeren mislukt; de details staan in het logboek van de server."
+
+
+# Where each stage of a re-index sits on the one bar (from, to). Embedding runs in passes (passages and
+# sentences, then the sentences once more as questions): each pass takes half of what is left of its span.
+REINDEX_SPANS = {"scan": (0.0, 0.02), "read": (0.02, 0.15), "embed": (0.15, 0.95), "index": (0.95, 1.0)}
+REINDEX_LABELS = {
+    "scan": "Corpus doorlopen",
+    "read": "Documenten lezen",
+    "embed": "Teksten inbedden",
+    "index": "Index schrijven",
+}
+
+
+class ReindexProgress:
+    """One bar from 0 to 1 over a whole re-index, from the indexer's (stage, done, total) reports: it
+    only ever rises, also when a stage starts a second pass with a count of its own; the label says
+    the stage in Dutch with its counts."""
+
+    def __init__(self) -> None:
+        self.fraction = 0.0
+        self._pass_from, self._pass_to = REINDEX_SPANS["scan"]
+        self._stage = "scan"
+        self._done = 0
+
+    def update(self, stage: str, done: int, total: int) -> tuple[float, str]:
+        start, end = REINDEX_SPANS.get(stage, (self.fraction, self.fraction))
+        if stage != self._stage:
+            self._pass_from, self._pass_to = max(start, self.fraction), end
+            if stage == "embed":
+                self._pass_to = self._pass_from + (end - self._pass_from) / 2
+        elif stage == "embed" and done < self._done:  # a new pass of the same stage
+            self._pass_from = max(self._pass_to, self.fraction)
+            self._pass_to = self._pass_from + (end - self._pass_from) / 2
+        self._stage, self._done = stage, done
+        share = done / total if total > 0 else 1.0
+        self.fraction = max(self.fraction, min(1.0, self._pass_from + (self._pass_to - self._pass_from) * share))
+        label = REINDEX_LABELS.get(stage, stage)
+        if total > 1:
+            label = f"{label}: {render.dutch_number(done)} van {render.dutch_number(total)}"
+        return self.fraction, label
 
 
 class AccessDenied(Exception):
@@ -148,8 +189,10 @@ def user_message(exc: BaseException) -> str:
 
 
 def toast_text(text: str, language: Language) -> str:
-    """A toast's text, escaped, marked with its language for the page's script that titles it."""
-    return f'<span lang="{language}">{html.escape(text, quote=False)}</span>'
+    """A toast's text, escaped; English text marked as such for the page's script that titles it (the
+    page is Dutch). Messages to scripts through the API stay plain text."""
+    escaped = html.escape(text, quote=False)
+    return f'<span lang="en">{escaped}</span>' if language == "en" and not _FOR_SCRIPT.get() else escaped
 
 
 def error_toast(text: str) -> gr.Error:
@@ -164,7 +207,7 @@ def guarded(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        token = _LANGUAGE.set("nl")
+        token, script = _LANGUAGE.set("nl"), _FOR_SCRIPT.set(False)
         try:
             return fn(*args, **kwargs)
         except gr.Error:
@@ -178,6 +221,7 @@ def guarded(fn: F) -> F:
             raise error_toast(user_message(exc)) from None
         finally:
             _LANGUAGE.reset(token)
+            _FOR_SCRIPT.reset(script)
 
     return wrapper  # type: ignore[return-value]
 
@@ -298,6 +342,7 @@ class WebApp:
     ) -> dict[str, Any]:
         """Answer a question with cited sources. history: [{"role": "user"|"assistant", "content": "..."}];
         filters: {"case": ..., "municipality": ..., "kind": ...}. Returns the answer and its citations."""
+        _FOR_SCRIPT.set(True)
         if not isinstance(question, str) or not question.strip():
             raise BadRequest(message("no_question"))
         limits = InputLimits.from_settings(self.service.settings)
@@ -376,6 +421,20 @@ class WebApp:
             gr.update(choices=[("Alle casussen", ""), *case_choices]),
             gr.update(choices=[("Alle soorten", ""), *kind_choices(kinds)]),
         )
+
+    def filters_label(self, municipality: str | None, case: str | None, kind: str | None) -> Any:
+        """The filter panel's label names the filters in force, so they show with the panel closed."""
+        chosen = []
+        if municipality:
+            chosen.append(f"gemeente {municipality}")
+        if case:
+            titles = {}
+            with contextlib.suppress(QaError):
+                titles = {c.case_id: c.title for c in self.service.cases()}
+            chosen.append(f"casus {titles.get(case, case)}")
+        if kind:
+            chosen.append(f"soort {render.kind_label(kind)}")
+        return gr.Accordion(label=f"Filters: {', '.join(chosen)}" if chosen else "Filters")
 
     def _overviews(self) -> list[CaseOverview]:
         try:
@@ -487,7 +546,7 @@ class WebApp:
     def admin_choices(self) -> tuple[Any, Any]:
         corpus = self.service.settings.corpus
         return (
-            gr.update(choices=uploads.case_folders(corpus)),
+            gr.update(choices=uploads.case_choices(corpus)),
             gr.update(choices=uploads.removable_documents(corpus), value=None),
         )
 
@@ -503,7 +562,48 @@ class WebApp:
         themes: str,
         *rows: Any,
     ) -> tuple[Any, ...]:
-        """rows: UPLOAD_ROWS file paths, then as many kinds, then as many document titles."""
+        """rows: UPLOAD_ROWS file paths, then as many kinds, then as many document titles. Returns the
+        status, the two admin choices, and the form: emptied once the files are in, kept as it was
+        when they were refused (the status then says why, in place of an earlier success)."""
+        self.require_admin(request)
+        try:
+            notice = self._add_uploads(request, mode, existing_case, title, municipality, year, themes, *rows)
+        except (BadRequest, uploads.UploadError) as exc:
+            log.warning("upload refused: %s", exc)
+            return (render.notice_html(str(exc), ok=False), *self.admin_choices(), *self._form(keep=True))
+        except Exception:
+            log.exception("upload failed")
+            return (render.notice_html(message("generic"), ok=False), *self.admin_choices(), *self._form(keep=True))
+        return (render.notice_html(notice), *self.admin_choices(), *self._form(keep=False))
+
+    @staticmethod
+    def _form(keep: bool) -> tuple[Any, ...]:
+        """The upload form's fields (title, municipality, year, themes, then per row its file, kind and
+        document title): unchanged, or emptied for the next case."""
+        fields = 4 + 3 * UPLOAD_ROWS
+        if keep:
+            return tuple(gr.update() for _ in range(fields))
+        return (
+            "",
+            "",
+            None,
+            "",
+            *(None for _ in range(UPLOAD_ROWS)),
+            *DEFAULT_KINDS[:UPLOAD_ROWS],
+            *("" for _ in range(UPLOAD_ROWS)),
+        )
+
+    def _add_uploads(
+        self,
+        request: gr.Request,
+        mode: str,
+        existing_case: str | None,
+        title: str,
+        municipality: str,
+        year: float | None,
+        themes: str,
+        *rows: Any,
+    ) -> str:
         admin = self.require_admin(request)
         files, kinds, titles = rows[:UPLOAD_ROWS], rows[UPLOAD_ROWS : 2 * UPLOAD_ROWS], rows[2 * UPLOAD_ROWS :]
         chosen = []
@@ -530,25 +630,27 @@ class WebApp:
             )
         log.info("%s uploaded %s into %s", admin, ", ".join(added.files), added.case_id)
         replaced = f" Eerdere versies staan in de prullenbak: {', '.join(added.replaced)}." if added.replaced else ""
-        message = (
+        return (
             f"{len(added.files)} bestand(en) toegevoegd aan casus ‘{added.case_id}’: {', '.join(added.files)}."
             f"{replaced} Klik op ‘Herindexeren’ om ze doorzoekbaar te maken."
         )
-        return (render.notice_html(message), *self.admin_choices())
 
     @guarded
     def reindex(self, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         admin = self.require_admin(request)
-        labels = {"read": "Documenten lezen", "embed": "Passages inbedden", "index": "Index schrijven"}
+        bar = ReindexProgress()
 
         def report(stage: str, done: int, total: int) -> None:
-            progress((done, total), desc=labels.get(stage, stage))
+            fraction, label = bar.update(stage, done, total)
+            progress(fraction, desc=label)
 
-        progress(0, desc="Corpus doorlopen")
+        progress(0.0, desc=REINDEX_LABELS["scan"])
         log.info("%s started a re-index", admin)
         summary = self.service.reindex(progress=report)
         return (
             render.index_summary_html(summary),
+            self.status_html(),
+            self._serving_version(),
             *self.filter_choices(),
             *self.case_views(),
             *self.admin_choices(),

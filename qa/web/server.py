@@ -101,7 +101,13 @@ a.bron-marker { font-weight: 600; text-decoration: none; }
 .matrix td details[open] { text-align: left; min-width: 18em; }
 .matrix summary { cursor: pointer; font-weight: 700; color: var(--color-accent); }
 .matrix-leeg { opacity: 0.5; }
-"""
+/* the chat's label takes its own line: scrolled messages pass below it, not under it */
+#gesprek .wrapper { display: flex; flex-direction: column; }
+#gesprek .wrapper > label { position: static; flex: none; align-self: flex-start; }
+#gesprek .bubble-wrap { flex: 1 1 auto; min-height: 0; }
+/* the case table in the page's own font (Gradio sets its cells in the monospace one) */
+#casus-tabel, #casus-tabel * { font-family: FONTS; }
+""".replace("FONTS", ", ".join(f'"{font}"' if " " in font else font for font in SYSTEM_FONTS))
 
 # Markers [n] in an answer jump to their card; a card of an earlier answer appears after the
 # chat's select event has switched the panel to that answer.
@@ -117,7 +123,11 @@ document.addEventListener('click', function (event) {
     var card = document.getElementById(id);
     if (card) {
       card.scrollIntoView({behavior: 'smooth', block: 'center'});
-      card.classList.remove('uitgelicht'); void card.offsetWidth; card.classList.add('uitgelicht');
+      // one card lit at a time: the one the marker points at
+      document.querySelectorAll('.bron-kaart.uitgelicht').forEach(function (lit) {
+        lit.classList.remove('uitgelicht');
+      });
+      void card.offsetWidth; card.classList.add('uitgelicht');
     } else if (tries++ < 30) { setTimeout(show, 100); }
   })();
 }, true);
