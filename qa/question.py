@@ -288,6 +288,8 @@ def words(text: str) -> list[str]:
 # 0.7); what it cannot tell apart (a name, a number, an empty box) is Dutch, the study's language.
 ENGLISH_AT_LEAST = 0.75
 
+# Longer runs of letters are no words of either language ("xxxx…"), whatever lingua makes of them.
+_LONGEST_WORD = 60
 _LETTERS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
@@ -342,7 +344,7 @@ def detect_language(text: str) -> Language:
     language. Dutch when no word is left or lingua cannot tell (ENGLISH_AT_LEAST)."""
     from lingua import Language as Lingua
 
-    telling = words_beside_names(text)
+    telling = [word for word in words_beside_names(text) if len(word) <= _LONGEST_WORD]
     if not telling:
         return "nl"
     detector = language_detector()

@@ -36,7 +36,7 @@ def test_language_of_short_questions(question: str, language: str) -> None:
     assert detect_language(question) == language
 
 
-@pytest.mark.parametrize("text", ["", "   ", "?", "2016", "Wierdenhaven", "Oudewater-Noord", "Loting"])
+@pytest.mark.parametrize("text", ["", "   ", "?", "2016", "Wierdenhaven", "Oudewater-Noord", "Loting", "x" * 2000])
 def test_what_lingua_cannot_tell_is_dutch(text: str) -> None:
     assert detect_language(text) == "nl"
 

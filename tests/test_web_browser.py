@@ -533,7 +533,8 @@ def test_one_source_card_lit_and_the_chat_label_over_no_message(session: object,
     log.evaluate("(box) => { box.scrollTop = 60; }")
     label = s.page.locator("#gesprek label").filter(has_text="Gesprek").first.bounding_box()
     shown = log.bounding_box()
-    assert label and shown and label["y"] + label["height"] <= shown["y"] + 0.5, (label, shown)
+    # (a pixel of the label's border may touch the log's edge; a line of text is some 20 pixels)
+    assert label and shown and label["y"] + label["height"] <= shown["y"] + 2, (label, shown)
     s.shot("een-bron-uitgelicht")
 
 
