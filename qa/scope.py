@@ -22,7 +22,8 @@ _MIN_NAME = 5  # shorter capitalised title words ("De", "Mee") are too common to
 _GENERIC = packaged().municipality  # "gemeente Bergen op Zoom" is Bergen op Zoom
 _ARTICLES = packaged().name_articles  # the old genitive of 's-Hertogenbosch, 's-Gravenhage, 't Zandt: often left out
 _APOSTROPHES = "'’‘`´"
-_PARTICLES = packaged().name_particles  # "Alphen aan den Rijn"
+# the small words inside Dutch place names: "Alphen aan den Rijn", "Bergen op Zoom", "Wijk bij Duurstede"
+NAME_PARTICLES = packaged().name_particles
 
 
 def _folded_words(text: str) -> list[str]:
@@ -57,7 +58,7 @@ def _proper_nouns(tokens: Sequence[str]) -> list[str]:
                 found.append(token)
             run.extend([*particles, token])
             particles.clear()
-        elif run and token.lower() in _PARTICLES:
+        elif run and token.lower() in NAME_PARTICLES:
             particles.append(token)
         else:
             close()

@@ -14,10 +14,12 @@ Messages are in Dutch: they are shown to the admin as they are.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import tomllib
 import unicodedata
@@ -28,9 +30,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from qa.casefile import default_case
 from qa.corpus import CASE_FILE, CASES_DIR, STUDY_DIR
 from qa.errors import LimitExceededError, QaError, UnreadableDocumentError, is_disk_full
 from qa.readers.archive import ZipExcess, ZipLimits, zip_directory, zip_excess
+from qa.readers.plain import decode, markdown_blocks
 from qa.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
 from qa.readworker import ReadingWorker
 from qa.records import CASE_DOCUMENT_KINDS
@@ -174,6 +178,20 @@ def _check_text(data: bytes, display: str) -> None:
         raise UploadError(f"{display}: dit is geen tekstbestand (te veel stuurtekens)")
 
 
+def case_choices(corpus: Path) -> list[tuple[str, str]]:
+    """(title, folder name) of every case folder, by title: the title from its case.toml, else the
+    title its folder name gives (as the corpus reads it)."""
+    choices = []
+    for case_id in case_folders(corpus):
+        case_file = corpus / CASES_DIR / case_id / CASE_FILE
+        title = None
+        if case_file.is_file():
+            with contextlib.suppress(UploadError):
+                title = _read_case_file(case_file).get("title")
+        choices.append((title if isinstance(title, str) and title.strip() else default_case(case_id).title, case_id))
+    return sorted(choices, key=lambda choice: (choice[0].casefold(), choice[1]))
+
+
 def case_folders(corpus: Path) -> list[str]:
     folder = corpus / CASES_DIR
     if not folder.is_dir():
@@ -273,7 +291,14 @@ def add_documents(
                 replaced.append(trashed.relative_to(corpus).as_posix())
             _copy_atomically(upload.source, target)
             written.append(target)
-        _update_case_file(folder / CASE_FILE, new_case, [(name, u.kind, u.title) for u, name in planned])
+        titles = [
+            u.title or (markdown_title(u.source) if name.lower().endswith(".md") else None) for u, name in planned
+        ]
+        _update_case_file(
+            folder / CASE_FILE,
+            new_case,
+            [(name, u.kind, title) for (u, name), title in zip(planned, titles, strict=True)],
+        )
     except OSError as exc:
         for target in written:
             target.unlink(missing_ok=True)
@@ -330,6 +355,21 @@ def _write_error(folder: Path, exc: OSError) -> OSError | UploadError:
     return exc
 
 
+def markdown_title(path: Path) -> str | None:
+    """A Markdown document's first heading, as its reader reads it: its title when none is given."""
+    try:
+        text, _notes = decode(path.read_bytes(), path.name)
+    except (OSError, QaError):
+        return None
+    return next((block.text for block in markdown_blocks(text) if block.is_heading and block.text.strip()), None)
+
+
+def file_mode(folder: Path) -> int:
+    """The mode a new file of the corpus gets: its folder's read and write bits (a 0755 folder gives
+    0644), not the 0600 of a temporary file, so uploads read like every other document."""
+    return stat.S_IMODE(folder.stat().st_mode) & 0o666
+
+
 def _timestamp() -> str:
     return datetime.now().strftime("%Y%m%dT%H%M%S%f")
 
@@ -346,6 +386,7 @@ def _copy_atomically(source: Path, target: Path) -> None:
     os.close(handle)
     try:
         shutil.copyfile(source, temp)
+        os.chmod(temp, file_mode(target.parent))
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -357,6 +398,7 @@ def _write_text_atomically(target: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        os.chmod(temp, file_mode(target.parent))
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

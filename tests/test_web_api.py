@@ -87,6 +87,13 @@ def test_bad_input_gets_a_short_dutch_message(local_app: RunningApp) -> None:
     assert "Traceback" not in str(caught.value)
 
 
+def test_an_english_question_is_refused_in_plain_english(local_app: RunningApp) -> None:
+    limit = local_app.service.settings.max_question_chars
+    with pytest.raises(Exception, match=r"The question is too long \(\d[\d,]* characters; at most") as caught:
+        _client(local_app).predict((ENGLISH + " ") * (limit // len(ENGLISH) + 1), api_name="/ask")
+    assert "<span" not in str(caught.value)
+
+
 def test_local_mode_has_no_admin_endpoints(local_app: RunningApp) -> None:
     client = _client(local_app)
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from web_fixtures import ADMIN, ARTIFACTS, READER, SCRIPT_CASE, SCRIPT_DOCUMENT, IndexingApp, RunningApp
 
 from qa.feedback import FeedbackStore
+from qa.web.handlers import REINDEX_LABELS
 
 pytestmark = pytest.mark.slow
 
@@ -145,7 +146,9 @@ def test_ask_in_dutch_and_english(session: object, local_app: RunningApp) -> Non
     s.shot("antwoord-nl")
     # Thumbs up is stored with the question, the answer and its citations (no user in local mode).
     s.page.locator("#gesprek").get_by_role("button", name=re.compile("^(Vind ik leuk|Like)$")).last.click()
-    expect(s.page.get_by_text("Dank voor je beoordeling.")).to_be_visible(timeout=30_000)  # said once stored
+    thanks = s.page.locator(".toast-body", has_text="Dank voor je beoordeling.")
+    expect(thanks).to_be_visible(timeout=30_000)  # said once stored
+    expect(thanks.locator(".toast-title")).to_have_text(re.compile(r"^\s*Melding\s*$"))
     store = FeedbackStore(s.app.study.index / "feedback.sqlite")
     vote = next(v for v in store.votes() if v.question == "Wat werkte goed bij bewonersinitiatieven?")
     assert vote.vote == 1 and vote.user is None and vote.citations and "[1]" in vote.answer
@@ -159,8 +162,8 @@ def test_ask_in_dutch_and_english(session: object, local_app: RunningApp) -> Non
         s.page.locator("#download").click()
     saved = Path(download.value.path())
     markdown = saved.read_text(encoding="utf-8")
-    assert "## Vraag 2" in markdown and "What worked for resident initiatives?" in markdown
-    assert "### Bronnen" in markdown and "> " in markdown
+    assert "## Question 2" in markdown and "What worked for resident initiatives?" in markdown
+    assert "### Bronnen" in markdown and "### Sources" in markdown and "> " in markdown
 
 
 def test_an_enumeration_lists_the_headings_each_cited(session: object, local_app: RunningApp) -> None:
@@ -325,6 +328,23 @@ def test_local_mode_shows_beheer_disabled(session: object, local_app: RunningApp
     s.shot("beheer-uitgeschakeld")
 
 
+# Records every value and text of the page's progress bars, and how many are drawn at once.
+RECORD_PROGRESS_JS = """() => {
+  window.__bar = {values: [], texts: [], drawn: 0};
+  const record = () => {
+    const bars = document.querySelectorAll('[role="progressbar"]');
+    window.__bar.drawn = Math.max(window.__bar.drawn, bars.length);
+    bars.forEach((bar) => {
+      const value = parseFloat(bar.getAttribute('aria-valuenow'));
+      if (!isNaN(value)) { window.__bar.values.push(value); }
+      const text = bar.getAttribute('aria-valuetext');
+      if (text) { window.__bar.texts.push(text); }
+    });
+  };
+  new MutationObserver(record).observe(document.body, {subtree: true, childList: true, attributes: true});
+}"""
+
+
 def _three_files(folder: Path) -> list[Path]:
     folder.mkdir()
     pdf = make_pdf(
@@ -363,7 +383,8 @@ def test_admin_uploads_a_case_reindexes_and_gets_it_cited(
     s.page.locator("#upload-gemeente textarea, #upload-gemeente input").first.fill("Zilverhaven")
     s.page.locator("#upload-jaar input").fill("2016")
     s.page.locator("#upload-themas textarea, #upload-themas input").first.fill("jeugd, inspraak")
-    for row, file in enumerate(_three_files(tmp_path / "upload"), start=1):
+    files = _three_files(tmp_path / "upload")
+    for row, file in enumerate(files, start=1):
         s.page.locator(f'#upload-bestand-{row} input[type="file"]').set_input_files(str(file))
         s.page.locator(f"#upload-bestand-{row}").get_by_text(file.name[:12]).first.wait_for(timeout=30_000)
     s.shot("formulier", full_page=True)
@@ -373,13 +394,43 @@ def test_admin_uploads_a_case_reindexes_and_gets_it_cited(
     assert "3 bestand(en) toegevoegd aan casus ‘jeugdraad-zilverhaven’" in status.inner_text()
     case_toml = (s.app.study.corpus / "cases" / "jeugdraad-zilverhaven" / "case.toml").read_text()
     assert 'kind = "documentanalyse"' in case_toml and 'kind = "interview-bewoner"' in case_toml
+    assert 'title = "Interview met een jongere"' in case_toml  # the Markdown's first heading
+    # the form is emptied for the next case once its files are in
+    expect(s.page.locator("#upload-titel textarea, #upload-titel input").first).to_have_value("")
+    expect(s.page.locator("#upload-gemeente textarea, #upload-gemeente input").first).to_have_value("")
+    for row, file in enumerate(files, start=1):
+        expect(s.page.locator(f"#upload-bestand-{row}").get_by_text(file.name[:12])).to_have_count(0)
     s.shot("toegevoegd")
+    # an existing case is chosen by its title; a refused upload replaces the success message
+    s.page.locator("#upload-modus").get_by_text("Bestaande casus").click()
+    s.page.locator("#upload-casus input").click()
+    s.page.get_by_role("option", name="Jeugdraad Zilverhaven").click()
+    expect(s.page.get_by_role("option", name="jeugdraad-zilverhaven")).to_have_count(0)
+    fake = tmp_path / "nep.pdf"
+    fake.write_bytes(b"<html>geen pdf</html>")
+    s.page.locator('#upload-bestand-1 input[type="file"]').set_input_files(str(fake))
+    s.page.locator("#upload-bestand-1").get_by_text("nep.pdf").first.wait_for(timeout=30_000)
+    s.page.locator("#upload-knop").click()
+    refused = s.page.locator("#upload-status .melding.fout")
+    expect(refused).to_contain_text("nep.pdf", timeout=60_000)
+    expect(s.page.locator("#upload-status .melding.ok")).to_have_count(0)
+    s.shot("geweigerd")
 
+    s.page.evaluate(RECORD_PROGRESS_JS)
     s.page.locator("#herindexeren").click()
     summary = s.page.locator("#index-samenvatting .index-samenvatting")
     summary.wait_for(timeout=600_000)
     assert "3 nieuw" in summary.inner_text()
     s.shot("herindexeerd", full_page=True)
+    # one bar, drawn once, from 0 to 100 % and never back, labelled per stage in Dutch
+    values, texts, drawn = s.page.evaluate("[window.__bar.values, window.__bar.texts, window.__bar.drawn]")
+    assert values and values == sorted(values), values
+    assert drawn == 1
+    stages = tuple(REINDEX_LABELS.values())  # the embedding stage shows only for texts not cached yet
+    assert texts and all(text.startswith(stages) and "steps" not in text for text in texts), texts
+    # and the line above the chat says what is now indexed
+    documents = private_admin_app.service.index_status().summary.documents  # type: ignore[union-attr]
+    expect(s.page.locator("#index-status")).to_contain_text(f"Het onderzoek is geïndexeerd: {documents} documenten")
 
     s.page.get_by_role("tab", name="Vraag").click()
     answer = s.ask("Wat deed de jeugdraad in Zilverhaven met de zeepkistenrace?")
@@ -431,3 +482,78 @@ def test_the_app_serves_at_once_and_answers_once_indexed(session: object, app_in
     expect(s.page.locator("#bronnen .bron-kaart").first).to_contain_text("Wierdenhaven")
     expect(s.page.get_by_text("Fout")).to_have_count(0)
     s.shot("antwoord-na-indexeren")
+
+
+def test_toasts_speak_the_language_of_the_question(session: object, local_app: RunningApp) -> None:
+    """A refusal's toast and the thanks for a vote: title and text in Dutch for a Dutch question, in
+    English for an English one (no Gradio "Error" or "Info" on a Dutch page)."""
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    box = s.page.get_by_placeholder("Stel een vraag")
+    limit = s.app.service.settings.max_question_chars
+    toasts = s.page.locator(".toast-body")
+    box.fill(("Wat werkte goed bij bewonersinitiatieven? " * limit)[: limit + 10])
+    box.press("Enter")
+    dutch = toasts.filter(has_text="De vraag is te lang")
+    expect(dutch).to_be_visible(timeout=30_000)
+    expect(dutch.locator(".toast-title")).to_have_text(re.compile(r"^\s*Fout\s*$"))
+    s.shot("toast-nl")
+    dutch.locator(".toast-close").click()
+    expect(dutch).to_have_count(0)
+    box.fill(("What worked for resident initiatives? " * limit)[: limit + 10])
+    box.press("Enter")
+    english = toasts.filter(has_text="The question is too long")
+    expect(english).to_be_visible(timeout=30_000)
+    expect(english.locator(".toast-title")).to_have_text(re.compile(r"^\s*Error\s*$"))
+    english.locator(".toast-close").click()
+    s.ask("What worked for resident initiatives?")
+    s.page.locator("#gesprek").get_by_role("button", name=re.compile("^(Vind ik leuk|Like)$")).last.click()
+    thanks = toasts.filter(has_text="Thank you for your rating.")
+    expect(thanks).to_be_visible(timeout=30_000)
+    expect(thanks.locator(".toast-title")).to_have_text(re.compile(r"^\s*Notice\s*$"))
+    expect(s.page.locator(".toast-title", has_text=re.compile(r"^\s*Info\s*$"))).to_have_count(0)
+    s.shot("toast-en")
+
+
+def test_one_source_card_lit_and_the_chat_label_over_no_message(session: object, local_app: RunningApp) -> None:
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    answer = s.ask("Wat werkte goed bij bewonersinitiatieven?")
+    hrefs = list(
+        dict.fromkeys(answer.locator("a.bron-marker").evaluate_all("(links) => links.map(l => l.getAttribute('href'))"))
+    )  # type: ignore[attr-defined]
+    assert len(hrefs) >= 2, hrefs
+    for href in hrefs[:2]:
+        answer.locator(f'a.bron-marker[href="{href}"]').first.click()  # type: ignore[attr-defined]
+        s.page.wait_for_function(f"document.querySelector('{href}').classList.contains('uitgelicht')")
+    expect(s.page.locator(".bron-kaart.uitgelicht")).to_have_count(1)
+    expect(s.page.locator(f"{hrefs[1]}.uitgelicht")).to_have_count(1)
+    # scrolled, the messages pass below the chat's label "Gesprek", never under it
+    # both boxes read in one frame: the page may still be scrolling smoothly to the lit card
+    label_bottom, log_top = s.page.locator("#gesprek .bubble-wrap").evaluate(
+        """(log) => {
+            log.scrollTop = 60;
+            const label = [...log.closest('#gesprek').querySelectorAll('label')].find(l => l.textContent.includes('Gesprek'));
+            return [label.getBoundingClientRect().bottom, log.getBoundingClientRect().top];
+        }"""
+    )
+    assert label_bottom <= log_top + 0.5, (label_bottom, log_top)
+    s.shot("een-bron-uitgelicht")
+
+
+def test_filters_show_when_closed_and_the_case_table_reads_as_text(session: object, local_app: RunningApp) -> None:
+    s = session(local_app)  # type: ignore[operator]
+    s.open()
+    panel = s.page.locator("#filters")
+    panel.get_by_text("Filters").first.click()
+    s.page.locator("#filter-gemeente input").click()
+    s.page.get_by_role("option", name="Wierdenhaven").click()
+    panel.get_by_text("Filters").first.click()  # closed again
+    expect(s.page.locator("#filter-gemeente input")).to_be_hidden()
+    expect(panel).to_contain_text("Filters: gemeente Wierdenhaven")
+    s.shot("filter-in-label")
+    s.page.get_by_role("tab", name="Casussen").click()
+    cell = s.page.locator("#casus-tabel").get_by_text("Klankbordgroep Havenkwartier").first
+    cell.wait_for(timeout=30_000)
+    font = cell.evaluate("(element) => getComputedStyle(element).fontFamily")
+    assert "mono" not in font.lower(), font

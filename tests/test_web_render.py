@@ -18,6 +18,7 @@ from qa.web.conversation import (
     turns_from_answers,
     turns_from_api,
 )
+from qa.web.handlers import ReindexProgress
 from qa.web.server import LocalFilesOnly
 
 HOSTILE = (
@@ -202,3 +203,35 @@ def test_conversation_markdown_has_questions_answers_and_sources() -> None:
 def test_file_route_serves_local_documents_only(tmp_path: Path, path: str, refused: bool) -> None:
     guard = LocalFilesOnly(app=None, corpus=tmp_path)  # type: ignore[arg-type]
     assert guard.refused(path.format(corpus=tmp_path.resolve())) is refused
+
+
+def test_the_sources_of_an_english_answer_are_labelled_in_english() -> None:
+    study = citation(2, case_id=None, case_title=None, municipality=None, kind="studie", page=None)
+    english = Answer("What worked?", "The lottery worked. [1] [2]", False, (citation(), study), language="en")
+    dutch = Answer("Wat werkte?", "De loting werkte. [1]", False, (citation(),), language="nl")
+    panel = render.sources_panel([english])
+    assert "<h3>Sources</h3>" in panel and "Bronnen" not in panel
+    assert "interview with a resident" in panel and "The study as a whole" in panel
+    assert "Open the document at p. 3" in panel and "Open the document</button>" in panel
+    assert 'title="Source 1"' in render.answer_markdown(english, 0)
+    assert "<h3>Bronnen bij antwoord 2</h3>" in render.sources_panel([english, dutch])
+    assert "Open het document op p. 3" in render.sources_panel([english, dutch])
+    declined = Answer("What about the weather?", "The study does not say.", True, language="en")
+    assert "No sources: the study does not answer this question." in render.sources_panel([declined])
+    markdown = conversation_markdown([dutch, english])
+    assert "## Vraag 1" in markdown and "### Bronnen" in markdown
+    assert "## Question 2" in markdown and "### Sources" in markdown and "Quoted: “De loting" in markdown
+
+
+def test_the_reindex_bar_only_rises_over_passes_and_stages() -> None:
+    bar = ReindexProgress()
+    reports = [("read", done, 4) for done in range(5)]
+    reports += [("embed", done, 2300) for done in range(0, 2301, 100)]
+    reports += [("embed", done, 2000) for done in range(0, 2001, 100)]  # a second pass, counted anew
+    reports += [("index", 0, 1), ("index", 1, 1)]
+    seen = [bar.update(*report) for report in reports]
+    fractions = [fraction for fraction, _label in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert len(set(fractions)) > len(reports) // 2  # it moves within each pass as well
+    assert seen[10][1] == "Teksten inbedden: 500 van 2.300"
+    assert all("steps" not in label for _fraction, label in seen)

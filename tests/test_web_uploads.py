@@ -18,6 +18,7 @@ from qa.uploads import (
     Upload,
     UploadError,
     add_documents,
+    case_choices,
     check_content,
     clean_filename,
     removable_documents,
@@ -271,3 +272,38 @@ def test_upload_refuses_a_document_over_the_character_limit(tmp_path: Path, file
     with ReadingWorker(Settings(corpus=corpus, max_document_chars=10)) as reader, pytest.raises(UploadError) as refused:
         add_documents(corpus, [Upload("interview.docx", files["docx"])], MB, ZIP, case_id="bestaand", reader=reader)
     assert str(refused.value) == "interview.docx: bevat 40 tekens tekst; de grens is 10 (QA_MAX_DOCUMENT_CHARS)"
+
+
+def test_uploads_are_written_with_the_corpus_mode_and_markdown_titled_by_its_heading(
+    tmp_path: Path, files: dict[str, Path]
+) -> None:
+    corpus = _corpus(tmp_path)
+    for folder in (corpus, corpus / "cases", corpus / "cases" / "bestaand"):
+        folder.chmod(0o755)
+    uploads = [
+        Upload("bewoner.md", files["md"], "interview-bewoner"),  # "# Interview" and no title given
+        Upload("analyse.pdf", files["pdf"], "documentanalyse"),
+    ]
+    added = add_documents(corpus, uploads, MB, ZIP, case_id="bestaand")
+    for written in [*added.files, "cases/bestaand/case.toml"]:
+        assert (corpus / written).stat().st_mode & 0o777 == 0o644, written
+    titles = {
+        d["file"]: d.get("title") for d in tomllib.loads((corpus / "cases/bestaand/case.toml").read_text())["documents"]
+    }
+    assert titles["bewoner.md"] == "Interview"
+    assert titles["analyse.pdf"] is None  # the corpus titles it by its file name, as before
+    new = add_documents(
+        corpus,
+        [Upload("b.md", files["md"], "overig")],
+        MB,
+        ZIP,
+        new_case=CaseForm("Jeugdraad Zilverhaven", None, None, ()),
+    )
+    assert (corpus / new.files[0]).stat().st_mode & 0o777 == 0o644
+
+
+def test_existing_cases_are_offered_by_title(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    (corpus / "cases" / "zonder-toml").mkdir()
+    (corpus / "cases" / "_prullenbak").mkdir()
+    assert case_choices(corpus) == [("Bestaande casus", "bestaand"), ("Zonder toml", "zonder-toml")]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from qa.question import Language, detect_language
 from qa.records import Answer, Turn
 from qa.retrieval import Filters
-from qa.web.render import kind_label
+from qa.web.render import answer_label, kind_label
 
 if TYPE_CHECKING:
     from qa.settings import Settings
@@ -157,16 +157,19 @@ def conversation_markdown(answers: Sequence[Answer], when: datetime | None = Non
     stamp = (when or datetime.now()).strftime("%d-%m-%Y %H:%M")
     lines = [f"# Gesprek met de Vraagbaak Burgerparticipatie ({stamp})", ""]
     for number, answer in enumerate(answers, start=1):
-        lines += [f"## Vraag {number}", "", answer.question, "", "### Antwoord", "", answer.text, ""]
+        language = answer.language
+        asked, answered = answer_label(language, "question", n=number), answer_label(language, "answer")
+        lines += [f"## {asked}", "", answer.question, "", f"### {answered}", "", answer.text, ""]
         if answer.citations:
-            lines += ["### Bronnen", ""]
+            lines += [f"### {answer_label(language, 'sources')}", ""]
         for c in answer.citations:
-            where = f"{c.case_title} ({c.municipality})" if c.case_id else "Het onderzoek als geheel"
+            where = f"{c.case_title} ({c.municipality})" if c.case_id else answer_label(language, "study")
             page = f", p. {c.page}" if c.page else ""
-            lines.append(f"[{c.n}] {where} — {c.title or c.document}, {kind_label(c.kind)}{page} (`{c.document}`)")
+            kind = kind_label(c.kind, language)
+            lines.append(f"[{c.n}] {where} — {c.title or c.document}, {kind}{page} (`{c.document}`)")
             lines.append("")
             lines += [f"> {line}" if line else ">" for line in c.text.splitlines()]
             if c.quote:
-                lines += ["", f"Geciteerd: “{c.quote}”"]
+                lines += ["", f"{answer_label(language, 'quoted')}: “{c.quote}”"]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

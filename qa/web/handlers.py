@@ -16,6 +16,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from qa.errors import (
     QaError,
 )
 from qa.feedback import FeedbackStore, FeedbackUnwritableError
+from qa.question import Language, detect_language
 from qa.readers.archive import ZipLimits
 from qa.readworker import ReadingWorker
 from qa.records import CASE_DOCUMENT_KINDS, Answer
@@ -59,22 +61,68 @@ F = TypeVar("F", bound=Callable[..., Any])
 UPLOAD_ROWS = 5
 KEEP_DOWNLOADS_SECONDS = 3600
 DEFAULT_KINDS = ("documentanalyse", "interview-ambtenaar", "interview-bewoner", "overig", "overig")
-NOT_A_DOCUMENT = "Dit document hoort niet bij de index."
-TOO_MANY_QUESTIONS = "Te veel vragen: hoogstens {limit} per minuut. Wacht even en probeer het opnieuw."
-ADMIN_ONLY = "Alleen beheerders mogen dit doen."
-GENERIC = "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server."
-KNOWN = {
-    IndexMissingError: "Er is nog geen index. Een beheerder kan die maken met ‘Herindexeren’ (of `qa index`).",
-    IndexMismatchError: "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
-    IndexLockedError: "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
-    IndexAccessError: "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
-    DiskFullError: "De schijf van de server is vol; een beheerder moet ruimte vrijmaken (zie het logboek).",
-    FeedbackUnwritableError: "Je beoordeling kon niet worden bewaard: de server kan het feedbackbestand niet "
-    "schrijven (zie het logboek van de server).",
+# Every message a user of the chat may see, in Dutch and in English: the chat answers an English
+# question in English, toasts included. Beheer and the page around the chat are Dutch.
+MESSAGES: dict[Language, dict[str, str]] = {
+    "nl": {
+        "not_a_document": "Dit document hoort niet bij de index.",
+        "too_many_questions": "Te veel vragen: hoogstens {limit} per minuut. Wacht even en probeer het opnieuw.",
+        "admin_only": "Alleen beheerders mogen dit doen.",
+        "generic": "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server.",
+        "missing": "Er is nog geen index. Een beheerder kan die maken met ‘Herindexeren’ (of `qa index`).",
+        "mismatch": "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
+        "locked": "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
+        "access": "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
+        "indexing": (
+            "Er is nog geen index: het onderzoek wordt nu geïndexeerd. Probeer het over een paar minuten opnieuw."
+        ),
+        "no_question": "Geef een vraag (question).",
+        "bad_input": "Ongeldige invoer: {reason}",
+        "thanks": "Dank voor je beoordeling.",
+        "disk_full": "De schijf van de server is vol; een beheerder moet ruimte vrijmaken (zie het logboek).",
+        "feedback": "Je beoordeling kon niet worden bewaard: de server kan het feedbackbestand niet schrijven "
+        "(zie het logboek van de server).",
+    },
+    "en": {
+        "not_a_document": "This document is not part of the index.",
+        "too_many_questions": "Too many questions: at most {limit} a minute. Please wait a moment and try again.",
+        "admin_only": "Only administrators may do this.",
+        "generic": "Something went wrong. Please try again; the details are in the server's log.",
+        "missing": "There is no index yet. An administrator can build it with ‘Herindexeren’ (or `qa index`).",
+        "mismatch": "The index does not match the settings; an administrator has to re-index.",
+        "locked": "A re-index is already running. Please try again in a few minutes.",
+        "access": "The server cannot reach the index folder; the details are in the server's log.",
+        "indexing": "There is no index yet: the study is being indexed now. Please try again in a few minutes.",
+        "no_question": "Give a question.",
+        "bad_input": "Invalid input: {reason}",
+        "thanks": "Thank you for your rating.",
+        "disk_full": "The server's disk is full; an administrator has to free space (see the server's log).",
+        "feedback": "Your rating could not be saved: the server cannot write its feedback file (see the server's log).",
+    },
 }
+# Gradio's page titles a toast by its level in English ("Error", "Info"); the page's script
+# (qa.web.server.HEAD) writes these instead, in the language of the toast's text (its lang attribute).
+TOAST_TITLES: dict[Language, dict[str, str]] = {
+    "nl": {"error": "Fout", "warning": "Waarschuwing", "info": "Melding", "success": "Gelukt"},
+    "en": {"error": "Error", "warning": "Warning", "info": "Notice", "success": "Done"},
+}
+KNOWN = {
+    IndexMissingError: "missing",
+    IndexMismatchError: "mismatch",
+    IndexLockedError: "locked",
+    IndexAccessError: "access",
+    DiskFullError: "disk_full",
+    FeedbackUnwritableError: "feedback",
+}
+# The language of the question being handled, for the messages of `guarded`; Dutch outside the chat.
+_LANGUAGE: ContextVar[Language] = ContextVar("question_language", default="nl")
+_FOR_SCRIPT: ContextVar[bool] = ContextVar("answers_a_script", default=False)  # the /ask API
 
 
-INDEXING_API = "Er is nog geen index: het onderzoek wordt nu geïndexeerd. Probeer het over een paar minuten opnieuw."
+def message(key: str, language: Language | None = None, **values: object) -> str:
+    return MESSAGES[language or _LANGUAGE.get()][key].format(**values)
+
+
 INDEX_FAILED = {
     IndexLockedError: "Een ander proces werkt de index al bij; de vraagbaak antwoordt intussen met de huidige index.",
     IndexAccessError: "Indexeren mislukt: de server heeft geen toegang tot de indexmap (zie het logboek).",
@@ -91,6 +139,46 @@ def index_failure_message(failure: type[BaseException] | None) -> str:
     return "Indexeren mislukt; de details staan in het logboek van de server."
 
 
+# Where each stage of a re-index sits on the one bar (from, to). Embedding runs in passes (passages and
+# sentences, then the sentences once more as questions): each pass takes half of what is left of its span.
+REINDEX_SPANS = {"scan": (0.0, 0.02), "read": (0.02, 0.15), "embed": (0.15, 0.95), "index": (0.95, 1.0)}
+REINDEX_LABELS = {
+    "scan": "Corpus doorlopen",
+    "read": "Documenten lezen",
+    "embed": "Teksten inbedden",
+    "index": "Index schrijven",
+}
+
+
+class ReindexProgress:
+    """One bar from 0 to 1 over a whole re-index, from the indexer's (stage, done, total) reports: it
+    only ever rises, also when a stage starts a second pass with a count of its own; the label says
+    the stage in Dutch with its counts."""
+
+    def __init__(self) -> None:
+        self.fraction = 0.0
+        self._pass_from, self._pass_to = REINDEX_SPANS["scan"]
+        self._stage = "scan"
+        self._done = 0
+
+    def update(self, stage: str, done: int, total: int) -> tuple[float, str]:
+        start, end = REINDEX_SPANS.get(stage, (self.fraction, self.fraction))
+        if stage != self._stage:
+            self._pass_from, self._pass_to = max(start, self.fraction), end
+            if stage == "embed":
+                self._pass_to = self._pass_from + (end - self._pass_from) / 2
+        elif stage == "embed" and done < self._done:  # a new pass of the same stage
+            self._pass_from = max(self._pass_to, self.fraction)
+            self._pass_to = self._pass_from + (end - self._pass_from) / 2
+        self._stage, self._done = stage, done
+        share = done / total if total > 0 else 1.0
+        self.fraction = max(self.fraction, min(1.0, self._pass_from + (self._pass_to - self._pass_from) * share))
+        label = REINDEX_LABELS.get(stage, stage)
+        if total > 1:
+            label = f"{label}: {render.dutch_number(done)} van {render.dutch_number(total)}"
+        return self.fraction, label
+
+
 class AccessDenied(Exception):
     """An action the current user's role does not allow."""
 
@@ -100,21 +188,36 @@ class BadRequest(Exception):
 
 
 def user_message(exc: BaseException) -> str:
-    for kind, message in KNOWN.items():
+    for kind, key in KNOWN.items():
         if isinstance(exc, kind):
-            return message
+            return message(key)
     if isinstance(exc, uploads.UploadError | AccessDenied | BadRequest):
         return str(exc)
     if isinstance(exc, DocumentRefusedError):
-        return NOT_A_DOCUMENT
-    return GENERIC
+        return message("not_a_document")
+    return message("generic")
+
+
+def toast_text(text: str, language: Language) -> str:
+    """A toast's text, escaped; English text marked as such for the page's script that titles it (the
+    page is Dutch). Messages to scripts through the API stay plain text."""
+    escaped = html.escape(text, quote=False)
+    return f'<span lang="en">{escaped}</span>' if language == "en" and not _FOR_SCRIPT.get() else escaped
+
+
+def error_toast(text: str) -> gr.Error:
+    """A red toast, its title and text in the language of the question being handled."""
+    language = _LANGUAGE.get()
+    return gr.Error(toast_text(text, language), title=TOAST_TITLES[language]["error"], print_exception=False)
 
 
 def guarded(fn: F) -> F:
-    """Turn any failure into a gr.Error with a short Dutch message; log the details."""
+    """Turn any failure into a gr.Error with a short message (Dutch, or English for an English
+    question: a handler sets `_LANGUAGE` once it knows); log the details."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token, script = _LANGUAGE.set("nl"), _FOR_SCRIPT.set(False)
         try:
             return fn(*args, **kwargs)
         except gr.Error:
@@ -122,16 +225,23 @@ def guarded(fn: F) -> F:
         except (AccessDenied, BadRequest, uploads.UploadError, DocumentRefusedError) as exc:
             # A refusal, not a failure (a path outside the corpus is one): no traceback.
             log.warning("%s refused: %s", fn.__name__, exc)
-            raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
+            raise error_toast(user_message(exc)) from None
         except (FeedbackUnwritableError, DiskFullError, IndexAccessError) as exc:
             # The server's folders, not the code: the one line names the file or folder and what to do.
             log.error("%s failed: %s", fn.__name__, exc)
-            raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
+            raise error_toast(user_message(exc)) from None
         except Exception as exc:
             log.exception("%s failed", fn.__name__)
-            raise gr.Error(html.escape(user_message(exc), quote=False), print_exception=False) from None
+            raise error_toast(user_message(exc)) from None
+        finally:
+            _LANGUAGE.reset(token)
+            _FOR_SCRIPT.reset(script)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _answer_language(answer: Answer) -> Language:
+    return "en" if answer.language == "en" else "nl"
 
 
 def _username(request: gr.Request | None) -> str | None:
@@ -164,7 +274,7 @@ class WebApp:
             forwarded = ",".join(values("x-forwarded-for")) if values is not None else ""
             client = f"adres {self.proxies.client(host, forwarded or None)}"
         if not self.questions.allow(client):
-            raise BadRequest(TOO_MANY_QUESTIONS.format(limit=self.questions.limit))
+            raise BadRequest(message("too_many_questions", limit=self.questions.limit))
 
     # ------------------------------------------------------------------ roles
     def role(self, request: gr.Request | None) -> Role | None:
@@ -174,7 +284,7 @@ class WebApp:
         name = _username(request)
         if self.role(request) is not Role.ADMIN:
             log.warning("admin action refused for user %r", name)
-            raise AccessDenied(ADMIN_ONLY)
+            raise AccessDenied(message("admin_only"))
         assert name is not None
         return name
 
@@ -193,8 +303,10 @@ class WebApp:
         question = (question or "").strip()
         if not question:  # Enter in an empty box: nothing to do, nothing to say
             return tuple(gr.update() for _ in range(6))
-        self.count_question(request)
         limits = InputLimits.from_settings(self.service.settings)
+        language = detect_language(question[: limits.question_chars])
+        _LANGUAGE.set(language)
+        self.count_question(request)
         try:
             check_question(question, limits)
         except InputRefused as exc:
@@ -205,7 +317,8 @@ class WebApp:
         except IndexMissingError:
             # Not an answer and not a failure: said in the chat, the question left in the box to ask again.
             log.info("question before the first index: %r", question)
-            note = render.NO_INDEX_YET if self.service.index_status().running else KNOWN[IndexMissingError]
+            running = self.service.index_status().running
+            note = render.answer_label(language, "no_index_yet") if running else message("missing")
             messages = [
                 *render.chat_messages(answers),
                 {"role": "user", "content": render.question_markdown(question)},
@@ -246,10 +359,12 @@ class WebApp:
     ) -> dict[str, Any]:
         """Answer a question with cited sources. history: [{"role": "user"|"assistant", "content": "..."}];
         filters: {"case": ..., "municipality": ..., "kind": ...}. Returns the answer and its citations."""
+        _FOR_SCRIPT.set(True)
         if not isinstance(question, str) or not question.strip():
-            raise BadRequest("Geef een vraag (question).")
-        self.count_question(request)
+            raise BadRequest(message("no_question"))
         limits = InputLimits.from_settings(self.service.settings)
+        _LANGUAGE.set(detect_language(question.strip()[: limits.question_chars]))
+        self.count_question(request)
         try:
             language = check_question(question.strip(), limits)
             turns = turns_from_api(history, limits, language)
@@ -257,12 +372,12 @@ class WebApp:
         except InputRefused as exc:
             raise BadRequest(str(exc)) from exc
         except ValueError as exc:
-            raise BadRequest(f"Ongeldige invoer: {exc}") from exc
+            raise BadRequest(message("bad_input", reason=exc)) from exc
         try:
             return self.service.ask(question.strip(), chosen, turns).as_json()
         except IndexMissingError:
             if self.service.index_status().running:
-                raise BadRequest(INDEXING_API) from None
+                raise BadRequest(message("indexing")) from None
             raise
 
     @guarded
@@ -283,6 +398,7 @@ class WebApp:
         citation = next((c for c in answers[turn].citations if c.n == n), None)
         if citation is None:
             return gr.update()
+        _LANGUAGE.set(_answer_language(answers[turn]))
         view = self.service.document_view(citation.document)
         return render.document_html(view, citation.page, (citation.start, citation.end), citation.quote, citation.text)
 
@@ -298,8 +414,9 @@ class WebApp:
         else:
             return
         if 0 <= turn < len(answers):
+            language = _answer_language(answers[turn])
             self.feedback.record(answers[turn], up, user=_username(request) if self.auth_enabled else None)
-            gr.Info("Dank voor je beoordeling.")
+            gr.Info(toast_text(message("thanks", language), language), title=TOAST_TITLES[language]["info"])
 
     # ------------------------------------------------------------------ filters and cases
     def filter_choices(self) -> tuple[Any, Any, Any]:
@@ -321,6 +438,20 @@ class WebApp:
             gr.update(choices=[("Alle casussen", ""), *case_choices]),
             gr.update(choices=[("Alle soorten", ""), *kind_choices(kinds)]),
         )
+
+    def filters_label(self, municipality: str | None, case: str | None, kind: str | None) -> Any:
+        """The filter panel's label names the filters in force, so they show with the panel closed."""
+        chosen = []
+        if municipality:
+            chosen.append(f"gemeente {municipality}")
+        if case:
+            titles = {}
+            with contextlib.suppress(QaError):
+                titles = {c.case_id: c.title for c in self.service.cases()}
+            chosen.append(f"casus {titles.get(case, case)}")
+        if kind:
+            chosen.append(f"soort {render.kind_label(kind)}")
+        return gr.Accordion(label=f"Filters: {', '.join(chosen)}" if chosen else "Filters")
 
     def _overviews(self) -> list[CaseOverview]:
         try:
@@ -432,7 +563,7 @@ class WebApp:
     def admin_choices(self) -> tuple[Any, Any]:
         corpus = self.service.settings.corpus
         return (
-            gr.update(choices=uploads.case_folders(corpus)),
+            gr.update(choices=uploads.case_choices(corpus)),
             gr.update(choices=uploads.removable_documents(corpus), value=None),
         )
 
@@ -448,7 +579,48 @@ class WebApp:
         themes: str,
         *rows: Any,
     ) -> tuple[Any, ...]:
-        """rows: UPLOAD_ROWS file paths, then as many kinds, then as many document titles."""
+        """rows: UPLOAD_ROWS file paths, then as many kinds, then as many document titles. Returns the
+        status, the two admin choices, and the form: emptied once the files are in, kept as it was
+        when they were refused (the status then says why, in place of an earlier success)."""
+        self.require_admin(request)
+        try:
+            notice = self._add_uploads(request, mode, existing_case, title, municipality, year, themes, *rows)
+        except (BadRequest, uploads.UploadError) as exc:
+            log.warning("upload refused: %s", exc)
+            return (render.notice_html(str(exc), ok=False), *self.admin_choices(), *self._form(keep=True))
+        except Exception:
+            log.exception("upload failed")
+            return (render.notice_html(message("generic"), ok=False), *self.admin_choices(), *self._form(keep=True))
+        return (render.notice_html(notice), *self.admin_choices(), *self._form(keep=False))
+
+    @staticmethod
+    def _form(keep: bool) -> tuple[Any, ...]:
+        """The upload form's fields (title, municipality, year, themes, then per row its file, kind and
+        document title): unchanged, or emptied for the next case."""
+        fields = 4 + 3 * UPLOAD_ROWS
+        if keep:
+            return tuple(gr.update() for _ in range(fields))
+        return (
+            "",
+            "",
+            None,
+            "",
+            *(None for _ in range(UPLOAD_ROWS)),
+            *DEFAULT_KINDS[:UPLOAD_ROWS],
+            *("" for _ in range(UPLOAD_ROWS)),
+        )
+
+    def _add_uploads(
+        self,
+        request: gr.Request,
+        mode: str,
+        existing_case: str | None,
+        title: str,
+        municipality: str,
+        year: float | None,
+        themes: str,
+        *rows: Any,
+    ) -> str:
         admin = self.require_admin(request)
         files, kinds, titles = rows[:UPLOAD_ROWS], rows[UPLOAD_ROWS : 2 * UPLOAD_ROWS], rows[2 * UPLOAD_ROWS :]
         chosen = []
@@ -479,25 +651,27 @@ class WebApp:
                 )
         log.info("%s uploaded %s into %s", admin, ", ".join(added.files), added.case_id)
         replaced = f" Eerdere versies staan in de prullenbak: {', '.join(added.replaced)}." if added.replaced else ""
-        message = (
+        return (
             f"{len(added.files)} bestand(en) toegevoegd aan casus ‘{added.case_id}’: {', '.join(added.files)}."
             f"{replaced} Klik op ‘Herindexeren’ om ze doorzoekbaar te maken."
         )
-        return (render.notice_html(message), *self.admin_choices())
 
     @guarded
     def reindex(self, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         admin = self.require_admin(request)
-        labels = {"read": "Documenten lezen", "embed": "Passages inbedden", "index": "Index schrijven"}
+        bar = ReindexProgress()
 
         def report(stage: str, done: int, total: int) -> None:
-            progress((done, total), desc=labels.get(stage, stage))
+            fraction, label = bar.update(stage, done, total)
+            progress(fraction, desc=label)
 
-        progress(0, desc="Corpus doorlopen")
+        progress(0.0, desc=REINDEX_LABELS["scan"])
         log.info("%s started a re-index", admin)
         summary = self.service.reindex(progress=report)
         return (
             render.index_summary_html(summary),
+            self.status_html(),
+            self._serving_version(),
             *self.filter_choices(),
             *self.case_views(),
             *self.admin_choices(),

@@ -98,7 +98,7 @@ def build_blocks(app: WebApp) -> gr.Blocks:
                             )
                             ask = gr.Button("Vraag", variant="primary", scale=1, elem_id="vraag-knop")
                         gr.Examples(EXAMPLES, inputs=question, label="Voorbeeldvragen")
-                        with gr.Accordion("Filters", open=False, elem_id="filters"):
+                        with gr.Accordion("Filters", open=False, elem_id="filters") as filter_panel:
                             municipality = gr.Dropdown(
                                 label="Gemeente", choices=[("Alle gemeenten", "")], value="", elem_id="filter-gemeente"
                             )
@@ -158,6 +158,10 @@ def build_blocks(app: WebApp) -> gr.Blocks:
         chatbot.select(app.show_turn, [answers], [sources], api_visibility="private")
         sources.click(app.open_citation, [answers], [viewer], api_visibility="private")
         gr.api(app.ask_api, api_name="ask", concurrency_id="vragen")
+        for chosen in (municipality, case, kind):
+            chosen.change(
+                app.filters_label, [municipality, case, kind], [filter_panel], api_visibility="private", queue=False
+            )
 
         # ---------------------------------------------------------------- cases
         case_select.change(app.case_detail, [case_select], [case_detail], api_visibility="private")
@@ -189,12 +193,13 @@ def build_blocks(app: WebApp) -> gr.Blocks:
             admin.upload_button.click(
                 app.upload,
                 admin.upload_inputs,
-                [admin.upload_status, *admin_choices],
+                [admin.upload_status, *admin_choices, *admin.upload_inputs[2:]],
                 api_name="upload_documents",
                 **serial,
             )
+            reindexed = [admin.summary, index_status, known_version, *filters, *case_views, *admin_choices]
             admin.reindex_button.click(
-                app.reindex, None, [admin.summary, *filters, *case_views, *admin_choices], api_name="reindex", **serial
+                app.reindex, None, reindexed, api_name="reindex", show_progress_on=[admin.summary], **serial
             )
             admin.remove_button.click(
                 app.remove,

@@ -25,6 +25,57 @@ KIND_LABELS = {
     "overig": "overig document",
     "studie": "onderzoeksrapport",
 }
+ENGLISH_KIND_LABELS = {
+    "documentanalyse": "document analysis",
+    "interview-ambtenaar": "interview with an official",
+    "interview-bewoner": "interview with a resident",
+    "overig": "other document",
+    "studie": "research report",
+}
+
+# What the chat says around an answer, in the answer's language (the rest of the page is Dutch).
+ANSWER_LABELS = {
+    "nl": {
+        "sources": "Bronnen",
+        "sources_of": "Bronnen bij antwoord {n}",
+        "source": "Bron {n}",
+        "study": "Het onderzoek als geheel",
+        "open": "Open het document",
+        "open_page": "Open het document op p. {page}",
+        "quoted": "Geciteerd",
+        "question": "Vraag {n}",
+        "answer": "Antwoord",
+        "none": "Geen bronnen.",
+        "none_abstained": "Geen bronnen: het onderzoek geeft op deze vraag geen antwoord.",
+        "no_index_yet": (
+            "Het onderzoek wordt nog geïndexeerd; zodra dat klaar is (zie de melding boven het gesprek) "
+            "kun je je vraag hier opnieuw stellen."
+        ),
+    },
+    "en": {
+        "sources": "Sources",
+        "sources_of": "Sources of answer {n}",
+        "source": "Source {n}",
+        "study": "The study as a whole",
+        "open": "Open the document",
+        "open_page": "Open the document at p. {page}",
+        "quoted": "Quoted",
+        "question": "Question {n}",
+        "answer": "Answer",
+        "none": "No sources.",
+        "none_abstained": "No sources: the study does not answer this question.",
+        "no_index_yet": (
+            "The study is still being indexed; once that is done (see the notice above the conversation) "
+            "you can ask your question here again."
+        ),
+    },
+}
+
+
+def answer_label(language: str, key: str, **values: object) -> str:
+    labels = ANSWER_LABELS["en" if language == "en" else "nl"]
+    return labels[key].format(**values)
+
 
 VIEWER_PLACEHOLDER = '<div class="doc-leeg">Kies ‘Open het document’ bij een bron om het hier te zien.</div>'
 
@@ -48,8 +99,9 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def kind_label(kind: str | None) -> str:
-    return KIND_LABELS.get(kind or "", kind or "document")
+def kind_label(kind: str | None, language: str = "nl") -> str:
+    labels = ENGLISH_KIND_LABELS if language == "en" else KIND_LABELS
+    return labels.get(kind or "", kind or "document")
 
 
 def card_id(turn: int, n: int) -> str:
@@ -115,7 +167,8 @@ def answer_markdown(answer: Answer, turn: int) -> str:
         if n not in known:
             continue
         parts.append(_markdown_text(answer.text[cursor : match.start()]))
-        parts.append(f'<a class="bron-marker" href="#{card_id(turn, n)}" title="Bron {n}">[{n}]</a>')
+        title = answer_label(answer.language, "source", n=n)
+        parts.append(f'<a class="bron-marker" href="#{card_id(turn, n)}" title="{title}">[{n}]</a>')
         cursor = match.end()
     parts.append(_markdown_text(answer.text[cursor:]))
     return "".join(parts)
@@ -134,23 +187,23 @@ def chat_messages(answers: Sequence[Answer]) -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------------------- source cards
-def _where(citation: Citation) -> str:
+def _where(citation: Citation, language: str) -> str:
     if citation.case_id:
         municipality = f" · {esc(citation.municipality)}" if citation.municipality else ""
         return f"<strong>{esc(citation.case_title or citation.case_id)}</strong>{municipality}"
-    return "<strong>Het onderzoek als geheel</strong>"
+    return f"<strong>{answer_label(language, 'study')}</strong>"
 
 
-def source_card(citation: Citation, turn: int) -> str:
+def source_card(citation: Citation, turn: int, language: str = "nl") -> str:
     page = f" · p. {citation.page}" if citation.page else ""
     title = esc(citation.title or citation.document)
+    opens = answer_label(language, "open_page", page=citation.page) if citation.page else answer_label(language, "open")
     return (
         f'<article class="bron-kaart" id="{card_id(turn, citation.n)}">'
-        f'<header><span class="bron-n">[{citation.n}]</span> {_where(citation)}</header>'
-        f'<div class="bron-meta">{title} — {esc(kind_label(citation.kind))}{page}</div>'
+        f'<header><span class="bron-n">[{citation.n}]</span> {_where(citation, language)}</header>'
+        f'<div class="bron-meta">{title} — {esc(kind_label(citation.kind, language))}{page}</div>'
         f'<blockquote class="bron-passage">{highlighted(citation.text, [citation.quote])}</blockquote>'
-        f'<button type="button" class="bron-open" data-open="{turn}:{citation.n}">'
-        f"Open het document{esc(page.replace(' · ', ' op '))}</button>"
+        f'<button type="button" class="bron-open" data-open="{turn}:{citation.n}">{esc(opens)}</button>'
         "</article>"
     )
 
@@ -161,11 +214,13 @@ def sources_panel(answers: Sequence[Answer], turn: int | None = None) -> str:
         return '<div class="bronnen leeg">De bronnen van een antwoord verschijnen hier.</div>'
     turn = len(answers) - 1 if turn is None or not 0 <= turn < len(answers) else turn
     answer = answers[turn]
+    language = answer.language
     if not answer.citations:
-        note = "Geen bronnen: het onderzoek geeft op deze vraag geen antwoord." if answer.abstained else "Geen bronnen."
+        note = answer_label(language, "none_abstained" if answer.abstained else "none")
         return f'<div class="bronnen leeg">{note}</div>'
-    cards = "".join(source_card(c, turn) for c in answer.citations)
-    heading = f"Bronnen bij antwoord {turn + 1}" if len(answers) > 1 else "Bronnen"
+    cards = "".join(source_card(c, turn, language) for c in answer.citations)
+    several = len(answers) > 1
+    heading = answer_label(language, "sources_of", n=turn + 1) if several else answer_label(language, "sources")
     return f'<div class="bronnen" data-turn="{turn}"><h3>{heading}</h3>{cards}</div>'
 
 
@@ -378,10 +433,7 @@ def index_summary_html(summary: IndexSummary) -> str:
     )
 
 
-NO_INDEX_YET = (
-    "Het onderzoek wordt nog geïndexeerd; zodra dat klaar is (zie de melding boven het gesprek) "
-    "kun je je vraag hier opnieuw stellen."
-)
+NO_INDEX_YET = ANSWER_LABELS["nl"]["no_index_yet"]
 
 
 def dutch_number(n: int) -> str:

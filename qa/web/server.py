@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import logging
 import os
 import re
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,11 +33,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from qa.corpus import is_document_path
 from qa.errors import SettingsError
 from qa.feedback import FeedbackStore
+from qa.question import language_detector
 from qa.service import Vraagbaak
 from qa.settings import Settings
 from qa.users import UserStore
 from qa.web.accounts import AccountGuard
-from qa.web.handlers import WebApp
+from qa.web.handlers import TOAST_TITLES, WebApp
 from qa.web.layout import build_blocks
 
 log = logging.getLogger(__name__)
@@ -98,7 +101,13 @@ a.bron-marker { font-weight: 600; text-decoration: none; }
 .matrix td details[open] { text-align: left; min-width: 18em; }
 .matrix summary { cursor: pointer; font-weight: 700; color: var(--color-accent); }
 .matrix-leeg { opacity: 0.5; }
-"""
+/* the chat's label takes its own line: scrolled messages pass below it, not under it */
+#gesprek .wrapper { display: flex; flex-direction: column; }
+#gesprek .wrapper > label { position: static; flex: none; align-self: flex-start; }
+#gesprek .bubble-wrap { flex: 1 1 auto; min-height: 0; }
+/* the case table in the page's own font (Gradio sets its cells in the monospace one) */
+#casus-tabel, #casus-tabel * { font-family: FONTS; }
+""".replace("FONTS", ", ".join(f'"{font}"' if " " in font else font for font in SYSTEM_FONTS))
 
 # Markers [n] in an answer jump to their card; a card of an earlier answer appears after the
 # chat's select event has switched the panel to that answer.
@@ -114,12 +123,28 @@ document.addEventListener('click', function (event) {
     var card = document.getElementById(id);
     if (card) {
       card.scrollIntoView({behavior: 'smooth', block: 'center'});
-      card.classList.remove('uitgelicht'); void card.offsetWidth; card.classList.add('uitgelicht');
+      // one card lit at a time: the one the marker points at
+      document.querySelectorAll('.bron-kaart.uitgelicht').forEach(function (lit) {
+        lit.classList.remove('uitgelicht');
+      });
+      void card.offsetWidth; card.classList.add('uitgelicht');
     } else if (tries++ < 30) { setTimeout(show, 100); }
   })();
 }, true);
+// Toasts: Gradio titles them by level in English; the title follows the language of the text instead.
+var TOAST_TITLES = TOAST_TITLES_JSON;
+new MutationObserver(function () {
+  document.querySelectorAll('.toast-body').forEach(function (body) {
+    var title = body.querySelector('.toast-title');
+    if (!title) { return; }
+    var marked = body.querySelector('[lang]');
+    var titles = TOAST_TITLES[marked && marked.getAttribute('lang') === 'en' ? 'en' : 'nl'];
+    var level = Object.keys(titles).find(function (name) { return title.classList.contains(name); });
+    if (level && title.textContent.trim() !== titles[level]) { title.textContent = titles[level]; }
+  });
+}).observe(document.documentElement, {childList: true, subtree: true});
 </script>
-"""
+""".replace("TOAST_TITLES_JSON", json.dumps(TOAST_TITLES, ensure_ascii=False))
 
 
 class LocalFilesOnly:
@@ -317,6 +342,8 @@ def _warm_up(service: Vraagbaak, settings: Settings) -> None:
 def serve(settings: Settings, block: bool = True, service: Vraagbaak | None = None) -> tuple[gr.Blocks, str]:
     """Start the app; with block=False return at once (tests), with the local URL."""
     demo, app = build_app(settings, service)
+    # lingua's models load behind the page too (about 1.5 s), not on the first question
+    threading.Thread(target=language_detector, name="language-detector", daemon=True).start()
     if settings.index_on_start:  # serve at once; the encoder loads and the index is updated behind it
         app.service.start_indexing()
     else:
