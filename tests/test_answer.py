@@ -14,8 +14,8 @@ from conftest import make_pdf
 from fakes import HashEmbedder
 
 from qa.answer import Candidate, ScoreParts, Signals, abstains, candidates, rescore, resolve, select, weigh
-from qa.answer.scoring import _clause, _overlap, _own
-from qa.answer.writing import _lead
+from qa.answer.scoring import clause, own_similarity, word_overlap
+from qa.answer.writing import lead_line
 from qa.evaluation import FactTrace, Question, citation_problems, on_intent, trace_fact
 from qa.indexer import build_index
 from qa.lexical import tokenize
@@ -376,9 +376,9 @@ def test_names_of_the_scoped_cases_leave_the_query() -> None:
 
 def test_a_label_is_dropped_from_interview_quotes_only() -> None:
     text = "Wijkregisseur: Het tellen kostte drie weken."
-    assert text[slice(*_clause(text, 0, len(text), interview=True))] == "Het tellen kostte drie weken."
+    assert text[slice(*clause(text, 0, len(text), interview=True))] == "Het tellen kostte drie weken."
     criterion = "Spreiding over vormen van participatie: elke case staat voor een andere vorm."
-    assert _clause(criterion, 0, len(criterion), interview=False) == (0, len(criterion))
+    assert clause(criterion, 0, len(criterion), interview=False) == (0, len(criterion))
 
 
 def test_a_sentence_ending_in_a_colon_brings_its_list() -> None:
@@ -527,15 +527,15 @@ def test_what_went_wrong_is_answered_from_the_points_of_attention(tmp_path: Path
 def test_a_table_run_into_its_lead_in_is_quoted_up_to_the_colon() -> None:
     lead = "De raad reageerde op 28 april 2016, vijf maanden later, en nam 12 aanbevelingen over:"
     text = lead + " Nr. Aanbeveling Besluit raad " + " ".join(f"{i} Aanbeveling {i} Overgenomen" for i in range(1, 20))
-    a, b = _clause(text, 0, len(text), interview=False)
+    a, b = clause(text, 0, len(text), interview=False)
     assert text[a:b] == lead
     short = "Daarbij hanteerden we deze criteria: spreiding en actualiteit."
-    assert _clause(short, 0, len(short), interview=False) == (0, len(short))
+    assert clause(short, 0, len(short), interview=False) == (0, len(short))
     sentence = (
         "Op 15 juli 2015 werden in aanwezigheid van de voorzitter 48 panelleden geloot: 24 vrouwen en 24 mannen, "
         "verdeeld over de vier wijken Centrum (12), Brakel-Noord (13), Steynhof (12) en De Weiden (11)."
     )
-    assert _clause(sentence, 0, len(sentence), interview=False) == (0, len(sentence))
+    assert clause(sentence, 0, len(sentence), interview=False) == (0, len(sentence))
     assert tabular(
         "Nr. Casus Gemeente Jaar " + " ".join(f"{i} Buurtbudget Noorderpolder Wierdenhaven 2015" for i in range(8))
     )
@@ -608,11 +608,11 @@ def test_the_lead_names_the_study_and_the_one_case_it_quotes() -> None:
     platform = group("platform", "Digitaal platform Zandwijck Denkt Mee")
     english, dutch = read_question("How much did the platform cost?"), read_question("Wat kostte het platform?")
     both = [group(None, None), platform]
-    assert _lead(english, both, 8).startswith("The study as a whole and the case Digitaal platform Zandwijck")
-    assert _lead(dutch, both, 8) == (
+    assert lead_line(english, both, 8).startswith("The study as a whole and the case Digitaal platform Zandwijck")
+    assert lead_line(dutch, both, 8) == (
         "Het onderzoek als geheel en de casus Digitaal platform Zandwijck Denkt Mee (Zandwijck) gaan hierop in:"
     )
-    assert _lead(dutch, [platform], 8).startswith("In de casus Digitaal platform Zandwijck Denkt Mee (Zandwijck)")
+    assert lead_line(dutch, [platform], 8).startswith("In de casus Digitaal platform Zandwijck Denkt Mee (Zandwijck)")
 
 
 def test_a_table_announced_by_a_colon_is_listed_by_its_rows() -> None:
@@ -664,17 +664,17 @@ def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it() -> None:
 
 
 def test_a_sentence_is_scored_in_both_forms_as_the_settings_mix_them() -> None:
-    assert _own(0.6, 1.0, AnswerSettings(question_form_weight=0)) == pytest.approx(0.6)
-    assert _own(0.6, 1.0, AnswerSettings(question_form_weight=1)) == pytest.approx(1.0)
-    assert _own(0.6, 1.0, AnswerSettings(question_form_weight=0.5)) == pytest.approx(0.8)
+    assert own_similarity(0.6, 1.0, AnswerSettings(question_form_weight=0)) == pytest.approx(0.6)
+    assert own_similarity(0.6, 1.0, AnswerSettings(question_form_weight=1)) == pytest.approx(1.0)
+    assert own_similarity(0.6, 1.0, AnswerSettings(question_form_weight=0.5)) == pytest.approx(0.8)
 
 
 def test_rare_words_weigh_more_in_the_overlap() -> None:
     rare, common = {"cadeaubon": 3.0, "bewoner": 0.5}, {"cadeaubon": 1.0, "bewoner": 1.0}
-    assert _overlap("De bewoners kregen een cadeaubon.", rare) == pytest.approx((3.0 + 0.5) / 3.5)
-    assert _overlap("De bewoners kregen een bos bloemen.", rare) == pytest.approx(0.5 / 3.5)
-    assert _overlap("De bewoners kregen een bos bloemen.", common) == pytest.approx(0.5)
-    assert _overlap("De bewoners kregen een bos bloemen.", {}) == 0.0
+    assert word_overlap("De bewoners kregen een cadeaubon.", rare) == pytest.approx((3.0 + 0.5) / 3.5)
+    assert word_overlap("De bewoners kregen een bos bloemen.", rare) == pytest.approx(0.5 / 3.5)
+    assert word_overlap("De bewoners kregen een bos bloemen.", common) == pytest.approx(0.5)
+    assert word_overlap("De bewoners kregen een bos bloemen.", {}) == 0.0
 
 
 def _parts(**given: Any) -> ScoreParts:

@@ -66,7 +66,7 @@ class Candidate:
         return self.hit.case_id or ""
 
 
-def _clause(text: str, start: int, end: int, interview: bool, words: Vocabulary | None = None) -> tuple[int, int]:
+def clause(text: str, start: int, end: int, interview: bool, words: Vocabulary | None = None) -> tuple[int, int]:
     """Drop an interview's speaker label ('Wijkregisseur: ') and list bullets so the quote is the
     statement itself. Outside interviews a label is part of the finding ('Spreiding over vormen van
     participatie: elke case ...')."""
@@ -110,13 +110,13 @@ def candidates(
         interview = (hit.kind or "").startswith("interview")
         as_passage = [float(np.dot(query_vector, item.vector)) for item in items]  # also the abstention's support
         as_question = [float(np.dot(query_vector, item.as_question)) for item in items]
-        own = [_own(p, q, config) for p, q in zip(as_passage, as_question, strict=True)]
+        own = [own_similarity(p, q, config) for p, q in zip(as_passage, as_question, strict=True)]
         parts = [
             ScoreParts(
                 as_passage=as_passage[index],
                 as_question=as_question[index],
                 beside=max((own[j] for j in (index - 1, index + 1) if 0 <= j < len(own)), default=None),
-                overlap=_overlap(hit.text[item.start : item.end], query_tokens),
+                overlap=word_overlap(hit.text[item.start : item.end], query_tokens),
                 section=passage.section,
                 typed=bool(cues.answer_type and looks_like(cues.answer_type, hit.text[item.start : item.end], words)),
                 held_back=passage.held_back,
@@ -134,7 +134,7 @@ def candidates(
                 continue  # interviewers' prompts; table rows ("Casus | Gemeente | ...") are not findings
             if _asked(labels, start, words):
                 continue  # in a question-and-answer document, the question is context, not a finding
-            a, b = _clause(hit.text, start, end, interview, words)
+            a, b = clause(hit.text, start, end, interview, words)
             if tabular(hit.text[a:b]) or not is_prose(hit.text[a:b]):
                 continue  # a table run together, a table of contents' line, a header with its page number
             similarity = as_passage[index]
@@ -206,7 +206,7 @@ def _passage_terms(hit: Hit, cues: QuestionCues, words: Vocabulary) -> _PassageT
     return _PassageTerms(section=section_bonus(hit.section, cues, words), held_back=opening or sources or method)
 
 
-def _own(as_passage: float, as_question: float, config: AnswerSettings) -> float:
+def own_similarity(as_passage: float, as_question: float, config: AnswerSettings) -> float:
     """A sentence's own similarity, its two forms mixed as the settings say."""
     return mix_forms(as_passage, as_question, config.question_form_weight)
 
@@ -216,7 +216,7 @@ def weigh(parts: ScoreParts, config: AnswerSettings) -> float:
     sentence after the one that restates the question (or after the interviewer's question) is often
     the one that answers it. Then word overlap, section and kind of answer add; held-back passages
     and lower-ranked ones lose a little."""
-    dense = _own(parts.as_passage, parts.as_question, config)
+    dense = own_similarity(parts.as_passage, parts.as_question, config)
     if parts.beside is not None and config.neighbour_weight:
         dense = (1 - config.neighbour_weight) * dense + config.neighbour_weight * parts.beside
     typed = config.answer_type_bonus if parts.typed else 0.0
@@ -236,7 +236,7 @@ def rescore(candidate: Candidate, config: AnswerSettings) -> float:
     return _best(candidate.parts, config)
 
 
-def _overlap(sentence: str, query_tokens: dict[str, float]) -> float:
+def word_overlap(sentence: str, query_tokens: dict[str, float]) -> float:
     shared = _sentence_tokens(sentence) & query_tokens.keys()
     total = sum(query_tokens.values())
     return sum(query_tokens[t] for t in shared) / total if total else 0.0

@@ -44,7 +44,9 @@ def _vector_of(got: Retrieved) -> Callable[[Candidate], np.ndarray | None]:
     return vector
 
 
-def _lead(cues: QuestionCues, groups: list[list[Candidate]], total_cases: int, phrases: Phrases | None = None) -> str:
+def lead_line(
+    cues: QuestionCues, groups: list[list[Candidate]], total_cases: int, phrases: Phrases | None = None
+) -> str:
     phrases = phrases or packaged().phrases[cues.language]
     case_groups = [g for g in groups if g[0].group]
     k = len(case_groups)
@@ -105,7 +107,7 @@ def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     by_factor = group_by_factor(in_order, got.factors, _vector_of(got), config) if got.factors else []
 
     writer = _Writer(phrases, got.following)
-    lead = _lead(cues, groups, len(considered) if got.across else got.total_cases, phrases)
+    lead = lead_line(cues, groups, len(considered) if got.across else got.total_cases, phrases)
     if any(g.factor is not None for g in by_factor):
         lead = lead.rstrip(":") + ". " + phrases.grouped.format(family=got.factors[0].family.lower())
         body = writer.by_factor(in_order, by_factor)
