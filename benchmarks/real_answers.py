@@ -1,6 +1,6 @@
 """Answers on text nobody here wrote: real government documents and real parliamentary answers.
 
-    python -m benchmarks.real_answers [--limit 300] [--workspace DIR] [--json] [--failures]
+    python -m benchmarks.real_answers [--limit 300] [--workspace DIR] [--json] [--failures] [--forms title asked]
     python -m benchmarks.real_answers --eval-sets [--limit 300] [--workspace DIR]
 
 One study is made of `../shared`: the four real PDFs of `realdocs/` as two cases (`rijksoverheid`: the
@@ -148,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--failures", action="store_true")
     parser.add_argument("--eval-sets", action="store_true", help="only write the study and the questions for qa eval")
+    parser.add_argument(
+        "--forms", nargs="+", choices=("title", "asked"), default=["title", "asked"], help="dekamer question forms"
+    )
     args = parser.parse_args(argv)
     kamervragen = make_study(args.workspace / f"corpus-{args.limit}", args.limit)
     if args.eval_sets:
@@ -197,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         for lang, rows in sorted(facts.items())
     }
-    for form in ("title", "asked"):
+    for form in args.forms:
         checks: list[tuple[bool, bool, bool]] = []
         for item in kamervragen:
             answer = service.ask(item.title if form == "title" else item.asked)

@@ -524,6 +524,15 @@ def test_what_went_wrong_is_answered_from_the_points_of_attention(tmp_path: Path
     assert "noemen betrokkenen wat goed werkte" in worked.text.splitlines()[0]
 
 
+def test_a_forms_fields_are_not_cut_at_their_first_label() -> None:
+    # a report's title page: the colon after "Onderzoeker" labels a field, it does not end a sentence
+    form = (
+        "WCAG 2.2 AA onderzoek Onderzoeker: Linsey van Kuijk Consultant: Bart Pluijms Opdrachtgever: Ministerie "
+        "van Volksgezondheid, Welzijn en Sport Website: Open Ministerie VWS Rapportversie: 1.1 Datum: 04 juni 2025"
+    )
+    assert clause(form, 0, len(form), interview=False) == (0, len(form))
+
+
 def test_a_table_run_into_its_lead_in_is_quoted_up_to_the_colon() -> None:
     lead = "De raad reageerde op 28 april 2016, vijf maanden later, en nam 12 aanbevelingen over:"
     text = lead + " Nr. Aanbeveling Besluit raad " + " ".join(f"{i} Aanbeveling {i} Overgenomen" for i in range(1, 20))

@@ -81,9 +81,17 @@ def clause(text: str, start: int, end: int, interview: bool, words: Vocabulary |
     while start < end and text[start] in words.bullets + " ":
         start += 1
     colon = text.find(": ", start, end)
-    if colon - start >= _MIN_QUOTE and tabular(text[colon + 2 : end], min_words=15, share=0.4):
+    announced = text[start:colon].split()[-1:]  # a form's field is labelled by a name ("Onderzoeker: ...")
+    if (
+        colon - start >= _MIN_QUOTE
+        and announced
+        and not announced[0][:1].isupper()
+        and tabular(text[colon + 2 : end], min_words=15, share=0.4)
+    ):
         # A table that text extraction ran into the sentence announcing it ("... en nam 12
         # aanbevelingen over: Nr. Aanbeveling Besluit raad 1 ..."): quote the clause up to the colon.
+        # A form's fields ("Onderzoeker: L. de Vries Opdrachtgever: Ministerie van ...") are not
+        # announced by a sentence: the colon after a label does not end a clause.
         end = colon + 1
     return start, end
 
