@@ -458,14 +458,15 @@ def _print_hits(query: str, hits: list[Any]) -> None:
         print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
 
 
-def read_password(prompt: str = "Wachtwoord: ") -> str:
-    """From the terminal without echo (asked twice), or the first line of stdin when piped."""
+def read_password(prompt: str = "Password: ") -> str:
+    """From the terminal without echo (asked twice), or the first line of stdin when piped; asked in
+    the command line's language, as it answers."""
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
     import getpass
 
     first = getpass.getpass(prompt)
-    if getpass.getpass("Nogmaals: ") != first:
+    if getpass.getpass("Password again: ") != first:
         raise QaError("the passwords differ")
     return first
 

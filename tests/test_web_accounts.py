@@ -340,3 +340,40 @@ def test_failed_logins_are_logged_and_limited_per_client(tmp_path: Path, caplog:
         assert "Traceback" not in caplog.text
     finally:
         running.close()
+
+
+def test_cli_user_add_on_a_terminal_asks_and_answers_in_one_language(tmp_path: Path) -> None:
+    import os
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "qa.cli", "user", "add", "anna", "--index", str(tmp_path)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        start_new_session=True,  # the terminal is the child's own: getpass asks on it
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    os.close(follower)
+    seen = b""
+
+    def until(text: bytes) -> None:
+        nonlocal seen
+        while text not in seen:
+            readable, _w, _x = select.select([leader], [], [], 60)  # a child that asks otherwise says nothing more
+            assert readable, seen
+            chunk = os.read(leader, 1024)
+            assert chunk, seen
+            seen += chunk
+
+    until(b"Password: ")
+    os.write(leader, b"een-lang-wachtwoord\n")
+    until(b"Password again: ")
+    os.write(leader, b"een-lang-wachtwoord\n")
+    until(b"added reader 'anna'")
+    assert child.wait(timeout=60) == 0
+    os.close(leader)
+    assert b"Wachtwoord" not in seen and b"Nogmaals" not in seen
+    assert UserStore(tmp_path / "users.json").verify("anna", "een-lang-wachtwoord")
