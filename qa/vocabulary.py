@@ -97,6 +97,8 @@ class Vocabulary:
     notices: tuple[str, ...]  # lower case: a sentence holding one is never quoted
     # the answer's own words, per language
     phrases: Mapping[str, Phrases]
+    messages: Mapping[str, Mapping[str, str]]  # per language: what the chat says apart from answers
+    toast_titles: Mapping[str, Mapping[str, str]]  # per language: a notice's title by its level
 
     def is_notice(self, sentence: str) -> bool:
         """Whether a sentence holds a notice that is not a finding ("fictief voorbeeldmateriaal")."""
@@ -213,6 +215,13 @@ def _phrases(table: Mapping[str, object], file: Path) -> Phrases:
         raise SettingsError(f"{file}: phrases.{exc.args[0]} is missing") from exc
 
 
+def _texts(table: Mapping[str, object], file: Path, name: str) -> dict[str, str]:
+    raw = table.get(name)
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise SettingsError(f"{file}: a [{name}] table of texts is missing")
+    return {str(k): v for k, v in raw.items()}
+
+
 @lru_cache(maxsize=8)
 def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
     """The vocabulary of these data files (one per language), compiled once per set of files."""
@@ -224,6 +233,9 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             raise SettingsError(f"{file}: the vocabulary cannot be read ({exc.strerror or exc})") from exc
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{file}: the vocabulary is not valid TOML ({exc})") from exc
+    texts = [set(_texts(t, f, "messages")) for t, f in zip(tables, files, strict=True)]
+    if any(keys != texts[0] for keys in texts):
+        raise SettingsError(f"{', '.join(map(str, files))}: [messages] does not hold the same texts in every language")
     w = _Lists(tables, files)
     resident, official = _speakers(w)
     cases = [*w.get("question", "cases")]
@@ -274,6 +286,12 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             title_styles=tuple(s.lower() for s in w.get("document", "title_styles")),
             notices=tuple(n.lower() for n in w.get("document", "notices")),
             phrases={str(t.get("language", f.stem)): _phrases(t, f) for t, f in zip(tables, files, strict=True)},
+            messages={
+                str(t.get("language", f.stem)): _texts(t, f, "messages") for t, f in zip(tables, files, strict=True)
+            },
+            toast_titles={
+                str(t.get("language", f.stem)): _texts(t, f, "toast_titles") for t, f in zip(tables, files, strict=True)
+            },
         )
     except re.error as exc:
         raise SettingsError(f"{', '.join(map(str, files))}: a pattern of the vocabulary is not valid ({exc})") from exc

@@ -167,3 +167,15 @@ def test_name_particles_join_a_case_name_and_other_small_words_do_not() -> None:
 def test_a_vocabulary_without_a_language_the_answer_is_written_in_is_refused() -> None:
     with pytest.raises(SettingsError, match="no vocabulary file for language en"):
         load_settings(answer={"vocabulary": [str(PACKAGED[0])]})
+
+
+def test_the_chats_messages_are_in_every_language_and_a_missing_one_is_refused(tmp_path: Path) -> None:
+    words = packaged()
+    assert set(words.messages["nl"]) == set(words.messages["en"]) >= {"generic", "too_many_questions", "disk_full"}
+    assert words.messages["nl"]["thanks"] == "Dank voor je beoordeling."
+    assert words.toast_titles["nl"]["error"] == "Fout" and words.toast_titles["en"]["error"] == "Error"
+    own = tmp_path / "vocabulary.en.toml"
+    text = PACKAGED[1].read_text(encoding="utf-8")
+    own.write_text(text.replace('thanks = "Thank you for your rating."\n', ""), encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"\[messages\] does not hold the same texts in every language"):
+        load_vocabulary((PACKAGED[0], own))

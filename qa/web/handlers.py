@@ -15,7 +15,7 @@ import logging
 import re
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
@@ -42,6 +42,7 @@ from qa.records import CASE_DOCUMENT_KINDS, Answer
 from qa.retrieval import Filters
 from qa.service import CaseOverview, Vraagbaak
 from qa.users import Role, UserStore
+from qa.vocabulary import packaged
 from qa.web import render
 from qa.web.conversation import (
     InputLimits,
@@ -63,49 +64,10 @@ KEEP_DOWNLOADS_SECONDS = 3600
 DEFAULT_KINDS = ("documentanalyse", "interview-ambtenaar", "interview-bewoner", "overig", "overig")
 # Every message a user of the chat may see, in Dutch and in English: the chat answers an English
 # question in English, toasts included. Beheer and the page around the chat are Dutch.
-MESSAGES: dict[Language, dict[str, str]] = {
-    "nl": {
-        "not_a_document": "Dit document hoort niet bij de index.",
-        "too_many_questions": "Te veel vragen: hoogstens {limit} per minuut. Wacht even en probeer het opnieuw.",
-        "admin_only": "Alleen beheerders mogen dit doen.",
-        "generic": "Er ging iets mis. Probeer het opnieuw; de details staan in het logboek van de server.",
-        "missing": "Er is nog geen index. Een beheerder kan die maken met ‘Herindexeren’ (of `qa index`).",
-        "mismatch": "De index past niet bij de instellingen; een beheerder moet opnieuw indexeren.",
-        "locked": "Er loopt al een herindexering. Probeer het over een paar minuten opnieuw.",
-        "access": "De server heeft geen toegang tot de indexmap; de details staan in het logboek van de server.",
-        "indexing": (
-            "Er is nog geen index: het onderzoek wordt nu geïndexeerd. Probeer het over een paar minuten opnieuw."
-        ),
-        "no_question": "Geef een vraag (question).",
-        "bad_input": "Ongeldige invoer: {reason}",
-        "thanks": "Dank voor je beoordeling.",
-        "disk_full": "De schijf van de server is vol; een beheerder moet ruimte vrijmaken (zie het logboek).",
-        "feedback": "Je beoordeling kon niet worden bewaard: de server kan het feedbackbestand niet schrijven "
-        "(zie het logboek van de server).",
-    },
-    "en": {
-        "not_a_document": "This document is not part of the index.",
-        "too_many_questions": "Too many questions: at most {limit} a minute. Please wait a moment and try again.",
-        "admin_only": "Only administrators may do this.",
-        "generic": "Something went wrong. Please try again; the details are in the server's log.",
-        "missing": "There is no index yet. An administrator can build it with ‘Herindexeren’ (or `qa index`).",
-        "mismatch": "The index does not match the settings; an administrator has to re-index.",
-        "locked": "A re-index is already running. Please try again in a few minutes.",
-        "access": "The server cannot reach the index folder; the details are in the server's log.",
-        "indexing": "There is no index yet: the study is being indexed now. Please try again in a few minutes.",
-        "no_question": "Give a question.",
-        "bad_input": "Invalid input: {reason}",
-        "thanks": "Thank you for your rating.",
-        "disk_full": "The server's disk is full; an administrator has to free space (see the server's log).",
-        "feedback": "Your rating could not be saved: the server cannot write its feedback file (see the server's log).",
-    },
-}
+MESSAGES: Mapping[str, Mapping[str, str]] = packaged().messages  # qa/data/vocabulary.*.toml [messages]
 # Gradio's page titles a toast by its level in English ("Error", "Info"); the page's script
 # (qa.web.server.HEAD) writes these instead, in the language of the toast's text (its lang attribute).
-TOAST_TITLES: dict[Language, dict[str, str]] = {
-    "nl": {"error": "Fout", "warning": "Waarschuwing", "info": "Melding", "success": "Gelukt"},
-    "en": {"error": "Error", "warning": "Warning", "info": "Notice", "success": "Done"},
-}
+TOAST_TITLES: Mapping[str, Mapping[str, str]] = packaged().toast_titles
 KNOWN = {
     IndexMissingError: "missing",
     IndexMismatchError: "mismatch",
