@@ -67,34 +67,36 @@ def test_a_real_document_over_the_memory_limit_is_skipped_and_the_rest_is_read(t
     assert not within.skipped and len(within.documents) == 3
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
 def test_a_reader_that_dies_while_reading_skips_that_document_only(tmp_path: Path) -> None:
-    corpus = _corpus(tmp_path, SLOW_PDF)
+    corpus = _corpus(tmp_path)
     study = corpus / "study"
+    # a named pipe as the document: the worker's open of it returns exactly when ours does, so the
+    # kill below lands while the worker is reading it
+    os.mkfifo(study / "bezig.pdf")
     with ReadingWorker(Settings(corpus=corpus)) as worker:
         worker.start()
         pid = worker.pid
         assert pid is not None
-        idle = _cpu_seconds(pid)
         outcome: list[ReadResult | UnreadableDocumentError] = []
 
         def read() -> None:
             try:
-                outcome.append(worker.read(study / SLOW_PDF.name, f"study/{SLOW_PDF.name}"))
+                outcome.append(worker.read(study / "bezig.pdf", "study/bezig.pdf"))
             except UnreadableDocumentError as exc:
                 outcome.append(exc)
 
         reading = threading.Thread(target=read)
         reading.start()
-        deadline = time.monotonic() + 60
-        while _cpu_seconds(pid) < idle + 0.1 and time.monotonic() < deadline:  # it is reading the PDF
-            time.sleep(0.01)
+        writers: list[int] = []  # our end of the pipe, open once the worker has opened its end
+        opening = threading.Thread(
+            target=lambda: writers.append(os.open(study / "bezig.pdf", os.O_WRONLY)), daemon=True
+        )
+        opening.start()
+        opening.join(timeout=60)
+        assert writers, "the worker never opened the document"
         os.kill(pid, signal.SIGKILL)  # as a reader that crashes the interpreter would
         reading.join(timeout=60)
+        os.close(writers[0])
 
         assert len(outcome) == 1 and isinstance(outcome[0], UnreadableDocumentError)
         assert outcome[0].reason.startswith("its reader stopped while reading it (killed by SIGKILL)")

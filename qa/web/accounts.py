@@ -76,7 +76,7 @@ class AccountGuard:
             log.warning("login refused for user %r from %s: too many attempts", name, client)
             await _respond(send, 429, TOO_MANY_LOGINS)
             return
-        # read before the password is checked, so that a change made meanwhile ends this session
+        # the session is stamped with the password as it stands before the check: any later change ends it
         stamp = self._current_stamps().get(name)
         replayed = False
 
