@@ -106,6 +106,15 @@ class PassageTable:
 
 
 @dataclass(frozen=True)
+class SentenceForm:
+    """A form a sentence can have ("holds a number"), named so that which sentences of a version have
+    it is worked out once per version."""
+
+    name: str  # the same name must mean the same test
+    accepts: Callable[[str], bool]
+
+
+@dataclass(frozen=True)
 class Sentence:
     start: int  # offsets into the chunk text
     end: int
@@ -273,12 +282,12 @@ class IndexVersion:
         allowed: np.ndarray | None,
         k: int,
         retrieved: set[int],
-        kind: Callable[[str], bool] | None = None,
+        form: SentenceForm | None = None,
     ) -> list[int]:
         """At most `k` chunks, best first, among the allowed ones (None: all) and not `retrieved`, that
         hold a sentence closer to a query vector than every sentence of the retrieved chunks: the one
-        sentence that answers a question can stand in a passage that ranks low as a whole. With `kind`,
-        only sentences it accepts count, on both sides (a question of how many is answered by a sentence
+        sentence that answers a question can stand in a passage that ranks low as a whole. With `form`,
+        only sentences of that form count, on both sides (a question of how many is answered by a sentence
         with a number: the closest such sentences, closer than every such sentence retrieved). A
         sentence's closeness mixes its two forms as the composer does. The vectors of all sentences are
         read once per version (for the sample study, 1,980 sentences: 6 MB)."""
@@ -286,8 +295,12 @@ class IndexVersion:
         if not len(ids) or k < 1:
             return []
         sims = mix_forms(as_passage @ vector, as_question @ vector, question_form_weight)
-        if kind is not None:
-            sims = np.where(np.fromiter((kind(t) for t in texts), dtype=bool, count=len(texts)), sims, -np.inf)
+        if form is not None:
+            accepted = self.memo(
+                f"sentence form/{form.name}",
+                lambda: np.fromiter((form.accepts(t) for t in texts), dtype=bool, count=len(texts)),
+            )
+            sims = np.where(accepted, sims, -np.inf)
         inside = np.isin(ids, np.fromiter(retrieved, dtype=np.int64, count=len(retrieved)))
         bar = float(sims[inside].max()) if inside.any() else -np.inf
         if allowed is not None:

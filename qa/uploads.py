@@ -100,9 +100,14 @@ def _dutch_number(value: float, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
+def _dutch_limit(limit: float) -> str:
+    """A limit as a Dutch number: whole, or with one decimal where it has one."""
+    return _dutch_number(limit) if limit == int(limit) else _dutch_number(limit, 1)
+
+
 def _describe_excess(excess: ZipExcess) -> str:
     """The Dutch twin of qa.readers.archive.describe."""
-    limit = _dutch_number(excess.limit) if excess.limit == int(excess.limit) else _dutch_number(excess.limit, 1)
+    limit = _dutch_limit(excess.limit)
     if excess.setting == "QA_MAX_ZIP_MEMBERS":
         return f"bevat {_dutch_number(excess.found)} bestanden; de grens is {limit} ({excess.setting})"
     if excess.setting == "QA_MAX_UNPACKED_MB":
@@ -112,7 +117,7 @@ def _describe_excess(excess: ZipExcess) -> str:
 
 def describe_limit(exc: LimitExceededError) -> str:
     """The Dutch twin of a reading limit's reason (pages, characters, reading time and memory, the ZIP limits)."""
-    limit = _dutch_number(exc.limit) if exc.limit == int(exc.limit) else _dutch_number(exc.limit, 1)
+    limit = _dutch_limit(exc.limit)
     if exc.setting == "QA_MAX_PDF_PAGES":
         return f"heeft {_dutch_number(exc.found)} pagina's; de grens is {limit} ({exc.setting})"
     if exc.setting == "QA_MAX_DOCUMENT_CHARS":

@@ -233,8 +233,9 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             raise SettingsError(f"{file}: the vocabulary cannot be read ({exc.strerror or exc})") from exc
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{file}: the vocabulary is not valid TOML ({exc})") from exc
-    texts = [set(_texts(t, f, "messages")) for t, f in zip(tables, files, strict=True)]
-    if any(keys != texts[0] for keys in texts):
+    languages = [str(t.get("language", f.stem)) for t, f in zip(tables, files, strict=True)]
+    messages = {lang: _texts(t, f, "messages") for lang, t, f in zip(languages, tables, files, strict=True)}
+    if len({frozenset(texts) for texts in messages.values()}) > 1:
         raise SettingsError(f"{', '.join(map(str, files))}: [messages] does not hold the same texts in every language")
     w = _Lists(tables, files)
     resident, official = _speakers(w)
@@ -285,12 +286,10 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             heading_styles=tuple(s.lower() for s in w.get("document", "heading_styles")),
             title_styles=tuple(s.lower() for s in w.get("document", "title_styles")),
             notices=tuple(n.lower() for n in w.get("document", "notices")),
-            phrases={str(t.get("language", f.stem)): _phrases(t, f) for t, f in zip(tables, files, strict=True)},
-            messages={
-                str(t.get("language", f.stem)): _texts(t, f, "messages") for t, f in zip(tables, files, strict=True)
-            },
+            phrases={lang: _phrases(t, f) for lang, t, f in zip(languages, tables, files, strict=True)},
+            messages=messages,
             toast_titles={
-                str(t.get("language", f.stem)): _texts(t, f, "toast_titles") for t, f in zip(tables, files, strict=True)
+                lang: _texts(t, f, "toast_titles") for lang, t, f in zip(languages, tables, files, strict=True)
             },
         )
     except re.error as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -10,6 +10,7 @@ import numpy as np
 from qa.answer.abstention import Signals
 from qa.answer.reading import Resolved, resolve
 from qa.answer.vocabulary import on_intent
+from qa.index_version import SentenceForm
 from qa.lexical import tokenize
 from qa.question import QuestionCues, looks_like, topic_of
 from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
@@ -180,7 +181,14 @@ def gather(
             # succescriteria (83 %)." in a report with a passage per criterion): the closest sentences
             # of that form join, when closer than every sentence of that form retrieved
             hits += _closest_passages(
-                version, query_vector, ranking, hits, config, lambda text: looks_like(answer_type, text, config.words)
+                version,
+                query_vector,
+                ranking,
+                hits,
+                config,
+                SentenceForm(
+                    f"{answer_type} {config.words.files}", lambda text: looks_like(answer_type, text, config.words)
+                ),
             )
     if filters.cases:  # a synthesis passage about another case that happens to name this one's municipality
         hits = [h for h in hits if h.case_id is None or h.case_id in filters.cases]
@@ -232,9 +240,9 @@ def _closest_passages(
     ranking: Ranking,
     hits: Sequence[Hit],
     config: AnswerSettings,
-    kind: Callable[[str], bool] | None,
+    form: SentenceForm | None,
 ) -> list[Hit]:
-    """The passages of the sentences closest to the question (of the form `kind` accepts), after the
+    """The passages of the sentences closest to the question (of that form), after the
     retrieved ones (`IndexVersion.closest_sentences`)."""
     closest = version.closest_sentences(
         query_vector,
@@ -242,7 +250,7 @@ def _closest_passages(
         ranking.allowed,
         config.sentence_passages,
         {h.chunk_id for h in hits},
-        kind,
+        form,
     )
     rows = version.chunk_rows(closest)
     lowest = min(h.score for h in hits)
