@@ -7,7 +7,7 @@ most --max-false of the in-scope ones. Because choosing a bar on the same questi
 flatters it, it also reports repeated 2-fold cross-validation (choose on one half, score the other),
 and applies the bars chosen on all of them to the held-out sets (eval/heldout-inscope.jsonl,
 eval/heldout-offtopic.jsonl), which were written later, by another hand, and never tuned on.
-Each rule is scored for several weights of the background questions (qa.background).
+Each rule is scored for several weights of the background questions (qa.search.background).
 
     python -m benchmarks.abstention [--max-false 0.01] [--folds-repeat 50] [--json]
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from qa.answer import abstains, retrieve
 from qa.evaluation import load_questions
-from qa.retrieval import Filters
+from qa.search.retrieval import Filters
 from qa.service import Vraagbaak
 from qa.settings import Settings
 

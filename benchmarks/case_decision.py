@@ -35,7 +35,7 @@ import numpy as np
 from qa.answer import retrieve
 from qa.answer.selection import decision_features
 from qa.evaluation import Question, load_questions, workspace_with_cases
-from qa.retrieval import Filters
+from qa.search.retrieval import Filters
 from qa.service import Vraagbaak
 from qa.settings import Settings
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.chunking import chunk_document
-from qa.corpus import discover, read_source
-from qa.embedding import indexed_text, sentence_texts
+from qa.index.embedding import indexed_text, sentence_texts
+from qa.ingest.chunking import chunk_document
+from qa.ingest.corpus import discover, read_source
 from qa.settings import Settings
 
 if TYPE_CHECKING:
-    from qa.embedders import Embedder
+    from qa.index.embedders import Embedder
 
 log = logging.getLogger("benchmarks")
 
@@ -203,7 +203,7 @@ class Context:
 
     def embedder(self, spec: str | None = None) -> Embedder:
         """The loaded encoder (loaded once per run; load time is excluded from every figure)."""
-        from qa.embedders import load_embedder
+        from qa.index.embedders import load_embedder
 
         spec = spec or self.encoder_spec
         if spec not in self._embedders:
@@ -241,7 +241,7 @@ class Context:
 
 @dataclass(frozen=True)
 class ChunkTexts:
-    """What build_index embeds for one chunk on a fresh index (see qa.indexer)."""
+    """What build_index embeds for one chunk on a fresh index (see qa.index.build)."""
 
     passages: list[str]  # its indexed text, then its sentences' texts (when sentence vectors are on)
     questions: list[str]  # its sentences again, embedded as queries

@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from qa.embedders import load_embedder
 from qa.evaluation import Question, evaluate, format_table
-from qa.indexer import build_index
-from qa.retrieval import Retriever
+from qa.index.build import build_index
+from qa.index.embedders import load_embedder
+from qa.search.retrieval import Retriever
 from qa.settings import ChunkSettings, RetrievalSettings, Settings
 
 DEKAMER = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dekamer"

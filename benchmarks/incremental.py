@@ -29,13 +29,13 @@ from benchmarks.common import (
     questions_in_order,
     stopwatch,
 )
-from qa.chunking import chunk_document
-from qa.corpus import discover, read_source
-from qa.indexer import IndexSummary, build_index
+from qa.index.build import IndexSummary, build_index
+from qa.ingest.chunking import chunk_document
+from qa.ingest.corpus import discover, read_source
 from qa.settings import Settings
 
 if TYPE_CHECKING:
-    from qa.embedders import Embedder
+    from qa.index.embedders import Embedder
 
 FAST_ENCODER = "use-m3"
 ADDED_CASE = "digitaal-platform-zandwijck"  # three documents: a PDF, a DOCX and a Markdown interview

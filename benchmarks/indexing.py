@@ -14,7 +14,7 @@ from benchmarks.common import (
     questions_in_order,
     stopwatch,
 )
-from qa.indexer import build_index
+from qa.index.build import build_index
 
 SECONDS_PER_PASS = 80.0  # raw and end to end: about 3 minutes with the calibration
 QUICK_SECONDS_PER_PASS = 5.0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qa.answer import compose, retrieve
 from qa.evaluation import load_questions, trace_fact
-from qa.retrieval import Filters
+from qa.search.retrieval import Filters
 from qa.service import Vraagbaak
 from qa.settings import load_settings
 

@@ -195,7 +195,7 @@ def reindex(url: str, reindexing: threading.Event, result: dict[str, Any]) -> No
 
 
 def run(users: int, questions: int, source_index: Path, keep: bool, long: int = 0) -> dict[str, Any]:
-    from qa.users import UserStore
+    from qa.web.users import UserStore
 
     workdir = Path(tempfile.mkdtemp(prefix="vraagbaak-load-"))
     try:

@@ -1,6 +1,6 @@
 """Memory of a loaded index version per chunk, model excluded.
 
-A child process imports what loading needs (numpy, faiss, bm25s, qa.retrieval), reads its RSS,
+A child process imports what loading needs (numpy, faiss, bm25s, qa.search.retrieval), reads its RSS,
 constructs `IndexVersion(folder)` and reads RSS and peak RSS (VmHWM) again; then runs a few
 searches and reads the peak once more. No encoder is loaded.
 """
@@ -105,7 +105,7 @@ def _child(folder: Path, queries: list[str]) -> dict[str, float]:
     import faiss  # noqa: F401
     import numpy as np
 
-    from qa.retrieval import IndexVersion
+    from qa.search.retrieval import IndexVersion
 
     before = proc_status_kb("VmRSS")
     peak_reset = _reset_peak()

@@ -19,11 +19,11 @@ import numpy as np
 
 from benchmarks import synthetic
 from benchmarks.common import Context, Section, Table, log, percentile, read_queries, stopwatch
-from qa.dense import DenseIndex
-from qa.retrieval import Retriever
+from qa.index.dense import DenseIndex
+from qa.search.retrieval import Retriever
 
 if TYPE_CHECKING:
-    from qa.embedders import Embedder
+    from qa.index.embedders import Embedder
 
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 QUICK_SIZES = (1_000, 5_000)
@@ -348,8 +348,8 @@ def _report(
     biggest = max(sizes)
     section.notes.append(
         "Synthetic indexes: dense side random unit vectors (float32, the encoder's dimension), lexical side and "
-        "SQLite rows real dekamer chunk texts replicated; written with qa.store, DenseIndex, LexicalIndex and "
-        "qa.layout.publish in the indexer's layout and loaded by the real Retriever."
+        "SQLite rows real dekamer chunk texts replicated; written with qa.index.store, DenseIndex, LexicalIndex and "
+        "qa.index.layout.publish in the indexer's layout and loaded by the real Retriever."
     )
     if hnsw_max < biggest:
         per_vector = builds[hnsw_max]["dense_hnsw"] / hnsw_max

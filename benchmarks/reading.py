@@ -14,8 +14,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from qa.corpus import SourceFile, discover, read_source
-from qa.readworker import ReadingWorker
+from qa.ingest.corpus import SourceFile, discover, read_source
+from qa.ingest.readworker import ReadingWorker
 from qa.settings import Settings
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from qa.answer import Candidate, Retrieved, ScoreParts, compose, rescore, retrieve
 from qa.evaluation import Question, holds_fact, load_questions
-from qa.retrieval import Filters, mix_forms
+from qa.search.retrieval import Filters, mix_forms
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings, load_settings
 

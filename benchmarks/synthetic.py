@@ -2,8 +2,8 @@
 
 Too many chunks to embed in minutes, so: the dense side holds random unit vectors (float32, the
 encoder's dimension); the lexical side and the SQLite rows hold real dekamer chunk texts, replicated
-(copy r of a document gets its own path). Everything is written with qa.store, qa.dense.DenseIndex,
-qa.lexical.LexicalIndex and published with qa.layout.publish, like `build_index` does.
+(copy r of a document gets its own path). Everything is written with qa.index.store, qa.index.dense.DenseIndex,
+qa.index.lexical.LexicalIndex and published with qa.index.layout.publish, like `build_index` does.
 """
 
 from __future__ import annotations
@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from benchmarks.common import Context, log, stopwatch
-from qa import store
-from qa.chunking import chunk_document
-from qa.corpus import discover, read_source
-from qa.dense import DenseIndex
-from qa.embedding import indexed_text
-from qa.layout import IndexLayout, publish
-from qa.lexical import BM25_B, BM25_K1, LexicalIndex, tokenize
-from qa.manifest import Manifest
+from qa.index import store
+from qa.index.dense import DenseIndex
+from qa.index.embedding import indexed_text
+from qa.index.layout import IndexLayout, publish
+from qa.index.lexical import BM25_B, BM25_K1, LexicalIndex, tokenize
+from qa.index.manifest import Manifest
+from qa.index.store import DocumentRow, StoredChunk
+from qa.ingest.chunking import chunk_document
+from qa.ingest.corpus import discover, read_source
 from qa.records import CaseInfo, Chunk
-from qa.store import DocumentRow, StoredChunk
 
 if TYPE_CHECKING:
-    from qa.embedders import Embedder
+    from qa.index.embedders import Embedder
 
 EMPTY_TOKEN = "\u2205"  # what LexicalIndex.build gives a text without tokens
 WRITE_BLOCK = 50_000

@@ -17,7 +17,7 @@ from qa.records import IngestReport
 from qa.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from qa.matrix import FactorMatrix
+    from qa.answer.matrix import FactorMatrix
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -155,8 +155,8 @@ def _print_ingest(report: IngestReport, chunks: int, seconds: float) -> None:
 
 
 def run_ingest(settings: Settings, as_json: bool, strict: bool) -> int:
-    from qa.chunking import chunk_documents
-    from qa.corpus import ingest
+    from qa.ingest.chunking import chunk_documents
+    from qa.ingest.corpus import ingest
 
     started = time.perf_counter()
     report = ingest(settings)
@@ -221,7 +221,7 @@ def format_matrix(matrix: FactorMatrix) -> str:
 
 
 def run_ask(settings: Settings, args: argparse.Namespace) -> int:
-    from qa.retrieval import Filters
+    from qa.search.retrieval import Filters
     from qa.service import Vraagbaak
 
     service = Vraagbaak(settings)
@@ -402,8 +402,8 @@ class StageLines:
 
 
 def run_index(settings: Settings, as_json: bool, rebuild: bool) -> int:
-    from qa.embedders import load_embedder
-    from qa.indexer import build_index
+    from qa.index.build import build_index
+    from qa.index.embedders import load_embedder
 
     embedder = load_embedder(settings.indexing.encoder, settings.indexing.batch_size)
     lines = None if as_json or sys.stderr.isatty() else StageLines(sys.stderr)
@@ -427,7 +427,7 @@ def run_index(settings: Settings, as_json: bool, rebuild: bool) -> int:
 
 
 def run_index_check(settings: Settings, as_json: bool) -> int:
-    from qa.versions import check_index
+    from qa.index.versions import check_index
 
     report = check_index(settings.index)
     problem = report.current_problem
@@ -472,7 +472,7 @@ def read_password(prompt: str = "Password: ") -> str:
 
 
 def run_user(settings: Settings, args: argparse.Namespace) -> int:
-    from qa.users import UserStore
+    from qa.web.users import UserStore
 
     store = UserStore(settings.users_path)
     if args.user_command == "passwd":
@@ -490,7 +490,7 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_search(settings: Settings, args: argparse.Namespace) -> int:
-    from qa.retrieval import Filters
+    from qa.search.retrieval import Filters
     from qa.service import Vraagbaak
 
     retriever = Vraagbaak(settings).retriever  # with the guard encoder, as `qa ask` and the app search

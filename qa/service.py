@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import DiskFullError, DocumentRefusedError, IndexAccessError, IndexLockedError, QaError
-from qa.indexer import IndexSummary, Progress, build_index
-from qa.layout import IndexLayout
-from qa.readworker import ReadingWorker
+from qa.index.build import IndexSummary, Progress, build_index
+from qa.index.layout import IndexLayout
+from qa.ingest.readworker import ReadingWorker
 from qa.records import Answer, Block, CaseInfo, Turn
-from qa.retrieval import Filters, Hit, Retriever
+from qa.search.retrieval import Filters, Hit, Retriever
 from qa.settings import Settings
 
 if TYPE_CHECKING:
-    from qa.embedders import Embedder
-    from qa.matrix import FactorMatrix
-    from qa.question import Intent
+    from qa.answer.matrix import FactorMatrix
+    from qa.index.embedders import Embedder
+    from qa.search.question import Intent
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class Vraagbaak:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                from qa.embedders import load_embedder
+                from qa.index.embedders import load_embedder
 
                 self._embedder = load_embedder(self.settings.indexing.encoder, self.settings.indexing.batch_size)
             return self._embedder
@@ -110,7 +110,7 @@ class Vraagbaak:
             if self._retriever is None:
                 guard = None
                 if self.settings.indexing.guard_encoder:
-                    from qa.embedders import load_embedder
+                    from qa.index.embedders import load_embedder
 
                     guard = load_embedder(self.settings.indexing.guard_encoder, self.settings.indexing.batch_size)
                 self._retriever = Retriever(self.settings, embedder, guard)
@@ -171,14 +171,14 @@ class Vraagbaak:
     def matrix(self, intent: Intent) -> FactorMatrix:
         """The cases against the study's overarching factors, filled with the cases' success factors
         ("positive") or points of attention ("negative")."""
-        from qa.matrix import factor_matrix
+        from qa.answer.matrix import factor_matrix
 
         version = self.retriever.version()
         return version.memo(f"matrix/{intent}", lambda: factor_matrix(version, self.settings.answer, intent))
 
     def document_view(self, path: str) -> DocumentView:
         """A document of the index, read from the corpus; only files inside the corpus are served."""
-        from qa.corpus import SUPPORTED
+        from qa.ingest.corpus import SUPPORTED
 
         root = self.settings.corpus.resolve()
         file = (root / path).resolve()

@@ -213,7 +213,7 @@ class AnswerSettings(BaseModel):
     )
     background_questions: Path | None = Field(
         Path(__file__).resolve().parent / "data" / "background.jsonl",
-        description="Everyday questions to a municipality that the study does not answer (qa.background); "
+        description="Everyday questions to a municipality that the study does not answer (qa.search.background); "
         "empty or none: not used.",
     )
     background_weight: float = Field(

@@ -1,4 +1,5 @@
-"""Pure text clean-up shared by the readers: Unicode, whitespace, hyphenation, running headers."""
+"""Pure text clean-up shared by the readers (Unicode, whitespace, hyphenation, running headers), and the
+folding that lets search match words with or without accents."""
 
 from __future__ import annotations
 
@@ -64,3 +65,12 @@ def strip_running_lines(lines: Sequence[str], running: set[str], edge: int = 3) 
     bottom = [i for i in range(max(0, len(kept) - edge), len(kept))]
     drop = {i for i in {*top, *bottom} if _shape(kept[i]) in running or is_page_number(kept[i]) or not kept[i].strip()}
     return [line for i, line in enumerate(kept) if i not in drop]
+
+
+def fold_text(text: str) -> str:
+    """Lower case without accents, so 'coöperatie' and 'cooperatie' meet."""
+    lowered = text.lower()
+    if lowered.isascii():  # most text: nothing to strip (the per-character loop dominated index builds)
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

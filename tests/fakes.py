@@ -15,7 +15,7 @@ _WORD = re.compile(r"\w+")
 class HashEmbedder:
     """Bag of words hashed into 64 buckets: texts that share words are close, and every run agrees.
 
-    Meets `qa.embedders.Embedder`. Queries and passages embed alike. A text without words gets
+    Meets `qa.index.embedders.Embedder`. Queries and passages embed alike. A text without words gets
     bucket 0, so every row still has length 1.
     """
 

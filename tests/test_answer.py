@@ -15,17 +15,17 @@ from fakes import HashEmbedder
 
 from qa.answer import Candidate, ScoreParts, Signals, abstains, candidates, rescore, resolve, select, weigh
 from qa.answer.scoring import clause, own_similarity, word_overlap
+from qa.answer.structure import continued_items, find_outline, heading_span, list_continues, list_items, tabular
 from qa.answer.writing import lead_line
 from qa.evaluation import FactTrace, Question, citation_problems, on_intent, trace_fact
-from qa.indexer import build_index
-from qa.lexical import tokenize
-from qa.question import detect_language, looks_like, read_question
+from qa.index.build import build_index
+from qa.index.lexical import tokenize
+from qa.names import without_names
 from qa.records import Answer, CaseInfo, Citation, Turn
-from qa.retrieval import Filters, Hit, Sentence
-from qa.scope import without_names
+from qa.search.question import detect_language, looks_like, read_question
+from qa.search.retrieval import Filters, Hit, Sentence
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
-from qa.structure import continued_items, find_outline, heading_span, list_continues, list_items, tabular
 
 CASES = [
     CaseInfo("buurtbudget", "Buurtbudget Noorderpolder", "Wierdenhaven", 2015),

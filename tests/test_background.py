@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fakes import HashEmbedder
 
-from qa.background import Background, read_background
 from qa.errors import QaError
+from qa.search.background import Background, read_background
 from qa.settings import AnswerSettings
 
 # Words that would put a question on the study's own subject.

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from qa.casefile import parse_case_file, title_from_filename
+from qa.ingest.casefile import parse_case_file, title_from_filename
 from qa.records import DocumentKind
 
 GOOD = """title = "Buurtbudget Noorderpolder"

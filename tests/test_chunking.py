@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from qa.chunking import chunk_document, split_sentences
+from qa.ingest.chunking import chunk_document, split_sentences
 from qa.records import Block, Document, DocumentKind
 from qa.settings import ChunkSettings
 

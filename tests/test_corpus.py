@@ -9,7 +9,7 @@ import pytest
 from conftest import make_docx, make_pdf
 
 from qa.cli import main
-from qa.corpus import ingest
+from qa.ingest.corpus import ingest
 from qa.records import DocumentKind
 from qa.settings import Settings
 
@@ -175,7 +175,7 @@ def test_a_document_resolving_outside_the_corpus_is_skipped(corpus: Path, tmp_pa
     """The walk never follows links; this checks the last guard behind it: every file it keeps lies
     inside the corpus once resolved. A case folder reached through a link in the corpus's parent
     path is fine (the corpus is resolved first); a file whose own path leaves the corpus is not."""
-    from qa.corpus import discover, inside_corpus
+    from qa.ingest.corpus import discover, inside_corpus
 
     found = discover(Settings(corpus=corpus))
     assert found.files and all(inside_corpus(corpus, f.path) for f in found.files)

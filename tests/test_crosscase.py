@@ -12,17 +12,17 @@ from small_study import write_case
 from qa.answer import Candidate
 from qa.answer.gathering import CaseEvidence, Factor
 from qa.answer.grouping import factor_of, group_by_factor
+from qa.answer.matrix import factor_matrix
 from qa.answer.selection import decision_features, judge_cases
+from qa.answer.structure import finding_start
 from qa.cli import format_matrix
 from qa.evaluation import Question, citation_problems, evaluate_crosscase
-from qa.indexer import build_index
-from qa.matrix import factor_matrix
-from qa.question import topic_of
+from qa.index.build import build_index
 from qa.records import Answer, CaseInfo, Citation
-from qa.retrieval import Hit, rank_within_cases
+from qa.search.question import topic_of
+from qa.search.retrieval import Hit, rank_within_cases
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
-from qa.structure import finding_start
 
 
 def _hit(case: str | None, text: str = "Een zin over het onderwerp.", chunk: int = 1) -> Hit:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from fakes import HashEmbedder
 
-from qa.embedders import (
+from qa.errors import EmbedderUnavailableError
+from qa.index.embedders import (
     E5_PROMPTS,
     E5SmallEmbedder,
     Embedder,
@@ -18,7 +19,6 @@ from qa.embedders import (
     load_embedder,
     minilm_model_path,
 )
-from qa.errors import EmbedderUnavailableError
 
 DUTCH = (
     "Hoeveel geld kregen bewoners voor hun buurt?",

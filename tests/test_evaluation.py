@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer.structure import interviewer_prompt
 from qa.errors import QaError
 from qa.evaluation import holds_fact, load_questions, on_intent
 from qa.records import Answer, Citation
-from qa.structure import interviewer_prompt
 
 
 def test_a_fact_counts_in_any_way_the_study_writes_it(tmp_path: Path) -> None:

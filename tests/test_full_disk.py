@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO, obeying_permissions
 from fakes import HashEmbedder
 
-from qa.indexer import build_index
+from qa.index.build import build_index
 from qa.settings import Settings
 
 PRELUDE = textwrap.dedent(
@@ -56,8 +56,8 @@ def _kilobytes(folder: Path) -> int:
 INDEXER = """
     from fakes import HashEmbedder
     from qa.errors import QaError
-    from qa.indexer import build_index
-    from qa.layout import IndexLayout, version_problem
+    from qa.index.build import build_index
+    from qa.index.layout import IndexLayout, version_problem
     from qa.settings import Settings
 
     index = Path(sys.argv[1]) / "index"
@@ -112,9 +112,9 @@ def test_a_full_disk_while_indexing_is_one_line_and_the_served_version_is_untouc
 
 
 UPLOADER = """
-    from qa.readers.archive import ZipLimits
+    from qa.ingest.readers.archive import ZipLimits
     from qa.settings import Settings
-    from qa.uploads import CaseForm, Upload, UploadError, add_documents
+    from qa.web.uploads import CaseForm, Upload, UploadError, add_documents
 
     corpus = Path(sys.argv[1]) / "corpus"
     (corpus / "cases").mkdir(parents=True)
@@ -145,7 +145,7 @@ def test_a_full_disk_while_uploading_leaves_nothing_behind(tmp_path: Path) -> No
 
 
 VOTER = """
-    from qa.feedback import FeedbackStore, FeedbackUnwritableError
+    from qa.web.feedback import FeedbackStore, FeedbackUnwritableError
     from qa.records import Answer
 
     folder = Path(sys.argv[1])
@@ -182,11 +182,11 @@ READ_ONLY_VOTE = """
     import logging
     import gradio as gr
     from fakes import HashEmbedder
-    from qa.feedback import FeedbackStore
+    from qa.web.feedback import FeedbackStore
     from qa.records import Answer
     from qa.service import Vraagbaak
     from qa.settings import Settings
-    from qa.users import UserStore
+    from qa.web.users import UserStore
     from qa.web.handlers import WebApp
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
@@ -204,8 +204,8 @@ READ_ONLY_VOTE = """
 
 @pytest.mark.parametrize("read_only", ["file", "folder"])
 def test_a_read_only_feedback_file_gives_a_dutch_message_and_one_log_line(tmp_path: Path, read_only: str) -> None:
-    from qa.feedback import FeedbackStore
     from qa.records import Answer
+    from qa.web.feedback import FeedbackStore
 
     folder = tmp_path / "app"
     folder.mkdir()

@@ -22,10 +22,10 @@ from fakes import HashEmbedder
 
 from qa.cli import main as qa_main
 from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError
-from qa.indexer import build_index
-from qa.layout import IndexLayout, WriterLock
-from qa.lexical import LexicalIndex, tokenize
-from qa.retrieval import Filters, Retriever, diversify, reciprocal_rank_fusion
+from qa.index.build import build_index
+from qa.index.layout import IndexLayout, WriterLock
+from qa.index.lexical import LexicalIndex, tokenize
+from qa.search.retrieval import Filters, Retriever, diversify, reciprocal_rank_fusion
 from qa.settings import ChunkSettings, Settings
 
 
@@ -198,7 +198,7 @@ KILLER = textwrap.dedent(
     sys.path[:0] = [{tests!r}, {repo!r}]
     from pathlib import Path
     from fakes import HashEmbedder
-    from qa.indexer import build_index
+    from qa.index.build import build_index
     from qa.settings import Settings
 
     class Told(HashEmbedder):
@@ -374,7 +374,7 @@ def test_rare_words_have_a_higher_idf() -> None:
 
 
 def test_the_embedding_cache_is_pruned_of_unused_entries_only_when_large(tmp_path: Path) -> None:
-    from qa.embedcache import EmbeddingCache
+    from qa.index.embedcache import EmbeddingCache
 
     path = tmp_path / "embeddings.sqlite"
 
@@ -479,7 +479,7 @@ READER = textwrap.dedent(
     from pathlib import Path
     from fakes import HashEmbedder
     from qa.errors import QaError
-    from qa.retrieval import Retriever
+    from qa.search.retrieval import Retriever
     from qa.settings import Settings
 
     settings = Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]), indexing={{"guard_encoder": None}})
@@ -539,7 +539,7 @@ INDEXER = textwrap.dedent(
     sys.path[:0] = [{tests!r}, {repo!r}]
     from pathlib import Path
     from fakes import HashEmbedder
-    from qa.indexer import build_index
+    from qa.index.build import build_index
     from qa.settings import Settings
 
     settings = Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]), indexing={{"guard_encoder": None}})
@@ -629,7 +629,7 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from fakes import HashEmbedder
     from qa.errors import QaError
-    from qa.indexer import build_index
+    from qa.index.build import build_index
     from qa.settings import Settings
 
     settings = Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]), indexing={{"guard_encoder": None}})

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from fakes import HashEmbedder
 
-from qa import store
-from qa.corpus import Discovery, SourceFile
-from qa.indexer import plan_update
-from qa.lexical import BM25_B, BM25_K1
-from qa.manifest import Manifest
+from qa.index import store
+from qa.index.build import plan_update
+from qa.index.lexical import BM25_B, BM25_K1
+from qa.index.manifest import Manifest
+from qa.index.store import DocumentRow
+from qa.ingest.corpus import Discovery, SourceFile
 from qa.records import CaseInfo, DocumentKind, Skipped
 from qa.settings import Settings
-from qa.store import DocumentRow
 
 CASE = CaseInfo("buurtbudget", "Casus buurtbudget", "Wierdenhaven", 2015)
 

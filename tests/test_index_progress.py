@@ -23,8 +23,8 @@ QA_WITH_FAKE_ENCODER = textwrap.dedent(
     import sys
     sys.path[:0] = [{tests!r}, {repo!r}]
     from fakes import HashEmbedder
-    import qa.embedders
-    qa.embedders.load_embedder = lambda spec, batch_size=32: HashEmbedder()
+    import qa.index.embedders
+    qa.index.embedders.load_embedder = lambda spec, batch_size=32: HashEmbedder()
     from qa.cli import main
     sys.exit(main(sys.argv[1:]))
     """

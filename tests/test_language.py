@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.question import detect_language, language_detector, words_beside_names
+from qa.search.question import detect_language, language_detector, words_beside_names
 
 LANGUAGE_SET = Path(__file__).resolve().parents[1] / "eval" / "language.jsonl"
 # The target is 0.98; lingua word by word reaches 0.973 (285 of 293; the old word-ending rule

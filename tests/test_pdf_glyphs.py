@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.readers.pdf import read_pdf
-from qa.readers.pdf_glyphs import (
+from qa.ingest.readers.pdf import read_pdf
+from qa.ingest.readers.pdf_glyphs import (
     apply_mapping,
     glyph_name_to_text,
     has_private_use,

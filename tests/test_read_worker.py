@@ -14,11 +14,11 @@ from pathlib import Path
 from conftest import REALDOCS
 from fakes import HashEmbedder
 
-from qa.corpus import ingest
 from qa.errors import UnreadableDocumentError
-from qa.indexer import build_index
-from qa.readers import ReadResult
-from qa.readworker import ReadingWorker
+from qa.index.build import build_index
+from qa.ingest.corpus import ingest
+from qa.ingest.readers import ReadResult
+from qa.ingest.readworker import ReadingWorker
 from qa.settings import Settings
 
 SLOW_PDF = REALDOCS / "toegankelijkheidsonderzoek-2025.pdf"  # 380 blocks, about 5 s to read here

@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 from conftest import REALDOCS
 
-from qa.chunking import document_units, quotable_spans
 from qa.errors import UnreadableDocumentError
-from qa.readers.archive import ZipLimits
-from qa.readers.docx import read_docx
-from qa.readers.pdf import join_across_pages, read_pdf
-from qa.readers.plain import markdown_blocks, read_text
-from qa.readers.tables import table_rows
+from qa.ingest.chunking import document_units, quotable_spans
+from qa.ingest.readers.archive import ZipLimits
+from qa.ingest.readers.docx import read_docx
+from qa.ingest.readers.pdf import join_across_pages, read_pdf
+from qa.ingest.readers.plain import markdown_blocks, read_text
+from qa.ingest.readers.tables import table_rows
 from qa.records import Block, Document, DocumentKind
 from qa.settings import Settings
 from qa.textclean import find_running_lines, is_page_number, join_hyphenated, normalize

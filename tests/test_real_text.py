@@ -9,12 +9,12 @@ import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
+from qa.answer.structure import is_prose
 from qa.evaluation import Question, citation_problems, evaluate_answers
-from qa.indexer import build_index
-from qa.question import read_question
+from qa.index.build import build_index
+from qa.search.question import read_question
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
-from qa.structure import is_prose
 
 QA_DOCUMENT = [
     [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import REALDOCS
 
-from qa.corpus import ingest
+from qa.ingest.corpus import ingest
 from qa.records import IngestReport
 from qa.settings import Settings
 

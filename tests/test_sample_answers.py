@@ -12,7 +12,7 @@ from conftest import REPO
 from qa.answer import abstains, compose, retrieve
 from qa.evaluation import FactTrace, Question, citation_problems, evaluate, load_questions, trace_fact
 from qa.records import Turn
-from qa.retrieval import Filters
+from qa.search.retrieval import Filters
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +54,7 @@ def test_off_topic_questions_are_declined(sample_service, question: str) -> None
 )
 def test_everyday_municipal_questions_are_declined(sample_service, question: str) -> None:  # type: ignore[no-untyped-def]
     """Questions near the study's domain, which it used to answer from passages that share their words
-    (qa.background); none of them is in the background list."""
+    (qa.search.background); none of them is in the background list."""
     answer = sample_service.ask(question)
     assert answer.abstained and not answer.citations
     # it is the background that declines them: they are closer to it than a question on the study is,

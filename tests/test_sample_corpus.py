@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import REPO
 
-from qa.chunking import chunk_documents
-from qa.corpus import ingest
+from qa.ingest.chunking import chunk_documents
+from qa.ingest.corpus import ingest
 from qa.records import Document, DocumentKind, IngestReport
 from qa.settings import Settings
 

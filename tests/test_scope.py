@@ -8,8 +8,8 @@ import pytest
 from fakes import HashEmbedder
 from small_study import small_settings
 
+from qa.names import named_cases, without_names
 from qa.records import CaseInfo
-from qa.scope import named_cases, without_names
 from qa.service import Vraagbaak
 
 CASES = (

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer.structure import finding_start, interviewer_prompt, list_items
 from qa.answer.vocabulary import filing
-from qa.chunking import split_sentences
 from qa.errors import SettingsError
-from qa.question import read_question
-from qa.readers.docx import heading_level
+from qa.ingest.chunking import split_sentences
+from qa.ingest.readers.docx import heading_level
+from qa.names import case_names
 from qa.records import CaseInfo
-from qa.scope import case_names
+from qa.search.question import read_question
 from qa.settings import AnswerSettings, load_settings
-from qa.structure import finding_start, interviewer_prompt, list_items
 from qa.vocabulary import PACKAGED, Vocabulary, load_vocabulary, packaged
 
 W = packaged()

@@ -15,10 +15,10 @@ import pytest
 
 from qa.cli import main as qa_main
 from qa.errors import SettingsError
-from qa.feedback import FeedbackStore
 from qa.records import Answer, Citation
 from qa.settings import Settings, load_settings
-from qa.users import Role, UserError, UserStore, hash_password, verify_password
+from qa.web.feedback import FeedbackStore
+from qa.web.users import Role, UserError, UserStore, hash_password, verify_password
 
 
 def test_password_hashes_are_salted_and_verified() -> None:
@@ -200,7 +200,7 @@ ADDER = """
 import sys
 from pathlib import Path
 
-from qa.users import UserStore
+from qa.web.users import UserStore
 
 store = UserStore(Path(sys.argv[1]))
 print("ready", flush=True)

@@ -17,7 +17,7 @@ from conftest import make_docx, make_pdf
 from playwright.sync_api import expect
 from web_fixtures import ADMIN, ARTIFACTS, READER, SCRIPT_CASE, SCRIPT_DOCUMENT, IndexingApp, RunningApp
 
-from qa.feedback import FeedbackStore
+from qa.web.feedback import FeedbackStore
 from qa.web.handlers import REINDEX_LABELS
 
 pytestmark = pytest.mark.slow

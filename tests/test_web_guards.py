@@ -251,9 +251,9 @@ def test_invalid_unicode_gets_a_message_not_a_trace(tiny_app: TinyApp) -> None:
 def test_the_chat_refuses_a_very_long_question_before_searching(tiny_app: TinyApp, tmp_path: Path) -> None:
     import gradio as gr
 
-    from qa.feedback import FeedbackStore
-    from qa.users import UserStore
+    from qa.web.feedback import FeedbackStore
     from qa.web.handlers import WebApp
+    from qa.web.users import UserStore
 
     web = WebApp(tiny_app.service, UserStore(tmp_path / "users.json"), FeedbackStore(tmp_path / "f.sqlite"), tmp_path)
     with pytest.raises(gr.Error, match=r"De vraag is te lang \(100\.000 tekens; hoogstens 2\.000\)"):
@@ -263,9 +263,9 @@ def test_the_chat_refuses_a_very_long_question_before_searching(tiny_app: TinyAp
 
 
 def _web_app(app: TinyApp, folder: Path) -> Any:
-    from qa.feedback import FeedbackStore
-    from qa.users import UserStore
+    from qa.web.feedback import FeedbackStore
     from qa.web.handlers import WebApp
+    from qa.web.users import UserStore
 
     return WebApp(app.service, UserStore(folder / "users.json"), FeedbackStore(folder / "f.sqlite"), folder)
 

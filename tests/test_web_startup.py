@@ -11,12 +11,12 @@ import pytest
 from fakes import GatedEmbedder, HashEmbedder
 from small_study import small_settings
 
-from qa.feedback import FeedbackStore
-from qa.indexer import IndexSummary
+from qa.index.build import IndexSummary
 from qa.service import IndexStatus, Vraagbaak
-from qa.users import UserStore
 from qa.web import render
+from qa.web.feedback import FeedbackStore
 from qa.web.handlers import WebApp
+from qa.web.users import UserStore
 
 QUESTION = "Wat betaalde het fonds voor de jeugdraad?"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import make_docx, make_pdf
 
-from qa.casefile import parse_case_file
-from qa.corpus import discover
-from qa.readers.archive import ZipLimits
+from qa.ingest.casefile import parse_case_file
+from qa.ingest.corpus import discover
+from qa.ingest.readers.archive import ZipLimits
 from qa.settings import Settings
-from qa.uploads import (
+from qa.web.uploads import (
     CaseForm,
     Upload,
     UploadError,
@@ -223,7 +223,7 @@ def test_upload_refuses_what_ingest_refuses_a_pdf_header_in_the_middle(
     files: dict[str, Path], tmp_path: Path, name: str, prefix: bytes
 ) -> None:
     from qa.errors import UnreadableDocumentError
-    from qa.readers.pdf import read_pdf
+    from qa.ingest.readers.pdf import read_pdf
 
     disguised = _write(tmp_path / name, prefix + files["pdf"].read_bytes())
     with pytest.raises(UnreadableDocumentError, match="not a PDF"):
@@ -235,7 +235,7 @@ def test_upload_refuses_what_ingest_refuses_a_pdf_header_in_the_middle(
 
 
 def test_upload_and_ingest_accept_a_pdf_after_leading_whitespace(files: dict[str, Path], tmp_path: Path) -> None:
-    from qa.readers.pdf import read_pdf
+    from qa.ingest.readers.pdf import read_pdf
 
     padded = _write(tmp_path / "ruimte.pdf", b"\r\n  " + files["pdf"].read_bytes())
     check_content(padded, ".pdf", MB, "ruimte.pdf", ZIP)
@@ -245,8 +245,8 @@ def test_upload_and_ingest_accept_a_pdf_after_leading_whitespace(files: dict[str
 def test_upload_refuses_a_real_pdf_over_the_page_limit_as_ingest_skips_it(tmp_path: Path) -> None:
     from conftest import REALDOCS
 
-    from qa.corpus import ingest
-    from qa.readworker import ReadingWorker
+    from qa.ingest.corpus import ingest
+    from qa.ingest.readworker import ReadingWorker
 
     real = REALDOCS / "kamervragen-ah-tk-20202021-3235.pdf"  # three pages
     corpus = _corpus(tmp_path)
@@ -266,7 +266,7 @@ def test_upload_refuses_a_real_pdf_over_the_page_limit_as_ingest_skips_it(tmp_pa
 
 
 def test_upload_refuses_a_document_over_the_character_limit(tmp_path: Path, files: dict[str, Path]) -> None:
-    from qa.readworker import ReadingWorker
+    from qa.ingest.readworker import ReadingWorker
 
     corpus = _corpus(tmp_path)
     with ReadingWorker(Settings(corpus=corpus, max_document_chars=10)) as reader, pytest.raises(UploadError) as refused:

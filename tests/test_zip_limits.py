@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import make_docx
 
-from qa.corpus import ingest
-from qa.readers.archive import ZipLimits
+from qa.ingest.corpus import ingest
+from qa.ingest.readers.archive import ZipLimits
 from qa.settings import Settings
-from qa.uploads import Upload, UploadError, add_documents, check_content
+from qa.web.uploads import Upload, UploadError, add_documents, check_content
 
 MB = 1024 * 1024
 BOMB_MB = 300

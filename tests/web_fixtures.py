@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from conftest import TEST_EMBEDDING_CACHE
 
-from qa.indexer import IndexSummary
+from qa.index.build import IndexSummary
 from qa.service import Vraagbaak
 from qa.settings import Settings
 
@@ -132,8 +132,8 @@ class RunningApp:
 
 
 def _start(study: Study, service: Vraagbaak, users: dict[str, tuple[str, str]] | None) -> Iterator[RunningApp]:
-    from qa.users import UserStore
     from qa.web.server import serve
+    from qa.web.users import UserStore
 
     users_file = study.root / f"users-{free_port()}.json"
     for role, (name, password) in (users or {}).items():

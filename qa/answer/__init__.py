@@ -20,7 +20,7 @@ from qa.answer.scoring import Candidate, Retrieved, ScoreParts, candidates, resc
 from qa.answer.selection import select
 from qa.answer.writing import compose
 from qa.records import Answer, Turn
-from qa.retrieval import Filters, Retriever
+from qa.search.retrieval import Filters, Retriever
 from qa.settings import Settings
 
 __all__ = [

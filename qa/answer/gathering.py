@@ -9,17 +9,17 @@ import numpy as np
 
 from qa.answer.abstention import Signals
 from qa.answer.reading import Resolved, resolve
+from qa.answer.structure import Outline, ends_in_list, find_outline
 from qa.answer.vocabulary import on_intent
-from qa.index_version import SentenceForm
-from qa.lexical import tokenize
-from qa.question import QuestionCues, looks_like, topic_of
-from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
-from qa.readers.sections import leaf, parent
+from qa.index.lexical import tokenize
+from qa.index.version import SentenceForm
+from qa.ingest.readers.sections import SEPARATOR as SECTION_SEPARATOR
+from qa.ingest.readers.sections import leaf, parent
 from qa.records import Turn
-from qa.retrieval import Filters, Hit, IndexVersion, Ranking, Retriever, Sentence
-from qa.retrieval import focus as focus_of
+from qa.search.question import QuestionCues, looks_like, topic_of
+from qa.search.retrieval import Filters, Hit, IndexVersion, Ranking, Retriever, Sentence
+from qa.search.retrieval import focus as focus_of
 from qa.settings import AnswerSettings, Settings
-from qa.structure import Outline, ends_in_list, find_outline
 from qa.vocabulary import Vocabulary
 
 
@@ -310,7 +310,7 @@ def _by_case(
 
 def _topic_closeness(retriever: Retriever, version: IndexVersion, focus: str) -> dict[str | None, float]:
     """Per case (None: the study), the guard encoder's best cosine between its passages and the
-    question's topic (`qa.question.topic_of`): the words that ask what worked are the same for every
+    question's topic (`qa.search.question.topic_of`): the words that ask what worked are the same for every
     case, the topic is what tells them apart, and the guard encoder aligns English with Dutch. Empty
     without a guard."""
     table = version.passages()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from qa.question import QuestionCues, read_question
+from qa.names import named_cases, without_names
 from qa.records import CaseInfo, Turn
-from qa.scope import named_cases, without_names
+from qa.search.question import QuestionCues, read_question
 from qa.vocabulary import Vocabulary
 
 

@@ -11,17 +11,17 @@ from functools import lru_cache
 import numpy as np
 
 from qa.answer.gathering import Gathered
-from qa.answer.vocabulary import section_bonus
-from qa.lexical import tokenize
-from qa.question import QuestionCues, looks_like
-from qa.readers.sections import leaf
-from qa.retrieval import Hit, Sentence, mix_forms
-from qa.settings import AnswerSettings
-from qa.structure import (
+from qa.answer.structure import (
     finding_start,
     is_prose,
     tabular,
 )
+from qa.answer.vocabulary import section_bonus
+from qa.index.lexical import tokenize
+from qa.ingest.readers.sections import leaf
+from qa.search.question import QuestionCues, looks_like
+from qa.search.retrieval import Hit, Sentence, mix_forms
+from qa.settings import AnswerSettings
 from qa.vocabulary import Vocabulary, packaged
 
 _SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")

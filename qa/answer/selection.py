@@ -17,7 +17,7 @@ def decision_features(
     best case's, how far its best passage's cosine falls below the best case's, its best passage's BM25
     score as a share of the best (weighed by the share of the question's words the study uses), how
     far its best passage's guard-encoder cosine falls below the best case's, and the same for the
-    question's topic alone (`qa.question.topic_of`). All relative to the best
+    question's topic alone (`qa.search.question.topic_of`). All relative to the best
     of the cases and of the study as a whole (`evidence[""]`), so that one bar serves questions that the
     study answers closely and loosely, in either language, and questions that only one case or only
     the study as a whole answers leave the other cases behind."""

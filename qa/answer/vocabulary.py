@@ -4,8 +4,8 @@ what the question asks for?" reads these, so that the answer and its gathering a
 
 from __future__ import annotations
 
-from qa.question import Intent, QuestionCues
-from qa.readers.sections import leaf
+from qa.ingest.readers.sections import leaf
+from qa.search.question import Intent, QuestionCues
 from qa.vocabulary import Vocabulary, packaged
 
 

@@ -11,17 +11,17 @@ from qa.answer.abstention import abstains
 from qa.answer.grouping import FactorGroup, group_by_factor
 from qa.answer.scoring import Candidate, Retrieved
 from qa.answer.selection import judge_cases, select
-from qa.question import QuestionCues
-from qa.records import Answer, Citation
-from qa.retrieval import Hit
-from qa.settings import Settings
-from qa.structure import (
+from qa.answer.structure import (
     Outline,
     continued_items,
     heading_span,
     list_continues,
     list_items,
 )
+from qa.records import Answer, Citation
+from qa.search.question import QuestionCues
+from qa.search.retrieval import Hit
+from qa.settings import Settings
 from qa.vocabulary import Phrases, packaged
 
 _LONGEST_LIST = 20  # items of one announced list that are quoted

@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from qa.answer.structure import interviewer_prompt
 from qa.evaluation.questions import Question
-from qa.readers.sections import leaf
+from qa.ingest.readers.sections import leaf
 from qa.records import Answer, Citation
-from qa.structure import interviewer_prompt
 
 #: The study's own labels for success factors, points of attention and recommendations: the headings
 #: its documents file them under ("Succesfactoren", "Wat werkte goed", "Aandachtspunten", "Wat lastig

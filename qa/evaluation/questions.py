@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import QaError
-from qa.retrieval import Hit
+from qa.search.retrieval import Hit
 from qa.settings import Settings
 
 

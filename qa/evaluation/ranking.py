@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.evaluation.questions import Question, is_answer_bearing, is_labelled
-from qa.retrieval import Filters, Hit, Mode, Retriever
+from qa.search.retrieval import Filters, Hit, Mode, Retriever
 
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 

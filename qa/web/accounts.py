@@ -5,7 +5,7 @@
 - A failed login (``POST /login``) counts against `Settings.logins_per_minute` for its address and
   for the user name it tried; once either is at the limit, a login gets HTTP 429. A failed login is logged as a
   warning naming the user and the address, never the password.
-- A successful login's session is remembered with the user's session stamp (`qa.users.User.session`).
+- A successful login's session is remembered with the user's session stamp (`qa.web.users.User.session`).
   On every later request the stamp is compared with the users file: after `qa user passwd` or
   `qa user remove` it differs, and the request goes on without the session cookie, so Gradio
   asks to log in again.
@@ -20,8 +20,8 @@ from http.cookies import CookieError, SimpleCookie
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qa.users import UserError, UserStore
 from qa.web.limits import RateLimiter, TrustedProxies
+from qa.web.users import UserError, UserStore
 
 log = logging.getLogger(__name__)
 

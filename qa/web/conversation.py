@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from qa.question import Language, detect_language
 from qa.records import Answer, Turn
-from qa.retrieval import Filters
+from qa.search.question import Language, detect_language
+from qa.search.retrieval import Filters
 from qa.web.render import answer_label, kind_label
 
 if TYPE_CHECKING:

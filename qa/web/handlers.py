@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from qa import uploads
 from qa.errors import (
     DiskFullError,
     DocumentRefusedError,
@@ -34,16 +33,14 @@ from qa.errors import (
     IndexMissingError,
     QaError,
 )
-from qa.feedback import FeedbackStore, FeedbackUnwritableError
-from qa.question import Language, detect_language
-from qa.readers.archive import ZipLimits
-from qa.readworker import ReadingWorker
+from qa.ingest.readers.archive import ZipLimits
+from qa.ingest.readworker import ReadingWorker
 from qa.records import CASE_DOCUMENT_KINDS, Answer
-from qa.retrieval import Filters
+from qa.search.question import Language, detect_language
+from qa.search.retrieval import Filters
 from qa.service import CaseOverview, Vraagbaak
-from qa.users import Role, UserStore
 from qa.vocabulary import packaged
-from qa.web import render
+from qa.web import render, uploads
 from qa.web.conversation import (
     InputLimits,
     InputRefused,
@@ -53,7 +50,9 @@ from qa.web.conversation import (
     turns_from_answers,
     turns_from_api,
 )
+from qa.web.feedback import FeedbackStore, FeedbackUnwritableError
 from qa.web.limits import RateLimiter, TrustedProxies
+from qa.web.users import Role, UserStore
 
 log = logging.getLogger(__name__)
 

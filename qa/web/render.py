@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from qa.indexer import IndexSummary
-from qa.matrix import FactorMatrix
+from qa.answer.matrix import FactorMatrix
+from qa.index.build import IndexSummary
 from qa.records import BLOCK_SEPARATOR, Answer, Block, Citation
 from qa.service import CaseFinding, CaseOverview, DocumentInfo, DocumentView, IndexStatus
 

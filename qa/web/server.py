@@ -30,16 +30,16 @@ import gradio as gr
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qa.corpus import is_document_path
 from qa.errors import SettingsError
-from qa.feedback import FeedbackStore
-from qa.question import language_detector
+from qa.ingest.corpus import is_document_path
+from qa.search.question import language_detector
 from qa.service import Vraagbaak
 from qa.settings import Settings
-from qa.users import UserStore
 from qa.web.accounts import AccountGuard
+from qa.web.feedback import FeedbackStore
 from qa.web.handlers import TOAST_TITLES, WebApp
 from qa.web.layout import build_blocks
+from qa.web.users import UserStore
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The manifest of an index version: what it was built with, and what must match for it to be used.
 
-Shared by the build path (`qa.indexer` writes it) and the query path (`qa.retrieval` checks it), so
+Shared by the build path (`qa.index.build` writes it) and the query path (`qa.search.retrieval` checks it), so
 it sits below both.
 """
 
@@ -10,16 +10,16 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING
 
-from qa.lexical import BM25_B, BM25_K1
+from qa.index.lexical import BM25_B, BM25_K1
 from qa.settings import Settings
 
 if TYPE_CHECKING:
-    from qa.embedders import Embedder
+    from qa.index.embedders import Embedder
 
-#: Bump when the tables of meta.sqlite change (`qa.store.SCHEMA`).
+#: Bump when the tables of meta.sqlite change (`qa.index.store.SCHEMA`).
 SCHEMA_VERSION = 4
 
-#: Bump when what is embedded for a chunk changes (`qa.embedding.indexed_text`).
+#: Bump when what is embedded for a chunk changes (`qa.index.embedding.indexed_text`).
 # 6: a sentence also ends where the space after its full stop was lost ("aard.Zonder");
 # 5: PDF tables read as rows, table rows quotable, a paragraph a PDF page break cut in two mended;
 # 4: Markdown list items keep a bullet

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.chunking import quotable_spans
-from qa.embedcache import EmbeddingCache, text_key
+from qa.ingest.chunking import quotable_spans
+from qa.index.embedcache import EmbeddingCache, text_key
 from qa.records import CaseInfo, Chunk, Document
 from qa.settings import IndexSettings
-from qa.store import SentenceRow, StoredChunk
+from qa.index.store import SentenceRow, StoredChunk
 
 if TYPE_CHECKING:
-    from qa.embedders import Embedder
+    from qa.index.embedders import Embedder
 
 #: progress(stage, done, total)
 Progress = Callable[[str, int, int], None]
@@ -136,7 +136,7 @@ def embed_guard(encoders: Encoders, fresh: list[FreshChunk], chunks: list[Stored
         return []
     guard = encoders.guard
     if guard is None:
-        from qa.embedders import load_embedder
+        from qa.index.embedders import load_embedder
 
         guard = load_embedder(settings.guard_encoder, settings.batch_size)
     guard_cache = EmbeddingCache(encoders.cache_file, guard.name, guard.version, guard.dimension)

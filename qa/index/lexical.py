@@ -8,12 +8,13 @@ from __future__ import annotations
 import logging
 import math
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from qa.textclean import fold_text
 
 _TOKEN = re.compile(r"\w\w+|\d")
 
@@ -34,15 +35,6 @@ def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("dutch")
-
-
-def fold_text(text: str) -> str:
-    """Lower case without accents, so 'coöperatie' and 'cooperatie' meet."""
-    lowered = text.lower()
-    if lowered.isascii():  # most text: nothing to strip (the per-character loop dominated index builds)
-        return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def tokenize(text: str) -> list[str]:

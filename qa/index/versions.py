@@ -1,7 +1,7 @@
 """The state of every index version, for `qa index --check`: intact or why not, which one is current,
 how many documents and chunks it holds.
 
-A version is judged as readers judge it (`qa.layout.version_problem`: meta.sqlite's header,
+A version is judged as readers judge it (`qa.index.layout.version_problem`: meta.sqlite's header,
 dense.faiss and lexical/ present), then opened read-only: SQLite's quick check, the documents and
 chunks it holds, and a dense index with one vector per chunk. Nothing is written.
 """
@@ -12,10 +12,10 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from qa import store
-from qa.dense import DenseIndex
+from qa.index import store
+from qa.index.dense import DenseIndex
 from qa.errors import IndexAccessError
-from qa.layout import IndexLayout, version_order, version_problem
+from qa.index.layout import IndexLayout, version_order, version_problem
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def check_index(root: Path) -> IndexCheck:
     current = layout.pointed_name()
     try:
         found = [p for p in layout.versions.iterdir() if p.is_dir()] if layout.versions.is_dir() else []
-        # oldest first (qa.layout.version_order)
+        # oldest first (qa.index.layout.version_order)
         folders = sorted(found, key=version_order)
     except PermissionError as exc:
         raise IndexAccessError(root, "read", exc) from exc

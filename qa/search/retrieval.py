@@ -13,39 +13,39 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from qa.background import Background, read_background
 from qa.errors import IndexAccessError, IndexMismatchError, IndexMissingError
-from qa.layout import IndexLayout
-from qa.manifest import Manifest
-from qa.question import detect_language
+from qa.index.layout import IndexLayout
+from qa.index.manifest import Manifest
+from qa.names import named_cases, without_names
 from qa.records import CaseInfo
-from qa.scope import named_cases, without_names
+from qa.search.background import Background, read_background
+from qa.search.question import detect_language
 from qa.settings import RetrievalSettings, Settings
 
 if TYPE_CHECKING:
-    from qa.embedders import Embedder
-from qa.index_version import (
+    from qa.index.embedders import Embedder
+from qa.index.version import (
     Filters as Filters,
 )
-from qa.index_version import (
+from qa.index.version import (
     Hit as Hit,
 )
-from qa.index_version import (
+from qa.index.version import (
     IndexVersion as IndexVersion,
 )
-from qa.index_version import (
+from qa.index.version import (
     PassageTable as PassageTable,
 )
-from qa.index_version import (
+from qa.index.version import (
     Sentence as Sentence,
 )
-from qa.index_version import (
+from qa.index.version import (
     Similarity as Similarity,
 )
-from qa.index_version import (
+from qa.index.version import (
     T as T,
 )
-from qa.index_version import (
+from qa.index.version import (
     mix_forms as mix_forms,
 )
 

@@ -1,10 +1,10 @@
 """Reading documents in a worker process with a memory and a time limit, so that one document cannot
 take the app (or `qa index`) down.
 
-`ReadingWorker` starts ``python -m qa.readworker`` on its first document and reuses it for the next
+`ReadingWorker` starts ``python -m qa.ingest.readworker`` on its first document and reuses it for the next
 ones. The worker imports the readers, then limits its own address space to what it holds plus
 `Settings.max_read_memory_mb` (RLIMIT_AS), and reads one document per request with
-`qa.corpus.read_file`. The caller waits at most `Settings.max_read_seconds` for each answer. A
+`qa.ingest.corpus.read_file`. The caller waits at most `Settings.max_read_seconds` for each answer. A
 document over either limit, or whose reader makes the worker stop, is skipped with a reason naming
 the limit (`UnreadableDocumentError`); the worker is then stopped and a fresh one serves the next
 document. Requests and answers are JSON lines: what comes back from a worker that read hostile
@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 from qa.errors import LimitExceededError, QaError, UnreadableDocumentError
-from qa.readers import ReadResult
+from qa.ingest.readers import ReadResult
 from qa.records import Block
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class ReadingWorker:
         path = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "PYTHONPATH": path}  # this very package, whatever the working folder
         process = subprocess.Popen(
-            [sys.executable, "-m", "qa.readworker"],
+            [sys.executable, "-m", "qa.ingest.readworker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -108,11 +108,11 @@ class ReadingWorker:
         if reply is None or not reply.get("ready"):
             returncode = self._stop()
             raise ReadingWorkerError(
-                f"the reading worker ({sys.executable} -m qa.readworker) did not start (exit code {returncode})"
+                f"the reading worker ({sys.executable} -m qa.ingest.readworker) did not start (exit code {returncode})"
             )
 
     def read(self, path: Path, display: str) -> ReadResult:
-        """Read one file as `qa.corpus.read_file` does, in the worker; raises UnreadableDocumentError."""
+        """Read one file as `qa.ingest.corpus.read_file` does, in the worker; raises UnreadableDocumentError."""
         self.start()
         self._send({"path": str(path), "display": display})
         deadline = time.monotonic() + self.settings.max_read_seconds
@@ -218,7 +218,7 @@ def _address_space() -> int:
 
 
 def _answer(path: Path, display: str, settings: Settings) -> dict[str, Any]:
-    from qa.corpus import read_file
+    from qa.ingest.corpus import read_file
 
     try:
         result = read_file(path, display, settings)
@@ -262,7 +262,7 @@ def main() -> None:
     import docx  # noqa: F401  (the readers' libraries, imported before the limit is set)
     import pypdf  # noqa: F401
 
-    from qa.corpus import read_file  # noqa: F401
+    from qa.ingest.corpus import read_file  # noqa: F401
     from qa.settings import Settings
 
     first = requests.readline()

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import UnreadableDocumentError
-from qa.readers import ReadResult
-from qa.readers.archive import ZipLimits, check_zip
-from qa.readers.sections import SectionTracker
-from qa.readers.tables import table_rows
+from qa.ingest.readers import ReadResult
+from qa.ingest.readers.archive import ZipLimits, check_zip
+from qa.ingest.readers.sections import SectionTracker
+from qa.ingest.readers.tables import table_rows
 from qa.records import Block
 from qa.textclean import normalize
 from qa.vocabulary import packaged

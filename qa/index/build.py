@@ -22,22 +22,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa import store
-from qa.chunking import chunk_document
-from qa.corpus import Discovery, SourceFile, discover, read_source
-from qa.dense import DenseIndex
-from qa.embedding import Embedded, Encoders, FreshChunk, Progress, embed_fresh, indexed_text, sentence_texts
+from qa.index import store
+from qa.ingest.chunking import chunk_document
+from qa.ingest.corpus import Discovery, SourceFile, discover, read_source
+from qa.index.dense import DenseIndex
+from qa.index.embedding import Embedded, Encoders, FreshChunk, Progress, embed_fresh, indexed_text, sentence_texts
 from qa.errors import DiskFullError, IndexAccessError, UnreadableDocumentError, is_disk_full
-from qa.layout import IndexLayout, WriterLock, publish, recover
-from qa.lexical import LexicalIndex
-from qa.manifest import Manifest
-from qa.readworker import ReadingWorker
+from qa.index.layout import IndexLayout, WriterLock, publish, recover
+from qa.index.lexical import LexicalIndex
+from qa.index.manifest import Manifest
+from qa.ingest.readworker import ReadingWorker
 from qa.records import CaseInfo, Chunk, Document, Skipped
 from qa.settings import Settings
-from qa.store import DocumentRow, IndexReader, SentenceRow, StoredChunk
+from qa.index.store import DocumentRow, IndexReader, SentenceRow, StoredChunk
 
 if TYPE_CHECKING:
-    from qa.embedders import Embedder
+    from qa.index.embedders import Embedder
 
 log = logging.getLogger(__name__)
 

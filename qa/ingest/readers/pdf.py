@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import LimitExceededError, UnreadableDocumentError
-from qa.readers import ReadResult
-from qa.readers.pdf_glyphs import apply_mapping, has_private_use, repair_private_use
-from qa.readers.sections import SectionTracker
-from qa.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
-from qa.readers.tables import Run, find_tables, table_lines, table_rows
+from qa.ingest.readers import ReadResult
+from qa.ingest.readers.pdf_glyphs import apply_mapping, has_private_use, repair_private_use
+from qa.ingest.readers.sections import SectionTracker
+from qa.ingest.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
+from qa.ingest.readers.tables import Run, find_tables, table_lines, table_rows
 from qa.records import Block
 from qa.textclean import find_running_lines, join_hyphenated, normalize, strip_running_lines
 from qa.vocabulary import packaged

@@ -30,13 +30,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from qa.casefile import default_case
-from qa.corpus import CASE_FILE, CASES_DIR, STUDY_DIR
 from qa.errors import LimitExceededError, QaError, UnreadableDocumentError, is_disk_full
-from qa.readers.archive import ZipExcess, ZipLimits, zip_directory, zip_excess
-from qa.readers.plain import decode, markdown_blocks
-from qa.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
-from qa.readworker import ReadingWorker
+from qa.ingest.casefile import default_case
+from qa.ingest.corpus import CASE_FILE, CASES_DIR, STUDY_DIR
+from qa.ingest.readers.archive import ZipExcess, ZipLimits, zip_directory, zip_excess
+from qa.ingest.readers.plain import decode, markdown_blocks
+from qa.ingest.readers.signature import HEAD_BYTES, PDF_HEADER, starts_as_pdf
+from qa.ingest.readworker import ReadingWorker
 from qa.records import CASE_DOCUMENT_KINDS
 
 ALLOWED_EXTENSIONS = (".pdf", ".docx", ".md", ".txt")
@@ -106,7 +106,7 @@ def _dutch_limit(limit: float) -> str:
 
 
 def _describe_excess(excess: ZipExcess) -> str:
-    """The Dutch twin of qa.readers.archive.describe."""
+    """The Dutch twin of qa.ingest.readers.archive.describe."""
     limit = _dutch_limit(excess.limit)
     if excess.setting == "QA_MAX_ZIP_MEMBERS":
         return f"bevat {_dutch_number(excess.found)} bestanden; de grens is {limit} ({excess.setting})"

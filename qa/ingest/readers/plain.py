@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from qa.errors import UnreadableDocumentError
-from qa.readers import ReadResult
-from qa.readers.sections import SectionTracker
+from qa.ingest.readers import ReadResult
+from qa.ingest.readers.sections import SectionTracker
 from qa.records import Block
 from qa.textclean import normalize
 from qa.vocabulary import packaged

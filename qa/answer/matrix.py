@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from qa.answer.gathering import read_factors
 from qa.answer.grouping import factor_of
 from qa.answer.vocabulary import filing
-from qa.question import Intent
 from qa.records import CaseInfo
-from qa.retrieval import IndexVersion
+from qa.search.question import Intent
+from qa.search.retrieval import IndexVersion
 from qa.settings import AnswerSettings
 from qa.vocabulary import packaged
 

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 
-from qa.dense import DenseIndex
-from qa.lexical import LexicalIndex, fold_text
-from qa.readers.sections import SEPARATOR as SECTION_SEPARATOR
+from qa.index.dense import DenseIndex
+from qa.index.lexical import LexicalIndex
+from qa.textclean import fold_text
+from qa.ingest.readers.sections import SEPARATOR as SECTION_SEPARATOR
 from qa.records import CaseInfo
-from qa.scope import case_names
-from qa.store import ChunkRow, DocumentRow, IndexReader, StudyPassage
+from qa.names import case_names
+from qa.index.store import ChunkRow, DocumentRow, IndexReader, StudyPassage
 
 if TYPE_CHECKING:
     pass

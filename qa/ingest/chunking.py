@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.readers.tables import TABLE_ROW
+from qa.ingest.readers.tables import TABLE_ROW
 from qa.records import Chunk, Document
 from qa.settings import ChunkSettings
 from qa.vocabulary import packaged

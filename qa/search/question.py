@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from qa import vocabulary
-from qa.lexical import fold_text
-from qa.scope import NAME_PARTICLES
+from qa.names import NAME_PARTICLES
+from qa.textclean import fold_text
 from qa.vocabulary import Vocabulary
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 A DOCX of a few hundred kilobytes can unpack to gigabytes (a zip bomb). Its directory states every
 member's packed and unpacked size, and Python's zipfile never unpacks more than a member's stated
 size (a member that lies fails its CRC check), so the sizes can be trusted without unpacking.
-Ingestion (`qa.readers.docx`) and the upload check (`qa.uploads`) share `zip_excess`; each says in
+Ingestion (`qa.ingest.readers.docx`) and the upload check (`qa.web.uploads`) share `zip_excess`; each says in
 its own language which limit a file exceeds.
 """
 

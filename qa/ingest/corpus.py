@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from qa.casefile import default_case, parse_case_file, title_from_filename
 from qa.errors import LimitExceededError, UnreadableDocumentError
-from qa.readers import ReadResult
-from qa.readworker import ReadingWorker
+from qa.ingest.casefile import default_case, parse_case_file, title_from_filename
+from qa.ingest.readers import ReadResult
+from qa.ingest.readworker import ReadingWorker
 from qa.records import CaseInfo, Document, DocumentKind, DocumentMeta, IngestReport, Notice, Skipped
 from qa.settings import Settings
 
@@ -252,16 +252,16 @@ def read_file(path: Path, display: str, settings: Settings) -> ReadResult:
     document over the limits of its kind (pages, unpacked size) or of any kind (characters)."""
     reader = SUPPORTED[path.suffix.lower()]
     if reader == "pdf":
-        from qa.readers.pdf import read_pdf
+        from qa.ingest.readers.pdf import read_pdf
 
         result = read_pdf(path, display, settings.min_text_chars_per_page, settings.max_pdf_pages)
     elif reader == "docx":
-        from qa.readers.archive import ZipLimits
-        from qa.readers.docx import read_docx
+        from qa.ingest.readers.archive import ZipLimits
+        from qa.ingest.readers.docx import read_docx
 
         result = read_docx(path, display, ZipLimits.from_settings(settings))
     else:
-        from qa.readers.plain import read_text
+        from qa.ingest.readers.plain import read_text
 
         result = read_text(path, display)
     characters = sum(len(block.text) for block in result.blocks)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedders import Embedder
 from qa.errors import QaError
+from qa.index.embedders import Embedder
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from qa.lexical import fold_text
 from qa.records import CaseInfo
+from qa.textclean import fold_text
 from qa.vocabulary import packaged
 
 _WORD = re.compile(r"\w+")

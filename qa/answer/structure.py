@@ -9,10 +9,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.question import QuestionCues
-from qa.readers.sections import leaf, parent
-from qa.readers.tables import is_header_line
-from qa.retrieval import Hit
+from qa.ingest.readers.sections import leaf, parent
+from qa.ingest.readers.tables import is_header_line
+from qa.search.question import QuestionCues
+from qa.search.retrieval import Hit
 from qa.vocabulary import packaged
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from qa.manifest import SCHEMA_VERSION, Manifest
+from qa.index.manifest import SCHEMA_VERSION, Manifest
 from qa.records import CaseInfo, Chunk, DocumentKind
 
 __all__ = ["SCHEMA_VERSION", "IndexReader"]
