@@ -105,6 +105,7 @@ def _child(folder: Path, queries: list[str]) -> dict[str, float]:
     import faiss  # noqa: F401
     import numpy as np
 
+    from qa.index.searcher import Query
     from qa.search.retrieval import IndexVersion
 
     before = proc_status_kb("VmRSS")
@@ -119,8 +120,8 @@ def _child(folder: Path, queries: list[str]) -> dict[str, float]:
     rng = np.random.default_rng(0)
     for query in queries:
         vector = rng.standard_normal(version.dense.dimension).astype(np.float32)
-        ids, _ = version.dense.search(vector / np.linalg.norm(vector), 50)
-        lexical_ids, _ = version.lexical.search(query, 50)
+        ids, _ = version.dense.search(Query(query, vector / np.linalg.norm(vector)), 50)
+        lexical_ids, _ = version.lexical.search(Query(query), 50)
         version.chunk_rows([*ids.tolist(), *lexical_ids.tolist()])
     facts["hwm_after_search_kb"] = proc_status_kb("VmHWM")
     connection = sqlite3.connect(f"file:{folder / 'meta.sqlite'}?mode=ro", uri=True)

@@ -191,8 +191,8 @@ def _recall_at_10(exact_dir: Path, hnsw_dir: Path, vectors: np.ndarray, candidat
     hnsw = DenseIndex.load(hnsw_dir / "dense.faiss")
     found = []
     for vector in vectors:
-        truth = set(exact.search(vector, 10)[0].tolist())
-        approx = set(hnsw.search(vector, candidates)[0][:10].tolist())
+        truth = set(exact.nearest(vector, 10)[0].tolist())
+        approx = set(hnsw.nearest(vector, candidates)[0][:10].tolist())
         found.append(len(truth & approx) / max(1, len(truth)))
     return float(np.mean(found))
 

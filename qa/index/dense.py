@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from qa.index.searcher import Query
+
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 
@@ -56,13 +58,19 @@ class DenseIndex:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.asarray(self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64)), dtype=np.float32)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k chunk ids and cosine scores for the query's vector (the `Searcher` protocol)."""
+        if query.vector is None:
+            raise ValueError("a dense search needs the query's vector")
+        return self.nearest(query.vector, k, allowed)
+
+    def nearest(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k chunk ids and cosine scores; `allowed` restricts the search to these chunk ids."""
         faiss: Any = importlib.import_module("faiss")  # its stubs lack the search parameter classes
 
         if not len(self) or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         params = None
         if allowed is not None:
             if not len(allowed):

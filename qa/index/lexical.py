@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.index.searcher import Query
 from qa.textclean import fold_text
 
 _TOKEN = re.compile(r"\w\w+|\d")
@@ -94,11 +95,12 @@ class LexicalIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k chunk ids and scores with a positive score; `allowed` is a boolean mask by position."""
-        scores = self.scores(query)
+    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k chunk ids and scores with a positive score for the query's words (the `Searcher`
+        protocol); `allowed` (chunk ids) restricts the search."""
+        scores = self.scores(query.text)
         if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
+            scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
         positive = np.flatnonzero(scores > 0)
         if not len(positive):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

@@ -241,7 +241,7 @@ class IndexVersion:
         if not len(sample):
             return 0.0
         sims = sample @ vector
-        top = max(float(sims.max()), float(self.dense.search(vector, 1)[1][0]) if len(self.dense) else 0.0)
+        top = max(float(sims.max()), float(self.dense.nearest(vector, 1)[1][0]) if len(self.dense) else 0.0)
         return top + peak_weight * (top - float(np.median(sims)))
 
     def guard_scores(self, vector: np.ndarray, chunk_ids: list[int]) -> dict[int, float]:

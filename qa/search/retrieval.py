@@ -16,6 +16,8 @@ import numpy as np
 from qa.errors import IndexAccessError, IndexMismatchError, IndexMissingError
 from qa.index.layout import IndexLayout
 from qa.index.manifest import Manifest
+from qa.index.searcher import Query, Searcher
+from qa.index.version import Filters, Hit, IndexVersion, PassageTable, Sentence, Similarity, mix_forms
 from qa.names import named_cases, without_names
 from qa.records import CaseInfo
 from qa.search.background import Background, read_background
@@ -24,30 +26,25 @@ from qa.settings import RetrievalSettings, Settings
 
 if TYPE_CHECKING:
     from qa.index.embedders import Embedder
-from qa.index.version import (
-    Filters as Filters,
-)
-from qa.index.version import (
-    Hit as Hit,
-)
-from qa.index.version import (
-    IndexVersion as IndexVersion,
-)
-from qa.index.version import (
-    PassageTable as PassageTable,
-)
-from qa.index.version import (
-    Sentence as Sentence,
-)
-from qa.index.version import (
-    Similarity as Similarity,
-)
-from qa.index.version import (
-    T as T,
-)
-from qa.index.version import (
-    mix_forms as mix_forms,
-)
+
+# The records a search returns and is restricted by live with the index version; named here too.
+__all__ = [
+    "CaseRanking",
+    "Filters",
+    "Hit",
+    "IndexVersion",
+    "Mode",
+    "PassageTable",
+    "Ranking",
+    "Retriever",
+    "Sentence",
+    "Similarity",
+    "diversify",
+    "focus",
+    "mix_forms",
+    "rank_within_cases",
+    "reciprocal_rank_fusion",
+]
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -227,19 +224,22 @@ class Retriever:
         language = detect_language(query)
         query = focus(query, filters, version)
         n = max(config.candidates, k)
-        rankings: list[tuple[np.ndarray, float]] = []
-        dense_scores: dict[int, float] = {}
         vector: np.ndarray | None = None
         if mode in ("hybrid", "dense"):
             vector = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
-            ids, scores = version.dense.search(vector, n, allowed)
-            rankings.append((ids, config.dense_weight))
-            dense_scores = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+        searchers: list[tuple[Searcher, float]] = []
+        if mode in ("hybrid", "dense"):
+            searchers.append((version.dense, config.dense_weight))
         if mode in ("hybrid", "lexical"):
-            mask = None if allowed is None else np.isin(version.lexical.ids, allowed)
-            ids, _scores = version.lexical.search(query, n, mask)
             coverage = version.lexical.known_share(query) ** config.lexical_coverage_power
-            rankings.append((ids, config.lexical_weight * coverage))
+            searchers.append((version.lexical, config.lexical_weight * coverage))
+        rankings: list[tuple[np.ndarray, float]] = []
+        dense_scores: dict[int, float] = {}
+        for searcher, weight in searchers:
+            ids, scores = searcher.search(Query(query, vector), n, allowed)
+            rankings.append((ids, weight))
+            if searcher is version.dense:  # ties in the fusion go to the closer passage
+                dense_scores = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         guard_weight = config.guard_weight_en if language == "en" else config.guard_weight_nl
         if mode == "hybrid" and guard_weight > 0 and self.guard is not None and self.guarded(version):
             # A third ranking of the candidates by the guard encoder, whose vectors align languages
