@@ -13,7 +13,7 @@ from qa.answer import Candidate
 from qa.answer.gathering import CaseEvidence, Factor
 from qa.answer.grouping import factor_of, group_by_factor
 from qa.answer.selection import decision_features, judge_cases
-from qa.cli import format_matrix
+from qa.commands.cases import format_matrix
 from qa.evaluation import Question, citation_problems, evaluate_crosscase
 from qa.indexer import build_index
 from qa.matrix import factor_matrix
