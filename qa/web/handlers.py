@@ -43,7 +43,6 @@ from qa.retrieval import Filters
 from qa.service import CaseOverview, Vraagbaak
 from qa.users import Role, UserStore
 from qa.vocabulary import packaged
-from qa.web import render
 from qa.web.conversation import (
     InputLimits,
     InputRefused,
@@ -54,6 +53,12 @@ from qa.web.conversation import (
     turns_from_api,
 )
 from qa.web.limits import RateLimiter, TrustedProxies
+from qa.web.render.answers import chat_messages, question_markdown
+from qa.web.render.cases import case_detail, case_rows, factor_matrix_html
+from qa.web.render.documents import document_html
+from qa.web.render.labels import VIEWER_PLACEHOLDER, answer_label, dutch_number, kind_label
+from qa.web.render.sources import sources_panel
+from qa.web.render.status import index_status_html, index_summary_html, notice_html
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +142,7 @@ class ReindexProgress:
         self.fraction = max(self.fraction, min(1.0, self._pass_from + (self._pass_to - self._pass_from) * share))
         label = REINDEX_LABELS.get(stage, stage)
         if total > 1:
-            label = f"{label}: {render.dutch_number(done)} van {render.dutch_number(total)}"
+            label = f"{label}: {dutch_number(done)} van {dutch_number(total)}"
         return self.fraction, label
 
 
@@ -212,7 +217,7 @@ def _username(request: gr.Request | None) -> str | None:
 
 def kind_choices(kinds: Sequence[str] | None = None) -> list[tuple[str, str]]:
     values = sorted(kinds if kinds is not None else CASE_DOCUMENT_KINDS)
-    return [(render.kind_label(k), k) for k in values]
+    return [(kind_label(k), k) for k in values]
 
 
 class WebApp:
@@ -280,21 +285,21 @@ class WebApp:
             # Not an answer and not a failure: said in the chat, the question left in the box to ask again.
             log.info("question before the first index: %r", question)
             running = self.service.index_status().running
-            note = render.answer_label(language, "no_index_yet") if running else message("missing")
+            note = answer_label(language, "no_index_yet") if running else message("missing")
             messages = [
-                *render.chat_messages(answers),
-                {"role": "user", "content": render.question_markdown(question)},
+                *chat_messages(answers),
+                {"role": "user", "content": question_markdown(question)},
                 {"role": "assistant", "content": html.escape(note, quote=False)},
             ]
             return messages, answers, gr.update(), gr.update(), gr.update(), gr.update()
         answers.append(answer)
         return (
-            render.chat_messages(answers),
+            chat_messages(answers),
             answers,
-            render.sources_panel(answers),
+            sources_panel(answers),
             "",
             gr.update(value=self._conversation_file(answers), interactive=True),
-            render.VIEWER_PLACEHOLDER,
+            VIEWER_PLACEHOLDER,
         )
 
     def _conversation_file(self, answers: Sequence[Answer]) -> str:
@@ -309,7 +314,7 @@ class WebApp:
         return str(path)
 
     def clear(self) -> tuple[Any, ...]:
-        return [], [], render.sources_panel([]), gr.update(value=None, interactive=False), render.VIEWER_PLACEHOLDER
+        return [], [], sources_panel([]), gr.update(value=None, interactive=False), VIEWER_PLACEHOLDER
 
     @guarded
     def ask_api(
@@ -345,7 +350,7 @@ class WebApp:
     @guarded
     def show_turn(self, answers: list[Answer] | None, evt: gr.SelectData) -> str:
         index = evt.index if isinstance(evt.index, int) else evt.index[0]
-        return render.sources_panel(list(answers or []), int(index) // 2)
+        return sources_panel(list(answers or []), int(index) // 2)
 
     @guarded
     def open_citation(self, answers: list[Answer] | None, evt: gr.EventData) -> Any:
@@ -362,7 +367,7 @@ class WebApp:
             return gr.update()
         _LANGUAGE.set(_answer_language(answers[turn]))
         view = self.service.document_view(citation.document)
-        return render.document_html(view, citation.page, (citation.start, citation.end), citation.quote, citation.text)
+        return document_html(view, citation.page, (citation.start, citation.end), citation.quote, citation.text)
 
     @guarded
     def like(self, answers: list[Answer] | None, evt: gr.LikeData, request: gr.Request) -> None:
@@ -412,7 +417,7 @@ class WebApp:
                 titles = {c.case_id: c.title for c in self.service.cases()}
             chosen.append(f"casus {titles.get(case, case)}")
         if kind:
-            chosen.append(f"soort {render.kind_label(kind)}")
+            chosen.append(f"soort {kind_label(kind)}")
         return gr.Accordion(label=f"Filters: {', '.join(chosen)}" if chosen else "Filters")
 
     def _overviews(self) -> list[CaseOverview]:
@@ -428,7 +433,7 @@ class WebApp:
         ids = [o.case.case_id for o in overviews]
         chosen = selected if selected in ids else (ids[0] if ids else None)
         return (
-            gr.update(value=render.case_rows(overviews)),
+            gr.update(value=case_rows(overviews)),
             gr.update(choices=choices, value=chosen),
             self._case_detail(overviews, chosen),
             self._matrix(),
@@ -441,7 +446,7 @@ class WebApp:
         except QaError:
             log.warning("no index for the case matrix", exc_info=True)
             return "<p class='leeg'>Nog geen index.</p>"
-        return render.factor_matrix_html(matrices, titles)
+        return factor_matrix_html(matrices, titles)
 
     def _case_detail(self, overviews: Sequence[CaseOverview], case_id: str | None) -> str:
         overview = next((o for o in overviews if o.case.case_id == case_id), None)
@@ -450,7 +455,7 @@ class WebApp:
         titles = {d.path: d.title or d.path for o in overviews for d in o.documents}
         with contextlib.suppress(QaError):
             titles.update({d.path: d.title or d.path for d in self.service.documents() if d.case_id is None})
-        return render.case_detail(overview, titles)
+        return case_detail(overview, titles)
 
     @guarded
     def case_detail(self, case_id: str | None) -> str:
@@ -472,7 +477,7 @@ class WebApp:
             return gr.update()
         page = str(data.get("page", ""))
         view = self.service.document_view(path)
-        return render.document_html(view, int(page) if page.isdigit() else None)
+        return document_html(view, int(page) if page.isdigit() else None)
 
     # ------------------------------------------------------------------ indexing
     def _serving_version(self) -> str | None:
@@ -486,7 +491,7 @@ class WebApp:
         status = self.service.index_status()
         if status.error is not None:
             status = replace(status, error=index_failure_message(status.failure))
-        return render.index_status_html(status)
+        return index_status_html(status)
 
     def poll_index(self, known: str | None) -> tuple[Any, ...]:
         """Every tick of the page's timer: the indexing status, and once another index version is
@@ -549,11 +554,11 @@ class WebApp:
             notice = self._add_uploads(request, mode, existing_case, title, municipality, year, themes, *rows)
         except (BadRequest, uploads.UploadError) as exc:
             log.warning("upload refused: %s", exc)
-            return (render.notice_html(str(exc), ok=False), *self.admin_choices(), *self._form(keep=True))
+            return (notice_html(str(exc), ok=False), *self.admin_choices(), *self._form(keep=True))
         except Exception:
             log.exception("upload failed")
-            return (render.notice_html(message("generic"), ok=False), *self.admin_choices(), *self._form(keep=True))
-        return (render.notice_html(notice), *self.admin_choices(), *self._form(keep=False))
+            return (notice_html(message("generic"), ok=False), *self.admin_choices(), *self._form(keep=True))
+        return (notice_html(notice), *self.admin_choices(), *self._form(keep=False))
 
     @staticmethod
     def _form(keep: bool) -> tuple[Any, ...]:
@@ -631,7 +636,7 @@ class WebApp:
         log.info("%s started a re-index", admin)
         summary = self.service.reindex(progress=report)
         return (
-            render.index_summary_html(summary),
+            index_summary_html(summary),
             self.status_html(),
             self._serving_version(),
             *self.filter_choices(),
@@ -648,4 +653,4 @@ class WebApp:
         log.info("%s moved %s to %s", admin, document, moved)
         where = moved.relative_to(self.service.settings.corpus.resolve()).as_posix()
         message = f"{document} is verplaatst naar {where}. De volgende herindexering laat het weg."
-        return (render.notice_html(message), *self.admin_choices())
+        return (notice_html(message), *self.admin_choices())

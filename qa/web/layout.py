@@ -7,8 +7,9 @@ from typing import Any
 
 import gradio as gr
 
-from qa.web import render
 from qa.web.handlers import DEFAULT_KINDS, UPLOAD_ROWS, WebApp, kind_choices
+from qa.web.render.labels import CASE_VIEWER_PLACEHOLDER, VIEWER_PLACEHOLDER
+from qa.web.render.sources import sources_panel
 
 EXAMPLES = [
     "Wat werkte goed bij bewonersinitiatieven?",
@@ -117,8 +118,8 @@ def build_blocks(app: WebApp) -> gr.Blocks:
                             )
                             clear = gr.Button("Nieuw gesprek", size="sm")
                     with gr.Column(scale=2):
-                        sources = gr.HTML(render.sources_panel([]), js_on_load=OPEN_SOURCE_JS, elem_id="bronnen")
-                viewer = gr.HTML(render.VIEWER_PLACEHOLDER, js_on_load=SCROLL_TO_PASSAGE_JS, elem_id="document")
+                        sources = gr.HTML(sources_panel([]), js_on_load=OPEN_SOURCE_JS, elem_id="bronnen")
+                viewer = gr.HTML(VIEWER_PLACEHOLDER, js_on_load=SCROLL_TO_PASSAGE_JS, elem_id="document")
 
             with gr.Tab("Casussen", id="casussen"):
                 gr.Markdown("De casussen van het onderzoek met hun succesfactoren en aandachtspunten.")
@@ -134,7 +135,7 @@ def build_blocks(app: WebApp) -> gr.Blocks:
                 with gr.Accordion("Casussen × overkoepelende factoren", open=False, elem_id="casus-matrix-paneel"):
                     case_matrix = gr.HTML(js_on_load=OPEN_DOCUMENT_JS, elem_id="casus-matrix")
                 case_viewer = gr.HTML(
-                    render.CASE_VIEWER_PLACEHOLDER, js_on_load=SCROLL_TO_PASSAGE_JS, elem_id="casus-document"
+                    CASE_VIEWER_PLACEHOLDER, js_on_load=SCROLL_TO_PASSAGE_JS, elem_id="casus-document"
                 )
 
             admin = _admin_tab(app)
