@@ -17,7 +17,7 @@ from qa.web.conversation import (
     turns_from_answers,
     turns_from_api,
 )
-from qa.web.handlers import ReindexProgress
+from qa.web.handlers.indexing import ReindexProgress
 from qa.web.render.answers import answer_markdown, question_markdown
 from qa.web.render.documents import document_html, highlighted
 from qa.web.render.sources import source_card, sources_panel

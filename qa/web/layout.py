@@ -7,7 +7,9 @@ from typing import Any
 
 import gradio as gr
 
-from qa.web.handlers import DEFAULT_KINDS, UPLOAD_ROWS, WebApp, kind_choices
+from qa.web.handlers import WebApp
+from qa.web.handlers.admin import DEFAULT_KINDS, UPLOAD_ROWS
+from qa.web.handlers.cases import kind_choices
 from qa.web.render.labels import CASE_VIEWER_PLACEHOLDER, VIEWER_PLACEHOLDER
 from qa.web.render.sources import sources_panel
 

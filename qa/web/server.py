@@ -38,7 +38,8 @@ from qa.service import Vraagbaak
 from qa.settings import Settings
 from qa.users import UserStore
 from qa.web.accounts import AccountGuard
-from qa.web.handlers import TOAST_TITLES, WebApp
+from qa.web.handlers import WebApp
+from qa.web.handlers.guard import TOAST_TITLES
 from qa.web.layout import build_blocks
 
 log = logging.getLogger(__name__)
