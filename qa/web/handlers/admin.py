@@ -22,6 +22,8 @@ DEFAULT_KINDS = ("documentanalyse", "interview-ambtenaar", "interview-bewoner", 
 
 
 class AdminHandlers(IndexHandlers):
+    """Beheer's actions; each checks first that the user is an admin."""
+
     def admin_choices(self) -> tuple[Any, Any]:
         corpus = self.service.settings.corpus
         return (

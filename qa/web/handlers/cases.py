@@ -27,6 +27,8 @@ def kind_choices(kinds: Sequence[str] | None = None) -> list[tuple[str, str]]:
 
 
 class CaseHandlers(Handlers):
+    """The filters' choices and the case views, filled from the index served (empty while there is none)."""
+
     def filter_choices(self) -> tuple[Any, Any, Any]:
         try:
             cases = self.service.cases()

@@ -49,6 +49,8 @@ KEEP_DOWNLOADS_SECONDS = 3600
 
 
 class ChatHandlers(Handlers):
+    """A question in the chat or through /ask, counted per client, checked, answered with its sources."""
+
     def count_question(self, request: gr.Request | None) -> None:
         """Raise BadRequest when this client (its user name, else its address) asked too many questions."""
         client = username(request) if self.auth_enabled else None

@@ -72,6 +72,8 @@ class ReindexProgress:
 
 
 class IndexHandlers(CaseHandlers):
+    """The status line, and the filters and case views filled anew once another index version is served."""
+
     def _serving_version(self) -> str | None:
         try:
             return self.service.serving_version()
