@@ -15,7 +15,7 @@ from qa.answer.grouping import factor_of, group_by_factor
 from qa.answer.matrix import factor_matrix
 from qa.answer.selection import decision_features, judge_cases
 from qa.answer.structure import finding_start
-from qa.cli import format_matrix
+from qa.commands.cases import format_matrix
 from qa.evaluation import Question, citation_problems, evaluate_crosscase
 from qa.index.build import build_index
 from qa.records import Answer, CaseInfo, Citation

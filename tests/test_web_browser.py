@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from web_fixtures import ADMIN, ARTIFACTS, READER, SCRIPT_CASE, SCRIPT_DOCUMENT, IndexingApp, RunningApp
 
 from qa.web.feedback import FeedbackStore
-from qa.web.handlers import REINDEX_LABELS
+from qa.web.handlers.indexing import REINDEX_LABELS
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,6 @@ import pytest
 
 from qa.records import Answer, Block, Citation
 from qa.service import DocumentView
-from qa.web import render
 from qa.web.conversation import (
     InputLimits,
     conversation_markdown,
@@ -18,7 +17,10 @@ from qa.web.conversation import (
     turns_from_answers,
     turns_from_api,
 )
-from qa.web.handlers import ReindexProgress
+from qa.web.handlers.indexing import ReindexProgress
+from qa.web.render.answers import answer_markdown, question_markdown
+from qa.web.render.documents import document_html, highlighted
+from qa.web.render.sources import source_card, sources_panel
 from qa.web.server import LocalFilesOnly
 
 HOSTILE = (
@@ -55,11 +57,11 @@ def test_markers_link_to_their_cards_and_unknown_markers_stay_text() -> None:
         False,
         (citation(),),
     )
-    markdown = render.answer_markdown(answer, turn=2)
+    markdown = answer_markdown(answer, turn=2)
     assert '<a class="bron-marker" href="#bron-2-1" title="Bron 1">[1]</a>' in markdown
     assert "**Buurtbudget (Wierdenhaven)**" in markdown  # the answer's own Markdown is kept
     assert "\\[7\\]" in markdown  # not a link, and not a Markdown link either
-    card = render.source_card(citation(), turn=2)
+    card = source_card(citation(), turn=2)
     assert 'id="bron-2-1"' in card
     assert "<mark>De loting werkte goed in de wijk.</mark>" in card
     assert "Wierdenhaven" in card and "Interview met een bewoner" in card and "p. 3" in card
@@ -71,13 +73,13 @@ def test_hostile_document_text_is_escaped_everywhere() -> None:
     hostile = citation(text=HOSTILE, quote="<script>window.__pwned = 1</script>", title="<b>titel</b>")
     answer = Answer("<img src=x onerror=alert(1)>?", HOSTILE + " [1]", False, (hostile,))
     outputs = [
-        render.answer_markdown(answer, 0),
-        render.question_markdown(answer.question),
-        render.source_card(hostile, 0),
-        render.sources_panel([answer]),
+        answer_markdown(answer, 0),
+        question_markdown(answer.question),
+        source_card(hostile, 0),
+        sources_panel([answer]),
     ]
     view = DocumentView("cases/x/doc.md", Path("/nonexistent/doc.md"), "overig", "<i>doc</i>", None, (Block(HOSTILE),))
-    outputs.append(render.document_html(view, passage=(0, 20), quote="<script>window.__pwned = 1</script>"))
+    outputs.append(document_html(view, passage=(0, 20), quote="<script>window.__pwned = 1</script>"))
     for html in outputs:
         assert "<script" not in html and "<img" not in html and "<b>" not in html and "<i>" not in html
         assert not re.search(r"<a [^>]*javascript:", html)
@@ -89,12 +91,12 @@ def test_hostile_document_text_is_escaped_everywhere() -> None:
 
 def test_quote_is_found_across_whitespace_and_sentences() -> None:
     text = "Eerste zin.\nDe loting   werkte\ngoed in de wijk. Tussenzin. En het budget bleef binnen de grens."
-    assert render.highlighted(text, ["De loting werkte goed in de wijk."]).count("<mark>") == 1
-    both = render.highlighted(text, ["De loting werkte goed in de wijk. En het budget bleef binnen de grens."])
+    assert highlighted(text, ["De loting werkte goed in de wijk."]).count("<mark>") == 1
+    both = highlighted(text, ["De loting werkte goed in de wijk. En het budget bleef binnen de grens."])
     assert both.count("<mark>") == 2
-    assert "<mark>" not in render.highlighted(text, ["Iets anders."])
+    assert "<mark>" not in highlighted(text, ["Iets anders."])
     # a citation quoting two places of its passage, or a list item without a full stop
-    parts = render.highlighted(text, ["Eerste … Tussenzin."])
+    parts = highlighted(text, ["Eerste … Tussenzin."])
     assert parts.count("<mark>") == 2 and "<mark>Eerste</mark>" in parts and "<mark>Tussenzin.</mark>" in parts
 
 
@@ -110,16 +112,16 @@ def test_document_view_marks_the_passage_blocks() -> None:
     view = DocumentView(
         "cases/b/interview.docx", Path("/x/interview.docx"), "interview-bewoner", "Interview", None, blocks
     )
-    html = render.document_html(view, passage=(start, end), quote="De loting werkte goed in de wijk.")
+    html = document_html(view, passage=(start, end), quote="De loting werkte goed in de wijk.")
     assert html.count("doc-hit") == 1
     assert '<p class="passage doc-hit"><mark>De loting werkte goed in de wijk.</mark> Nog een zin.</p>' in html
     assert "<h4" in html
     # without offsets the passage text finds its block
-    fallback = render.document_html(view, passage=(0, 0), quote="", passage_text="Laatste alinea.")
+    fallback = document_html(view, passage=(0, 0), quote="", passage_text="Laatste alinea.")
     assert '<p class="passage doc-hit">Laatste alinea.</p>' in fallback
     # a passage over several blocks, quote in a later one: that block is the one scrolled to
     passage_text = "Eerste alinea zonder belang.\n\nDe loting werkte goed in de wijk. Nog een zin."
-    spread = render.document_html(view, quote="De loting werkte goed in de wijk.", passage_text=passage_text)
+    spread = document_html(view, quote="De loting werkte goed in de wijk.", passage_text=passage_text)
     assert '<p class="passage">Eerste alinea zonder belang.</p>' in spread
     assert '<p class="passage doc-hit"><mark>De loting werkte goed in de wijk.</mark> Nog een zin.</p>' in spread
 
@@ -128,7 +130,7 @@ def test_pdf_view_opens_the_page() -> None:
     view = DocumentView(
         "cases/b/documentanalyse.pdf", Path("/corpus/cases/b/documentanalyse.pdf"), "documentanalyse", "Analyse", 4, ()
     )
-    html = render.document_html(view, page=3)
+    html = document_html(view, page=3)
     assert 'src="gradio_api/file=/corpus/cases/b/documentanalyse.pdf#page=3"' in html
     assert "pagina 3" in html
 
@@ -209,15 +211,15 @@ def test_the_sources_of_an_english_answer_are_labelled_in_english() -> None:
     study = citation(2, case_id=None, case_title=None, municipality=None, kind="studie", page=None)
     english = Answer("What worked?", "The lottery worked. [1] [2]", False, (citation(), study), language="en")
     dutch = Answer("Wat werkte?", "De loting werkte. [1]", False, (citation(),), language="nl")
-    panel = render.sources_panel([english])
+    panel = sources_panel([english])
     assert "<h3>Sources</h3>" in panel and "Bronnen" not in panel
     assert "interview with a resident" in panel and "The study as a whole" in panel
     assert "Open the document at p. 3" in panel and "Open the document</button>" in panel
-    assert 'title="Source 1"' in render.answer_markdown(english, 0)
-    assert "<h3>Bronnen bij antwoord 2</h3>" in render.sources_panel([english, dutch])
-    assert "Open het document op p. 3" in render.sources_panel([english, dutch])
+    assert 'title="Source 1"' in answer_markdown(english, 0)
+    assert "<h3>Bronnen bij antwoord 2</h3>" in sources_panel([english, dutch])
+    assert "Open het document op p. 3" in sources_panel([english, dutch])
     declined = Answer("What about the weather?", "The study does not say.", True, language="en")
-    assert "No sources: the study does not answer this question." in render.sources_panel([declined])
+    assert "No sources: the study does not answer this question." in sources_panel([declined])
     markdown = conversation_markdown([dutch, english])
     assert "## Vraag 1" in markdown and "### Bronnen" in markdown
     assert "## Question 2" in markdown and "### Sources" in markdown and "Quoted: “De loting" in markdown

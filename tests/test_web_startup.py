@@ -13,9 +13,10 @@ from small_study import small_settings
 
 from qa.index.build import IndexSummary
 from qa.service import IndexStatus, Vraagbaak
-from qa.web import render
 from qa.web.feedback import FeedbackStore
 from qa.web.handlers import WebApp
+from qa.web.render.labels import NO_INDEX_YET
+from qa.web.render.status import index_status_html
 from qa.web.users import UserStore
 
 QUESTION = "Wat betaalde het fonds voor de jeugdraad?"
@@ -41,7 +42,7 @@ def _choices(update: dict[str, Any]) -> list[tuple[str, str]]:
     ],
 )  # fmt: skip
 def test_the_status_says_in_dutch_what_the_indexing_is_doing(status: IndexStatus, shown: str) -> None:
-    html = render.index_status_html(status)
+    html = index_status_html(status)
     assert shown in html
     state = "bezig" if status.running else "fout" if status.error else "klaar"
     assert f'data-state="{state}"' in html
@@ -79,8 +80,8 @@ def test_a_question_before_the_first_index_gets_one_dutch_sentence(tmp_path: Pat
         chat, answers, *_ = app.respond(QUESTION, [], "", "", "")
         assert answers == []
         assert chat[-2]["role"] == "user" and chat[-1]["role"] == "assistant"
-        assert chat[-1]["content"] == render.NO_INDEX_YET
-        assert "geïndexeerd" in render.NO_INDEX_YET
+        assert chat[-1]["content"] == NO_INDEX_YET
+        assert "geïndexeerd" in NO_INDEX_YET
     finally:
         embedder.gate.set()
         thread.join(timeout=60)

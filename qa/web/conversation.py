@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from qa.records import Answer, Turn
 from qa.search.question import Language, detect_language
 from qa.search.retrieval import Filters
-from qa.web.render import answer_label, kind_label
+from qa.web.render.labels import answer_label, kind_label
 
 if TYPE_CHECKING:
     from qa.settings import Settings

@@ -37,7 +37,8 @@ from qa.service import Vraagbaak
 from qa.settings import Settings
 from qa.web.accounts import AccountGuard
 from qa.web.feedback import FeedbackStore
-from qa.web.handlers import TOAST_TITLES, WebApp
+from qa.web.handlers import WebApp
+from qa.web.handlers.guard import TOAST_TITLES
 from qa.web.layout import build_blocks
 from qa.web.users import UserStore
 
