@@ -10,7 +10,12 @@ import pytest
 
 from qa.question import detect_language, language_detector, words_beside_names
 
-LANGUAGE_SET = Path(__file__).resolve().parents[1] / "eval" / "language.jsonl"
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+LANGUAGE_SET = EVAL / "language.jsonl"
+# Written by someone who saw neither the set above nor the code, measured once when the detection was
+# final and never tuned on (301 of 307): what a new asker's questions get.
+HELDOUT_SET = EVAL / "language-heldout.jsonl"
+HELDOUT_AT_LEAST = 0.98
 # The issue's target is 0.98. The words of each language's grammar, then lingua word by word, reach 0.996
 # (292 of 293; lingua word by word alone 0.973, the old word-ending rule 0.823). What it misses: a title
 # without them that puts one of the study's Dutch terms beside an English word ("Zandwijck buurtbudget
@@ -80,8 +85,15 @@ def test_names_are_no_evidence_of_a_language(text: str, words: list[str]) -> Non
     assert words_beside_names(text) == words
 
 
-def test_accuracy_on_short_questions_in_both_languages() -> None:
-    rows = [json.loads(line) for line in LANGUAGE_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _accuracy(path: Path) -> float:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert min(sum(1 for row in rows if row["lang"] == lang) for lang in ("nl", "en")) >= 100
-    right = sum(1 for row in rows if detect_language(row["question"]) == row["lang"])
-    assert right / len(rows) >= ACCURACY_AT_LEAST
+    return sum(1 for row in rows if detect_language(row["question"]) == row["lang"]) / len(rows)
+
+
+def test_accuracy_on_short_questions_in_both_languages() -> None:
+    assert _accuracy(LANGUAGE_SET) >= ACCURACY_AT_LEAST
+
+
+def test_accuracy_on_held_out_questions() -> None:
+    assert _accuracy(HELDOUT_SET) >= HELDOUT_AT_LEAST
