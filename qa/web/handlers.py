@@ -173,6 +173,17 @@ def error_toast(text: str) -> gr.Error:
     return gr.Error(toast_text(text, language), title=TOAST_TITLES[language]["error"], print_exception=False)
 
 
+def log_failure(handler: str, exc: BaseException) -> None:
+    """Log why a handler did not do what was asked: a refusal in one line without a traceback, the
+    server's folders in one line naming the file or folder, anything else with its traceback."""
+    if isinstance(exc, AccessDenied | BadRequest | uploads.UploadError | DocumentRefusedError):
+        log.warning("%s refused: %s", handler, exc)  # a path outside the corpus is one too
+    elif isinstance(exc, FeedbackUnwritableError | DiskFullError | IndexAccessError):
+        log.error("%s failed: %s", handler, exc)
+    else:
+        log.error("%s failed", handler, exc_info=exc)
+
+
 def guarded(fn: F) -> F:
     """Turn any failure into a gr.Error with a short message (Dutch, or English for an English
     question: a handler sets `_LANGUAGE` once it knows); log the details."""
@@ -184,16 +195,8 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except (AccessDenied, BadRequest, uploads.UploadError, DocumentRefusedError) as exc:
-            # A refusal, not a failure (a path outside the corpus is one): no traceback.
-            log.warning("%s refused: %s", fn.__name__, exc)
-            raise error_toast(user_message(exc)) from None
-        except (FeedbackUnwritableError, DiskFullError, IndexAccessError) as exc:
-            # The server's folders, not the code: the one line names the file or folder and what to do.
-            log.error("%s failed: %s", fn.__name__, exc)
-            raise error_toast(user_message(exc)) from None
         except Exception as exc:
-            log.exception("%s failed", fn.__name__)
+            log_failure(fn.__name__, exc)
             raise error_toast(user_message(exc)) from None
         finally:
             _LANGUAGE.reset(token)
@@ -261,6 +264,10 @@ class WebApp:
         kind: str | None,
         request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
+        """Answer in the chat. What keeps a question from its answer (the question limit, a question too
+        long, no index yet, a failure) is said in the chat too, in the question's language, the question
+        left in the box to ask again: raised, it would also put Gradio's red badge on the chat, worded
+        in the browser's language ("Fout" or "Error") whatever the question's."""
         answers = list(answers or [])
         question = (question or "").strip()
         if not question:  # Enter in an empty box: nothing to do, nothing to say
@@ -268,25 +275,23 @@ class WebApp:
         limits = InputLimits.from_settings(self.service.settings)
         language = detect_language(question[: limits.question_chars])
         _LANGUAGE.set(language)
-        self.count_question(request)
-        try:
-            check_question(question, limits)
-        except InputRefused as exc:
-            raise BadRequest(str(exc)) from exc
         filters = Filters(case=case or None, municipality=municipality or None, kind=kind or None)
         try:
+            self.count_question(request)
+            try:
+                check_question(question, limits)
+            except InputRefused as exc:
+                raise BadRequest(str(exc)) from exc
             answer = self.service.ask(question, filters, turns_from_answers(answers, limits))
         except IndexMissingError:
-            # Not an answer and not a failure: said in the chat, the question left in the box to ask again.
+            # Not an answer and not a failure: the question before the first index.
             log.info("question before the first index: %r", question)
             running = self.service.index_status().running
             note = render.answer_label(language, "no_index_yet") if running else message("missing")
-            messages = [
-                *render.chat_messages(answers),
-                {"role": "user", "content": render.question_markdown(question)},
-                {"role": "assistant", "content": html.escape(note, quote=False)},
-            ]
-            return messages, answers, gr.update(), gr.update(), gr.update(), gr.update()
+            return self._note_in_chat(answers, note, question)
+        except Exception as exc:
+            log_failure("respond", exc)
+            return self._note_in_chat(answers, user_message(exc))
         answers.append(answer)
         return (
             render.chat_messages(answers),
@@ -296,6 +301,19 @@ class WebApp:
             gr.update(value=self._conversation_file(answers), interactive=True),
             render.VIEWER_PLACEHOLDER,
         )
+
+    @staticmethod
+    def _note_in_chat(answers: Sequence[Answer], note: str, question: str | None = None) -> tuple[Any, ...]:
+        """The conversation so far, then (the question and) a note where its answer would be; the answers
+        and the question in the box stay as they were. A refused question is not repeated (it may be
+        100,000 characters long or not valid text): it is still in the box."""
+        asked = [{"role": "user", "content": render.question_markdown(question)}] if question is not None else []
+        messages = [
+            *render.chat_messages(answers),
+            *asked,
+            {"role": "assistant", "content": html.escape(note, quote=False)},
+        ]
+        return messages, list(answers), gr.update(), gr.update(), gr.update(), gr.update()
 
     def _conversation_file(self, answers: Sequence[Answer]) -> str:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
