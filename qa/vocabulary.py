@@ -99,6 +99,9 @@ class Vocabulary:
     phrases: Mapping[str, Phrases]
     messages: Mapping[str, Mapping[str, str]]  # per language: what the chat says apart from answers
     toast_titles: Mapping[str, Mapping[str, str]]  # per language: a notice's title by its level
+    # per language: the words of its grammar that no other language shares (its "de", "wat", "bij";
+    # "in" or "is" belongs to none): what tells a question's language
+    function_words: Mapping[str, frozenset[str]]
 
     def is_notice(self, sentence: str) -> bool:
         """Whether a sentence holds a notice that is not a finding ("fictief voorbeeldmateriaal")."""
@@ -239,6 +242,10 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
         raise SettingsError(f"{', '.join(map(str, files))}: [messages] does not hold the same texts in every language")
     w = _Lists(tables, files)
     resident, official = _speakers(w)
+    grammar = {
+        lang: frozenset(word.lower() for word in _Lists([t], [f]).get("question", "function_words"))
+        for lang, t, f in zip(languages, tables, files, strict=True)
+    }
     cases = [*w.get("question", "cases")]
     interviewer = tuple(w.get("document", "interviewer"))
     question_labels = w.get("document", "question_labels")
@@ -290,6 +297,10 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             messages=messages,
             toast_titles={
                 lang: _texts(t, f, "toast_titles") for lang, t, f in zip(languages, tables, files, strict=True)
+            },
+            function_words={
+                lang: words.difference(*(other for o, other in grammar.items() if o != lang))
+                for lang, words in grammar.items()
             },
         )
     except re.error as exc:

@@ -179,3 +179,10 @@ def test_the_chats_messages_are_in_every_language_and_a_missing_one_is_refused(t
     own.write_text(text.replace('thanks = "Thank you for your rating."\n', ""), encoding="utf-8")
     with pytest.raises(SettingsError, match=r"\[messages\] does not hold the same texts in every language"):
         load_vocabulary((PACKAGED[0], own))
+
+
+def test_function_words_tell_one_language_and_a_word_of_both_grammars_tells_none() -> None:
+    grammar = W.function_words
+    assert {"de", "wat", "bij"} <= grammar["nl"] and {"the", "what", "did"} <= grammar["en"]
+    assert not grammar["nl"] & grammar["en"]
+    assert not {"in", "is", "was", "of"} & (grammar["nl"] | grammar["en"])

@@ -249,6 +249,8 @@ def test_invalid_unicode_gets_a_message_not_a_trace(tiny_app: TinyApp) -> None:
 
 
 def test_the_chat_refuses_a_very_long_question_before_searching(tiny_app: TinyApp, tmp_path: Path) -> None:
+    """Said in the chat in the question's language, not raised: a raised refusal would also put Gradio's
+    red badge on the chat, worded in the browser's language ("Fout" or "Error")."""
     import gradio as gr
 
     from qa.web.feedback import FeedbackStore
@@ -256,10 +258,16 @@ def test_the_chat_refuses_a_very_long_question_before_searching(tiny_app: TinyAp
     from qa.web.users import UserStore
 
     web = WebApp(tiny_app.service, UserStore(tmp_path / "users.json"), FeedbackStore(tmp_path / "f.sqlite"), tmp_path)
-    with pytest.raises(gr.Error, match=r"De vraag is te lang \(100\.000 tekens; hoogstens 2\.000\)"):
-        web.respond("x" * 100_000, [], None, None, None)
-    with pytest.raises(gr.Error, match=r"De vraag bevat ongeldige tekens"):
-        web.respond("Wat \ud800?", [], None, None, None)
+    earlier = web.respond("Wat werkte goed bij de zeepkistenrace?", [], None, None, None)
+    for question, note in [
+        ("x" * 100_000, "De vraag is te lang (100.000 tekens; hoogstens 2.000)"),
+        ("Wat \ud800?", "De vraag bevat ongeldige tekens"),
+        ("What worked? " * 1_000, "The question is too long (12,999 characters; at most 2,000)"),
+    ]:
+        messages, answers, *others = web.respond(question, earlier[1], None, None, None)
+        assert messages[:-1] == earlier[0] and answers == earlier[1]  # the question is not repeated nor kept
+        assert messages[-1]["role"] == "assistant" and messages[-1]["content"].startswith(note)
+        assert all(other == gr.update() for other in others)  # sources, the box, download and viewer as they were
 
 
 def _web_app(app: TinyApp, folder: Path) -> Any:
@@ -330,8 +338,16 @@ def test_questions_over_the_rate_limit_get_a_dutch_message(tmp_path: Path) -> No
         request = gr.Request(username=None, client=type("C", (), {"host": "127.0.0.9"})())
         for _ in range(2):
             web.respond(question, [], None, None, None, request)
-        with pytest.raises(gr.Error, match=r"Te veel vragen: hoogstens 2 per minuut"):
-            web.respond(question, [], None, None, None, request)
+        messages, answers, *_ = web.respond(question, [], None, None, None, request)
+        assert messages == [
+            {
+                "role": "assistant",
+                "content": "Te veel vragen: hoogstens 2 per minuut. Wacht even en probeer het opnieuw.",
+            }
+        ]
+        assert answers == []
+        english, _answers, *_ = web.respond("What worked well for the soapbox race?", [], None, None, None, request)
+        assert english[-1]["content"].startswith("Too many questions: at most 2 a minute.")
     finally:
         demo.close()
 

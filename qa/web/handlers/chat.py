@@ -34,8 +34,10 @@ from qa.web.handlers.guard import (
     BadRequest,
     answer_language,
     guarded,
+    log_failure,
     message,
     toast_text,
+    user_message,
     username,
 )
 from qa.web.render.answers import chat_messages, question_markdown
@@ -72,6 +74,10 @@ class ChatHandlers(Handlers):
         kind: str | None,
         request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
+        """Answer in the chat. What keeps a question from its answer (the question limit, a question too
+        long, no index yet, a failure) is said in the chat too, in the question's language, the question
+        left in the box to ask again: raised, it would also put Gradio's red badge on the chat, worded
+        in the browser's language ("Fout" or "Error") whatever the question's."""
         answers = list(answers or [])
         question = (question or "").strip()
         if not question:  # Enter in an empty box: nothing to do, nothing to say
@@ -79,25 +85,23 @@ class ChatHandlers(Handlers):
         limits = InputLimits.from_settings(self.service.settings)
         language = detect_language(question[: limits.question_chars])
         LANGUAGE.set(language)
-        self.count_question(request)
-        try:
-            check_question(question, limits)
-        except InputRefused as exc:
-            raise BadRequest(str(exc)) from exc
         filters = Filters(case=case or None, municipality=municipality or None, kind=kind or None)
         try:
+            self.count_question(request)
+            try:
+                check_question(question, limits)
+            except InputRefused as exc:
+                raise BadRequest(str(exc)) from exc
             answer = self.service.ask(question, filters, turns_from_answers(answers, limits))
         except IndexMissingError:
-            # Not an answer and not a failure: said in the chat, the question left in the box to ask again.
+            # Not an answer and not a failure: the question before the first index.
             log.info("question before the first index: %r", question)
             running = self.service.index_status().running
             note = answer_label(language, "no_index_yet") if running else message("missing")
-            messages = [
-                *chat_messages(answers),
-                {"role": "user", "content": question_markdown(question)},
-                {"role": "assistant", "content": html.escape(note, quote=False)},
-            ]
-            return messages, answers, gr.update(), gr.update(), gr.update(), gr.update()
+            return self._note_in_chat(answers, note, question)
+        except Exception as exc:
+            log_failure("respond", exc)
+            return self._note_in_chat(answers, user_message(exc))
         answers.append(answer)
         return (
             chat_messages(answers),
@@ -107,6 +111,15 @@ class ChatHandlers(Handlers):
             gr.update(value=self._conversation_file(answers), interactive=True),
             VIEWER_PLACEHOLDER,
         )
+
+    @staticmethod
+    def _note_in_chat(answers: Sequence[Answer], note: str, question: str | None = None) -> tuple[Any, ...]:
+        """The conversation so far, then (the question and) a note where its answer would be; the answers
+        and the question in the box stay as they were. A refused question is not repeated (it may be
+        100,000 characters long or not valid text): it is still in the box."""
+        asked = [{"role": "user", "content": question_markdown(question)}] if question is not None else []
+        messages = [*chat_messages(answers), *asked, {"role": "assistant", "content": html.escape(note, quote=False)}]
+        return messages, list(answers), gr.update(), gr.update(), gr.update(), gr.update()
 
     def _conversation_file(self, answers: Sequence[Answer]) -> str:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")

@@ -87,6 +87,17 @@ def error_toast(text: str) -> gr.Error:
     return gr.Error(toast_text(text, language), title=TOAST_TITLES[language]["error"], print_exception=False)
 
 
+def log_failure(handler: str, exc: BaseException) -> None:
+    """Log why a handler did not do what was asked: a refusal in one line without a traceback, the
+    server's folders in one line naming the file or folder, anything else with its traceback."""
+    if isinstance(exc, AccessDenied | BadRequest | uploads.UploadError | DocumentRefusedError):
+        log.warning("%s refused: %s", handler, exc)  # a path outside the corpus is one too
+    elif isinstance(exc, FeedbackUnwritableError | DiskFullError | IndexAccessError):
+        log.error("%s failed: %s", handler, exc)
+    else:
+        log.error("%s failed", handler, exc_info=exc)
+
+
 def guarded(fn: F) -> F:
     """Turn any failure into a gr.Error with a short message (Dutch, or English for an English
     question: a handler sets `LANGUAGE` once it knows); log the details."""
@@ -98,16 +109,8 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except (AccessDenied, BadRequest, uploads.UploadError, DocumentRefusedError) as exc:
-            # A refusal, not a failure (a path outside the corpus is one): no traceback.
-            log.warning("%s refused: %s", fn.__name__, exc)
-            raise error_toast(user_message(exc)) from None
-        except (FeedbackUnwritableError, DiskFullError, IndexAccessError) as exc:
-            # The server's folders, not the code: the one line names the file or folder and what to do.
-            log.error("%s failed: %s", fn.__name__, exc)
-            raise error_toast(user_message(exc)) from None
         except Exception as exc:
-            log.exception("%s failed", fn.__name__)
+            log_failure(fn.__name__, exc)
             raise error_toast(user_message(exc)) from None
         finally:
             LANGUAGE.reset(token)
