@@ -50,11 +50,17 @@ def browser() -> Iterator[object]:
 class Session:
     """One browser context on the app: records blocked requests, takes numbered screenshots."""
 
-    def __init__(self, browser: object, app: RunningApp | IndexingApp, name: str) -> None:
+    def __init__(
+        self, browser: object, app: RunningApp | IndexingApp, name: str, viewport: tuple[int, int] = (1400, 1000)
+    ) -> None:
         self.app = app
         self.name = name
         self.outside: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL")  # type: ignore[attr-defined]
+        width, height = viewport
+        phone = width < 600  # a phone's browser: the page's own viewport meta, touch
+        self.context = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": width, "height": height}, locale="nl-NL", is_mobile=phone, has_touch=phone
+        )
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -113,8 +119,10 @@ class Session:
 def session(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     sessions: list[Session] = []
 
-    def start(app: RunningApp | IndexingApp, name: str | None = None) -> Session:
-        opened = Session(browser, app, name or request.node.name.removeprefix("test_"))
+    def start(
+        app: RunningApp | IndexingApp, name: str | None = None, viewport: tuple[int, int] = (1400, 1000)
+    ) -> Session:
+        opened = Session(browser, app, name or request.node.name.removeprefix("test_"), viewport)
         sessions.append(opened)
         return opened
 
@@ -559,3 +567,107 @@ def test_filters_show_when_closed_and_the_case_table_reads_as_text(session: obje
     cell.wait_for(timeout=30_000)
     font = cell.evaluate("(element) => getComputedStyle(element).fontFamily")
     assert "mono" not in font.lower(), font
+
+
+# The overlap check: the boxes a user reads or clicks (of a field, the part its text stands in), each
+# clipped to the containers that scroll or clip it (one scrolled out of its container counts as not
+# shown), compared pairwise; a pair where one holds the other (a card and its button, a label and its
+# input) is no overlap. A dropdown's arrow counts: Gradio draws it over the end of the field's text.
+READABLE = ", ".join(
+    [
+        "button",
+        "input:not([type=hidden])",
+        "textarea",
+        "select",
+        "label",
+        "h1, h2, h3, h4, h5, h6",
+        "a",
+        "summary",
+        "iframe",
+        "progress",
+        '[role="tab"]',
+        '[role="progressbar"]',
+        '[data-testid="bot"]',
+        '[data-testid="user"]',
+        ".bron-kaart",
+        "svg.dropdown-arrow",
+    ]
+)
+# Left out on purpose, being meant to lie over the page for a moment: a toast, the list of an open
+# dropdown, Gradio's loading veil over a component while it waits.
+OVERLAYS = ", ".join([".toast-wrap", "ul.options", ".wrap.default", ".eta-bar"])
+FIND_OVERLAPS_JS = """([selector, overlays, tolerance]) => {
+  const clipping = (style) => [style.overflowX, style.overflowY].some((o) => o !== 'visible');
+  const shown = (element) => {
+    if (element.closest(overlays)) { return null; }
+    if (!element.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) { return null; }
+    const r = element.getBoundingClientRect();
+    let box = {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+    if (['INPUT', 'TEXTAREA', 'SELECT'].includes(element.tagName)) {  // where its text can stand
+      const s = getComputedStyle(element), px = (v) => parseFloat(v) || 0;
+      box = {left: box.left + px(s.borderLeftWidth) + px(s.paddingLeft),
+             top: box.top + px(s.borderTopWidth) + px(s.paddingTop),
+             right: box.right - px(s.borderRightWidth) - px(s.paddingRight),
+             bottom: box.bottom - px(s.borderBottomWidth) - px(s.paddingBottom)};
+    }
+    for (let up = element.parentElement; up && up !== document.documentElement; up = up.parentElement) {
+      if (!clipping(getComputedStyle(up)) || up === document.body) { continue; }
+      const c = up.getBoundingClientRect();
+      box = {left: Math.max(box.left, c.left), top: Math.max(box.top, c.top),
+             right: Math.min(box.right, c.right), bottom: Math.min(box.bottom, c.bottom)};
+    }
+    return box.right - box.left > 0 && box.bottom - box.top > 0 ? box : null;
+  };
+  const name = (element) => {
+    const id = element.id ? '#' + element.id : '';
+    const classes = [...element.classList].slice(0, 3).map((c) => '.' + c).join('');
+    const text = (element.innerText || element.value || element.getAttribute('aria-label') || '')
+      .replace(/\\s+/g, ' ').trim().slice(0, 40);
+    const block = element.parentElement && element.parentElement.closest('[id]');
+    const within = block && block.id ? ` in #${block.id}` : '';
+    return `<${element.tagName.toLowerCase()}${id}${classes}> "${text}"${within}`;
+  };
+  const items = [...document.querySelectorAll(selector)]
+    .map((element) => [element, shown(element)]).filter(([, box]) => box);
+  const found = [];
+  for (let i = 0; i < items.length; i++) {
+    for (let j = i + 1; j < items.length; j++) {
+      const [a, p] = items[i], [b, q] = items[j];
+      if (a.contains(b) || b.contains(a)) { continue; }
+      const x = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+      const y = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+      if (x > tolerance && y > tolerance) {
+        found.push(`${name(a)} and ${name(b)} overlap by ${Math.round(x)}×${Math.round(y)} px`);
+      }
+    }
+  }
+  return {checked: items.length, found};
+}"""
+VIEWPORTS = {"breed": (1400, 900), "telefoon": (390, 844)}
+
+
+def _no_overlaps(s: Session, label: str) -> None:
+    """A full-page screenshot of the state, then no two elements a user reads or clicks overlap."""
+    path = s.shot(label, full_page=True)
+    result = s.page.evaluate(FIND_OVERLAPS_JS, [READABLE, OVERLAYS, 2])
+    assert result["checked"] >= 10, result  # the state's controls and texts were found to compare
+    assert not result["found"], f"{label} ({path.name}):\n" + "\n".join(result["found"])
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_nothing_overlaps_in_the_chat_the_sources_and_beheer(
+    session: object, auth_app: RunningApp, viewport: str
+) -> None:
+    """At 1400×900 and on a phone (390×844): an answer with its source cards, a source opened in the
+    document viewer, and Beheer for an admin each show without one element over another."""
+    s = session(auth_app, f"overlap-{viewport}", VIEWPORTS[viewport])  # type: ignore[operator]
+    s.open(login=ADMIN)
+    s.ask("Wat werkte goed bij bewonersinitiatieven?")
+    expect(s.page.locator("#bronnen .bron-kaart").first).to_be_visible()
+    _no_overlaps(s, "antwoord")
+    s.page.locator("#bronnen button.bron-open").first.click()
+    expect(s.page.locator("#document .doc-view")).to_be_visible(timeout=60_000)
+    _no_overlaps(s, "bron-geopend")
+    s.page.get_by_role("tab", name="Beheer").click()
+    expect(s.page.locator("#herindexeren")).to_be_visible(timeout=30_000)
+    _no_overlaps(s, "beheer")

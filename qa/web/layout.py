@@ -281,14 +281,25 @@ def _upload_rows() -> tuple[list[gr.File], list[gr.Dropdown], list[gr.Textbox]]:
                     label=f"Bestand {row + 1}",
                     type="filepath",
                     file_types=[".pdf", ".docx", ".md", ".txt"],
-                    height=90,
+                    height=110,
                     elem_id=f"upload-bestand-{row + 1}",
                 )
             )
+            # wide enough for the longest kind; on a phone the kind and the title each take a line
             kinds.append(
-                gr.Dropdown(kind_choices(), value=DEFAULT_KINDS[row], label="Soort", elem_id=f"upload-soort-{row + 1}")
+                gr.Dropdown(
+                    kind_choices(),
+                    value=DEFAULT_KINDS[row],
+                    label="Soort",
+                    min_width=240,
+                    elem_id=f"upload-soort-{row + 1}",
+                )
             )
-            titles.append(gr.Textbox(label="Titel van het document (optioneel)", elem_id=f"upload-doctitel-{row + 1}"))
+            titles.append(
+                gr.Textbox(
+                    label="Titel van het document (optioneel)", min_width=240, elem_id=f"upload-doctitel-{row + 1}"
+                )
+            )
     return files, kinds, titles
 
 

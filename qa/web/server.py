@@ -106,6 +106,11 @@ a.bron-marker { font-weight: 600; text-decoration: none; }
 #gesprek .wrapper { display: flex; flex-direction: column; }
 #gesprek .wrapper > label { position: static; flex: none; align-self: flex-start; }
 #gesprek .bubble-wrap { flex: 1 1 auto; min-height: 0; }
+/* a dropdown's text stops before its arrow (Gradio lays the arrow over the end of the field) */
+.secondary-wrap > input[role="combobox"] { padding-right: 28px; text-overflow: ellipsis; }
+/* Beheer's file fields: the label above the drop zone, not over it, and the zone's text inside it */
+[id^="upload-bestand-"] > label[data-testid="block-label"] { position: static; }
+[id^="upload-bestand-"] [data-testid="upload-text"] { min-height: 0; padding-top: 0; }
 /* the case table in the page's own font (Gradio sets its cells in the monospace one) */
 #casus-tabel, #casus-tabel * { font-family: FONTS; }
 """.replace("FONTS", ", ".join(f'"{font}"' if " " in font else font for font in SYSTEM_FONTS))
