@@ -185,6 +185,42 @@ def _answer_types(w: _Lists) -> tuple[tuple[AnswerType, re.Pattern[str], re.Patt
     )
 
 
+def _read_tables(files: tuple[Path, ...]) -> list[dict[str, object]]:
+    """Each data file's table; a file that cannot be read or is not TOML is named with the reason."""
+    tables: list[dict[str, object]] = []
+    for file in files:
+        try:
+            tables.append(tomllib.loads(file.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise SettingsError(f"{file}: the vocabulary cannot be read ({exc.strerror or exc})") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{file}: the vocabulary is not valid TOML ({exc})") from exc
+    return tables
+
+
+def _messages(
+    tables: Sequence[Mapping[str, object]], files: tuple[Path, ...], languages: Sequence[str]
+) -> dict[str, dict[str, str]]:
+    """Per language, what the chat says apart from answers: the same texts in every language."""
+    messages = {lang: _texts(t, f, "messages") for lang, t, f in zip(languages, tables, files, strict=True)}
+    if len({frozenset(texts) for texts in messages.values()}) > 1:
+        raise SettingsError(f"{', '.join(map(str, files))}: [messages] does not hold the same texts in every language")
+    return messages
+
+
+def _listing(w: _Lists) -> re.Pattern[str]:
+    """A question that asks for a list: it opens with a listing word, or holds an ordinal."""
+    return re.compile(
+        rf"^\s*({_alternatives(w.get('question', 'listing_openings'))})\b|"
+        rf"\b({_alternatives(w.get('question', 'ordinals'))})\b"
+    )
+
+
+def _announces_reason(w: _Lists) -> re.Pattern[str]:
+    """A sentence that announces a reason ("... is toegelicht waarom ...")."""
+    return re.compile("|".join(rf"\b{reason}\b" for reason in w.get("document", "announces_reason")), re.IGNORECASE)
+
+
 def _speakers(w: _Lists) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Who a question asks about: residents or officials, by what they said or "according to" them."""
     say = _alternatives(w.get("question", "say"))
@@ -228,18 +264,9 @@ def _texts(table: Mapping[str, object], file: Path, name: str) -> dict[str, str]
 @lru_cache(maxsize=8)
 def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
     """The vocabulary of these data files (one per language), compiled once per set of files."""
-    tables: list[dict[str, object]] = []
-    for file in files:
-        try:
-            tables.append(tomllib.loads(file.read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise SettingsError(f"{file}: the vocabulary cannot be read ({exc.strerror or exc})") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"{file}: the vocabulary is not valid TOML ({exc})") from exc
+    tables = _read_tables(files)
     languages = [str(t.get("language", f.stem)) for t, f in zip(tables, files, strict=True)]
-    messages = {lang: _texts(t, f, "messages") for lang, t, f in zip(languages, tables, files, strict=True)}
-    if len({frozenset(texts) for texts in messages.values()}) > 1:
-        raise SettingsError(f"{', '.join(map(str, files))}: [messages] does not hold the same texts in every language")
+    messages = _messages(tables, files, languages)
     w = _Lists(tables, files)
     resident, official = _speakers(w)
     grammar = {
@@ -262,10 +289,7 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             follow_up=_words(w.get("question", "follow_up")),
             opens_follow_up=re.compile(rf"^\s*({_alternatives(w.get('question', 'opens_follow_up'))})\b"),
             other_cases=_words(w.get("question", "other_cases")),
-            listing=re.compile(
-                rf"^\s*({_alternatives(w.get('question', 'listing_openings'))})\b|"
-                rf"\b({_alternatives(w.get('question', 'ordinals'))})\b"
-            ),
+            listing=_listing(w),
             about_research=_words(w.get("question", "about_research")),
             names_study=_words([*w.get("question", "names_study"), *cases]),
             across_cases=_words([*cases, *w.get("question", "projects")]),
@@ -285,9 +309,7 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             qa_label=re.compile(rf"(?:^|(?<=[\s.?!:;]))({labels})\s+\d+[a-z]?\b[.:]?\s*"),
             question_labels=frozenset(question_labels),
             announces_list=_words(w.get("document", "announces_list"), re.IGNORECASE),
-            announces_reason=re.compile(
-                "|".join(rf"\b{reason}\b" for reason in w.get("document", "announces_reason")), re.IGNORECASE
-            ),
+            announces_reason=_announces_reason(w),
             refers_back=_words(w.get("document", "refers_back"), re.IGNORECASE),
             abbreviations=frozenset(w.get("document", "abbreviations")),
             heading_styles=tuple(s.lower() for s in w.get("document", "heading_styles")),

@@ -10,7 +10,8 @@ from fakes import HashEmbedder
 from small_study import write_case
 
 from qa.answer import Candidate
-from qa.answer.gathering import CaseEvidence, Factor
+from qa.answer.factors import Factor
+from qa.answer.gathering import CaseEvidence
 from qa.answer.grouping import factor_of, group_by_factor
 from qa.answer.matrix import factor_matrix
 from qa.answer.selection import decision_features, judge_cases

@@ -1,4 +1,5 @@
-"""Gather what an answer is composed from: every read of the index happens here."""
+"""Gather what an answer is composed from: every read of the index happens here (and in
+`qa.answer.factors`, which it calls)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,17 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from qa.answer.abstention import Signals
+from qa.answer.factors import Factor, read_factors
 from qa.answer.reading import Resolved, resolve
 from qa.answer.structure import Outline, ends_in_list, find_outline
 from qa.answer.vocabulary import on_intent
 from qa.index.lexical import tokenize
 from qa.index.version import SentenceForm
-from qa.ingest.readers.sections import SEPARATOR as SECTION_SEPARATOR
-from qa.ingest.readers.sections import leaf, parent
 from qa.records import Turn
 from qa.search.question import QuestionCues, looks_like, topic_of
 from qa.search.retrieval import Filters, Hit, IndexVersion, Ranking, Retriever, Sentence
 from qa.search.retrieval import focus as focus_of
 from qa.settings import AnswerSettings, Settings
-from qa.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -31,53 +30,6 @@ class CaseEvidence:
     lexical: float  # its BM25 score as a share of the best passage's in the whole search
     guard: float  # the guard encoder's cosine (-1: no guard)
     topic: float = -1.0  # the guard encoder's cosine to the question's topic alone (-1: no guard)
-
-
-@dataclass(frozen=True)
-class Factor:
-    """One of the study's overarching factors, read from its own text: a part of a section of a
-    study-wide document that is filed under success factors and has at least `outline_parts` parts
-    ("Overkoepelende succesfactoren" › "2. Budget om initiatieven te ondersteunen")."""
-
-    name: str  # its heading
-    family: str  # the heading of the section it is part of ("Overkoepelende succesfactoren")
-    opening: Hit  # the passage it opens with, where its heading is quoted from
-    vectors: np.ndarray  # its sentences, embedded as passages (rows)
-
-
-def read_factors(version: IndexVersion, min_parts: int, words: Vocabulary) -> tuple[Factor, ...]:
-    """The study's overarching factors (none when it has no such section), read once per version."""
-    return version.memo(f"factors/{min_parts}/{words.files}", lambda: _read_factors(version, min_parts, words))
-
-
-def _read_factors(version: IndexVersion, min_parts: int, words: Vocabulary) -> tuple[Factor, ...]:
-    rows = version.study_passages()
-    parts: dict[tuple[str, str], list[str]] = {}
-    for document, section, _cid in rows:
-        above = parent(section)
-        if above and section not in parts.setdefault((document, above), []):
-            parts[(document, above)].append(section or "")
-    for (document, above), children in parts.items():
-        if (
-            len(children) < min_parts
-            or not words.positive_section.search(leaf(above))
-            or version.case_of_section(above)
-        ):
-            continue
-        factors = []
-        for child in children:
-            ids = [
-                cid
-                for doc, section, cid in rows
-                if doc == document and section and (section == child or section.startswith(child + SECTION_SEPARATOR))
-            ]
-            opening = version.chunk_rows(ids[:1])
-            sentences = version.sentences(ids)
-            vectors = [s.vector for cid in ids for s in sentences.get(cid, [])]
-            if opening and vectors:
-                factors.append(Factor(leaf(child), leaf(above), version.hit(opening[ids[0]]), np.vstack(vectors)))
-        return tuple(factors)
-    return ()
 
 
 @dataclass(frozen=True)
@@ -111,36 +63,112 @@ def gather(
     (per case, for a question answered across cases) with all else the answer needs."""
     config = settings.answer
     version = retriever.version()
-    cases = list(version.cases.values())
-    resolved = resolve(question, history, cases, config.words)
+    resolved = resolve(question, history, list(version.cases.values()), config.words)
     cues = resolved.cues
-    if filters.case is None and filters.municipality is None and resolved.scope:
-        filters = replace(filters, scope=resolved.scope)
-    if filters.kind is None and cues.kind is not None:
-        filters = replace(filters, kind=cues.kind)
+    filters = _restricted(filters, resolved)
     # Once retrieval is restricted to the cases a question names, their names match all of it alike:
     # passages are ranked and sentences scored by the rest of the question (the focus). How close the
     # study is to the question as asked still decides abstention.
     focus = focus_of(resolved.query, filters, version)
+    vectors = _embed_question(retriever, version, resolved, focus)
+    ranking, hits = _retrieved(retriever, version, resolved, filters, vectors, config)
+    across = spans_cases(cues, filters)
+    by_case = _ByCase({}, (), {})
+    if across:
+        by_case = _by_case(
+            retriever, version, cues, filters, focus, vectors.query, ranking, vectors.guard, vectors.asked_guard
+        )
+        hits = _with_case_passages(version, ranking, hits, by_case)
+    if hits and config.sentence_passages:
+        hits = _with_closest_sentences(version, vectors.query, ranking, hits, config, cues)
+    if filters.cases:  # a synthesis passage about another case that happens to name this one's municipality
+        hits = [h for h in hits if h.case_id is None or h.case_id in filters.cases]
+    hits = sorted(hits, key=lambda h: -h.score)
+    signals = _signals(retriever, version, resolved, hits, vectors, config)
+    factors = (
+        read_factors(version, config.outline_parts, config.words)
+        if across and cues.intent in ("positive", "negative")
+        else ()
+    )
+    outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
+    if across and outline is not None and outline.group:
+        outline = None  # one case's list of parts does not answer a question put to every case
+    return Gathered(
+        version,
+        resolved,
+        filters,
+        focus,
+        vectors.query,
+        hits,
+        signals,
+        _weights(version, focus, config),
+        by_case.ranks if across else None,
+        across,
+        by_case.considered,
+        by_case.evidence,
+        version.sentences([h.chunk_id for h in hits]),
+        factors,
+        outline,
+        _following(version, hits),
+        len(version.cases),
+    )
+
+
+def _restricted(filters: Filters, resolved: Resolved) -> Filters:
+    """The filters, restricted further to the scope and the kind of document the question names."""
+    if filters.case is None and filters.municipality is None and resolved.scope:
+        filters = replace(filters, scope=resolved.scope)
+    if filters.kind is None and resolved.cues.kind is not None:
+        filters = replace(filters, kind=resolved.cues.kind)
+    return filters
+
+
+@dataclass(frozen=True)
+class _QuestionVectors:
+    """The question embedded: as asked and as its focus, by the encoder and by the guard encoder."""
+
+    asked: np.ndarray  # the question as asked
+    query: np.ndarray  # its focus
+    asked_guard: np.ndarray | None  # the question as asked, by the guard (None: no guard)
+    guard: np.ndarray | None  # its focus by the guard, for an English question (else rank() embeds if needed)
+
+
+def _embed_question(retriever: Retriever, version: IndexVersion, resolved: Resolved, focus: str) -> _QuestionVectors:
     texts = [resolved.query] if focus == resolved.query else [resolved.query, focus]
     vectors = retriever.embedder.embed_queries(texts)
-    asked_vector, query_vector = vectors[0], vectors[-1]
+    english = resolved.cues.language == "en"
     # The guard ranks passages for English questions only; for others it just measures topicality.
-    guard_texts = texts if cues.language == "en" else texts[:1]
+    guard_texts = texts if english else texts[:1]
     guards = retriever.guard.embed_queries(guard_texts) if retriever.guard and retriever.guarded(version) else None
-    asked_guard = guards[0] if guards is not None else None
-    guard_vector = guards[-1] if guards is not None and cues.language == "en" else None  # else rank() embeds if needed
+    return _QuestionVectors(
+        vectors[0],
+        vectors[-1],
+        guards[0] if guards is not None else None,
+        guards[-1] if guards is not None and english else None,
+    )
+
+
+def _retrieved(
+    retriever: Retriever,
+    version: IndexVersion,
+    resolved: Resolved,
+    filters: Filters,
+    vectors: _QuestionVectors,
+    config: AnswerSettings,
+) -> tuple[Ranking, list[Hit]]:
+    """The passages ranked, and the best taken. Depth and breadth: the best passages whatever their case
+    (a question about one case needs several of its passages), then the best per case (a cross-case
+    question needs several cases)."""
     ranking = retriever.rank(
         resolved.query,
         k=config.passages,
         filters=filters,
-        query_vector=query_vector,
+        query_vector=vectors.query,
         auto_scope=False,
-        guard_vector=guard_vector,
+        guard_vector=vectors.guard,
         version=version,
     )
-    # Depth and breadth: the best passages whatever their case (a question about one case needs
-    # several of its passages), then the best per case (a cross-case question needs several cases).
+    cues = resolved.cues
     deep = retriever.hits(ranking, config.passages, per_case=0)
     broad = retriever.hits(ranking, config.passages, per_case=config.broad_per_case)
     seen = {h.chunk_id for h in deep}
@@ -159,79 +187,64 @@ def gather(
             )
             if h.chunk_id not in seen
         ]
-    across = spans_cases(cues, filters)
-    gathered = _ByCase({}, (), {})
-    if across:
-        gathered = _by_case(retriever, version, cues, filters, focus, query_vector, ranking, guard_vector, asked_guard)
-        seen = {h.chunk_id for h in hits}
-        rows = version.chunk_rows([c for c in gathered.ranks if c not in seen])
-        lowest = min((h.score for h in hits), default=0.0)
-        hits += [version.hit(rows[c], len(hits) + i, ranking.fused.get(c, lowest)) for i, c in enumerate(rows)]
-    ranks, considered, evidence = gathered.ranks, gathered.considered, gathered.evidence
-    if hits and config.sentence_passages:
-        # A passage whose one sentence answers the question can rank low as a whole ("Panelleden
-        # ontvingen per bijgewoonde sessie een cadeaubon van € 50." in a passage about the sessions):
-        # the passages of the closest sentences join, after the retrieved ones, when those sentences
-        # are closer than every sentence retrieved.
-        hits += _closest_passages(version, query_vector, ranking, hits, config, None)
-        answer_type = cues.answer_type
-        if answer_type is not None:
-            # and a question of how many, how much, when or why is answered by a sentence of that form,
-            # which many passages on the topic can push out ("Er wordt voldaan aan 47 van 56
-            # succescriteria (83 %)." in a report with a passage per criterion): the closest sentences
-            # of that form join, when closer than every sentence of that form retrieved
-            hits += _closest_passages(
-                version,
-                query_vector,
-                ranking,
-                hits,
-                config,
-                SentenceForm(
-                    f"{answer_type} {config.words.files}", lambda text: looks_like(answer_type, text, config.words)
-                ),
-            )
-    if filters.cases:  # a synthesis passage about another case that happens to name this one's municipality
-        hits = [h for h in hits if h.case_id is None or h.case_id in filters.cases]
-    hits = sorted(hits, key=lambda h: -h.score)
+    return ranking, hits
+
+
+def _with_case_passages(version: IndexVersion, ranking: Ranking, hits: list[Hit], by_case: _ByCase) -> list[Hit]:
+    """The hits, then each case's best passages not among them yet (scored as fused, else the lowest)."""
+    seen = {h.chunk_id for h in hits}
+    rows = version.chunk_rows([c for c in by_case.ranks if c not in seen])
+    lowest = min((h.score for h in hits), default=0.0)
+    return hits + [version.hit(rows[c], len(hits) + i, ranking.fused.get(c, lowest)) for i, c in enumerate(rows)]
+
+
+def _with_closest_sentences(
+    version: IndexVersion,
+    query_vector: np.ndarray,
+    ranking: Ranking,
+    hits: list[Hit],
+    config: AnswerSettings,
+    cues: QuestionCues,
+) -> list[Hit]:
+    """A passage whose one sentence answers the question can rank low as a whole ("Panelleden
+    ontvingen per bijgewoonde sessie een cadeaubon van € 50." in a passage about the sessions):
+    the passages of the closest sentences join, after the retrieved ones, when those sentences
+    are closer than every sentence retrieved."""
+    hits = hits + _closest_passages(version, query_vector, ranking, hits, config, None)
+    answer_type = cues.answer_type
+    if answer_type is None:
+        return hits
+    # and a question of how many, how much, when or why is answered by a sentence of that form,
+    # which many passages on the topic can push out ("Er wordt voldaan aan 47 van 56
+    # succescriteria (83 %)." in a report with a passage per criterion): the closest sentences
+    # of that form join, when closer than every sentence of that form retrieved
+    form = SentenceForm(f"{answer_type} {config.words.files}", lambda text: looks_like(answer_type, text, config.words))
+    return hits + _closest_passages(version, query_vector, ranking, hits, config, form)
+
+
+def _signals(
+    retriever: Retriever,
+    version: IndexVersion,
+    resolved: Resolved,
+    hits: Sequence[Hit],
+    vectors: _QuestionVectors,
+    config: AnswerSettings,
+) -> Signals:
+    """What the abstention weighs, but `support` (which scoring adds)."""
     topicality = None
-    if asked_guard is not None:
-        topicality = version.topicality(asked_guard, [h.chunk_id for h in hits])
-    sentences = version.sentences([h.chunk_id for h in hits])
-    words = set(tokenize(focus))
-    weights = {word: version.lexical.idf(word) if config.lexical_idf else 1.0 for word in words}
-    signals = Signals(
-        relevance=version.relevance(asked_vector, config.peak_weight),
+    if vectors.asked_guard is not None:
+        topicality = version.topicality(vectors.asked_guard, [h.chunk_id for h in hits])
+    return Signals(
+        relevance=version.relevance(vectors.asked, config.peak_weight),
         topicality=topicality,
         unknown_words=any(not version.knows_word(t) for t in tokenize(resolved.query) if len(t) >= 4),
-        elsewhere=_elsewhere(retriever, asked_guard, cues),
+        elsewhere=_elsewhere(retriever, vectors.asked_guard, resolved.cues),
     )
-    factors = (
-        read_factors(version, config.outline_parts, config.words)
-        if across and cues.intent in ("positive", "negative")
-        else ()
-    )
-    outline = find_outline(hits, cues, version.subsections, config.outline_parts, filters.cases)
-    if across and outline is not None and outline.group:
-        outline = None  # one case's list of parts does not answer a question put to every case
-    return Gathered(
-        version,
-        resolved,
-        filters,
-        focus,
-        query_vector,
-        hits,
-        signals,
-        weights,
-        ranks if across else None,
-        across,
-        considered,
-        evidence,
-        sentences,
-        factors,
-        outline,
-        _following(version, hits),
-        len(version.cases),
-    )
+
+
+def _weights(version: IndexVersion, focus: str, config: AnswerSettings) -> dict[str, float]:
+    """The focus's words, each with its weight in the word overlap (its idf, or 1)."""
+    return {word: version.lexical.idf(word) if config.lexical_idf else 1.0 for word in set(tokenize(focus))}
 
 
 def _closest_passages(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer.gathering import Factor
+from qa.answer.factors import Factor
 from qa.answer.scoring import Candidate
 from qa.settings import AnswerSettings
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.answer.gathering import read_factors
+from qa.answer.factors import read_factors
 from qa.answer.grouping import factor_of
 from qa.answer.vocabulary import filing
 from qa.records import CaseInfo

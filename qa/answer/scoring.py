@@ -108,72 +108,118 @@ def candidates(
     """Every quotable sentence of the retrieved passages, scored against the question (`query_tokens`:
     its words, each with its weight in the word overlap). A passage's rank is its place among the
     retrieved ones, or where `ranks` gives one (its place inside its case), that place."""
-    words = config.words
-    prompts = tuple(f"{label}:" for label in words.interviewer)  # an interviewer's question, not a finding
     found: list[Candidate] = []
     for place, hit in enumerate(hits):
         rank = ranks.get(hit.chunk_id, place) if ranks is not None else place
         items = sentences.get(hit.chunk_id, [])
-        passage = _passage_terms(hit, cues, words)
-        interview = (hit.kind or "").startswith("interview")
-        as_passage = [float(np.dot(query_vector, item.vector)) for item in items]  # also the abstention's support
-        as_question = [float(np.dot(query_vector, item.as_question)) for item in items]
-        own = [own_similarity(p, q, config) for p, q in zip(as_passage, as_question, strict=True)]
-        parts = [
-            ScoreParts(
-                as_passage=as_passage[index],
-                as_question=as_question[index],
-                beside=max((own[j] for j in (index - 1, index + 1) if 0 <= j < len(own)), default=None),
-                overlap=word_overlap(hit.text[item.start : item.end], query_tokens),
-                section=passage.section,
-                typed=bool(cues.answer_type and looks_like(cues.answer_type, hit.text[item.start : item.end], words)),
-                held_back=passage.held_back,
-                rank=rank,
-            )
-            for index, item in enumerate(items)
-        ]
-        labels = [(m.start(), m.group(1)) for m in words.qa_label.finditer(hit.text)]
-        for index, item in enumerate(items):
-            start, end = item.start, item.end
-            sentence = hit.text[start:end]
-            if words.is_notice(sentence) or sentence.rstrip().endswith("?"):
-                continue  # the fictional-material notice; interviewers' questions
-            if sentence.startswith(prompts) or sentence.count("|") >= 2:
-                continue  # interviewers' prompts; table rows ("Casus | Gemeente | ...") are not findings
-            if _asked(labels, start, words):
-                continue  # in a question-and-answer document, the question is context, not a finding
-            a, b = clause(hit.text, start, end, interview, words)
-            if tabular(hit.text[a:b]) or not is_prose(hit.text[a:b]):
-                continue  # a table run together, a table of contents' line, a header with its page number
-            similarity = as_passage[index]
-            score = weigh(parts[index], config)
-            announces = words.announces_reason.search(hit.text[a:b]) is not None
-            follower = _follower(hit.text, end, index, items, words, 400 if announces else 240) if b == end else None
-            short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
-            if short and follower is None:
-                continue
-            if follower is not None:
-                # The sentence after often holds the fact ("... 81 aanvragen binnen. Daarvan werden er
-                # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better and the
-                # sentence after leans on this one; one that stands alone is quoted alone.
-                f_start, f_end = follower
-                pair = (parts[index], parts[index + 1])
-                joined = _best(pair, config)
-                leans = words.refers_back.match(hit.text, f_start) is not None
-                # ... and a sentence that announces a reason ("... is toegelicht waarom ...") brings the
-                # sentence that gives it
-                if (joined > score and leans) or short or announces:
-                    found.append(Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank, pair))
-                    continue
-            named = finding_start(hit.text, a) if passage.section > 0 else None
-            if named is not None and named < a and b - named <= _LONGEST_FINDING:
-                # A finding filed under the asked-for section is quoted from its name on ("Snelheid.
-                # Bewoners hebben energie ..."), not from the sentence that happens to match best.
-                page = _page_at(items, named, item.page)
-                found.append(Candidate(hit, named, b, page, score, similarity, 2, rank, (parts[index],)))
-                continue
-            found.append(Candidate(hit, a, b, item.page, score, similarity, 1, rank, (parts[index],)))
+        found += _passage_candidates(hit, items, rank, query_vector, query_tokens, cues, config)
     return sorted(found, key=lambda c: -c.score)
+
+
+def _passage_candidates(
+    hit: Hit,
+    items: list[Sentence],
+    rank: int,
+    query_vector: np.ndarray,
+    query_tokens: dict[str, float],
+    cues: QuestionCues,
+    config: AnswerSettings,
+) -> list[Candidate]:
+    """The quotable sentences of one passage (`items`: its sentences), each scored."""
+    words = config.words
+    prompts = tuple(f"{label}:" for label in words.interviewer)  # an interviewer's question, not a finding
+    passage = _passage_terms(hit, cues, words)
+    interview = (hit.kind or "").startswith("interview")
+    parts = _score_parts(hit, items, rank, passage, query_vector, query_tokens, cues, config)
+    labels = [(m.start(), m.group(1)) for m in words.qa_label.finditer(hit.text)]
+    found: list[Candidate] = []
+    for index, item in enumerate(items):
+        sentence = hit.text[item.start : item.end]
+        if words.is_notice(sentence) or sentence.rstrip().endswith("?"):
+            continue  # the fictional-material notice; interviewers' questions
+        if sentence.startswith(prompts) or sentence.count("|") >= 2:
+            continue  # interviewers' prompts; table rows ("Casus | Gemeente | ...") are not findings
+        if _asked(labels, item.start, words):
+            continue  # in a question-and-answer document, the question is context, not a finding
+        candidate = _candidate(hit, items, index, parts, passage, interview, config)
+        if candidate is not None:
+            found.append(candidate)
+    return found
+
+
+def _score_parts(
+    hit: Hit,
+    items: list[Sentence],
+    rank: int,
+    passage: _PassageTerms,
+    query_vector: np.ndarray,
+    query_tokens: dict[str, float],
+    cues: QuestionCues,
+    config: AnswerSettings,
+) -> list[ScoreParts]:
+    """What each sentence's score is made of; its `as_passage` is also the abstention's support."""
+    words = config.words
+    as_passage = [float(np.dot(query_vector, item.vector)) for item in items]
+    as_question = [float(np.dot(query_vector, item.as_question)) for item in items]
+    own = [own_similarity(p, q, config) for p, q in zip(as_passage, as_question, strict=True)]
+    return [
+        ScoreParts(
+            as_passage=as_passage[index],
+            as_question=as_question[index],
+            beside=max((own[j] for j in (index - 1, index + 1) if 0 <= j < len(own)), default=None),
+            overlap=word_overlap(hit.text[item.start : item.end], query_tokens),
+            section=passage.section,
+            typed=bool(cues.answer_type and looks_like(cues.answer_type, hit.text[item.start : item.end], words)),
+            held_back=passage.held_back,
+            rank=rank,
+        )
+        for index, item in enumerate(items)
+    ]
+
+
+def _candidate(
+    hit: Hit,
+    items: list[Sentence],
+    index: int,
+    parts: list[ScoreParts],
+    passage: _PassageTerms,
+    interview: bool,
+    config: AnswerSettings,
+) -> Candidate | None:
+    """The quote a sentence of a finding gives (None: none that stands on its own): its clause, with the
+    sentence after when that one leans on it, or from the name of the finding it opens on."""
+    words = config.words
+    item = items[index]
+    start, end, rank = item.start, item.end, parts[index].rank
+    a, b = clause(hit.text, start, end, interview, words)
+    if tabular(hit.text[a:b]) or not is_prose(hit.text[a:b]):
+        return None  # a table run together, a table of contents' line, a header with its page number
+    similarity = parts[index].as_passage
+    score = weigh(parts[index], config)
+    announces = words.announces_reason.search(hit.text[a:b]) is not None
+    follower = _follower(hit.text, end, index, items, words, 400 if announces else 240) if b == end else None
+    short = b - a < _MIN_QUOTE  # too short to stand alone ("Drie dingen." without its speaker)
+    if short and follower is None:
+        return None
+    if follower is not None:
+        # The sentence after often holds the fact ("... 81 aanvragen binnen. Daarvan werden er
+        # 63 gehonoreerd."): quote both, as one contiguous span, when that scores better and the
+        # sentence after leans on this one; one that stands alone is quoted alone.
+        f_start, f_end = follower
+        pair = (parts[index], parts[index + 1])
+        joined = _best(pair, config)
+        leans = words.refers_back.match(hit.text, f_start) is not None
+        # ... and a sentence that announces a reason ("... is toegelicht waarom ...") brings the
+        # sentence that gives it
+        if (joined > score and leans) or short or announces:
+            return Candidate(hit, a, f_end, item.page, joined, similarity, 2, rank, pair)
+    named = finding_start(hit.text, a) if passage.section > 0 else None
+    if named is not None and named < a and b - named <= _LONGEST_FINDING:
+        # A finding filed under the asked-for section is quoted from its name on ("Snelheid.
+        # Bewoners hebben energie ..."), not from the sentence that happens to match best.
+        page = _page_at(items, named, item.page)
+        return Candidate(hit, named, b, page, score, similarity, 2, rank, (parts[index],))
+    return Candidate(hit, a, b, item.page, score, similarity, 1, rank, (parts[index],))
 
 
 @dataclass(frozen=True)

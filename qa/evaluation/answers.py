@@ -71,6 +71,30 @@ class AnswerScores:
         }
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """One in-scope question's answer, judged."""
+
+    lang: str
+    case_ok: bool  # an expected case (or the study, for study questions) among the citations
+    fact_ok: bool  # the key fact in the answer text
+    sound: bool  # no citation problems
+    abstained: bool
+    document: tuple[bool, bool] | None  # for a question with documents: one cited, one quoted first
+    precision: float | None  # for a question that expects cases and cites some: the share expected
+    first: bool | None  # ... and whether the first case quoted is expected
+    failure: dict[str, object] | None  # what goes into the failures (None: nothing wrong)
+
+
+@dataclass(frozen=True)
+class _Declined:
+    """An off-topic or broad question's answer: whether it abstained, whether its citations are sound."""
+
+    lang: str
+    abstained: bool
+    sound: bool
+
+
 def evaluate_answers(
     ask: Callable[[str], Answer],
     questions: Sequence[Question],
@@ -80,89 +104,82 @@ def evaluate_answers(
     """Scores per language ('all' too) and the failures, for a function that answers a question.
     `broad` are in-scope questions without a key fact ("how do you involve young people?"): only
     whether the composer wrongly abstains on them, and whether their citations are sound, is scored."""
-    rows: list[tuple[str, bool, bool, bool, bool]] = []
-    documents: list[tuple[str, bool, bool]] = []  # per question with documents: cited, quoted first
-    precision: list[tuple[str, float]] = []
-    first: list[tuple[str, bool]] = []
-    failures: list[dict[str, object]] = []
-    for question in questions:
-        answer = ask(question.question)
-        cited = {c.case_id for c in answer.citations}
-        case_ok = bool(cited & set(question.cases)) if question.cases else None in cited
-        fact_ok = holds_fact(question, answer.text) and not answer.abstained  # not in a suggested topic's name
-        problems = citation_problems(answer)
-        rows.append((question.lang, case_ok, fact_ok, not problems, answer.abstained))
-        if question.documents:
-            quoted = [c.document for c in answer.citations]
-            documents.append(
-                (
-                    question.lang,
-                    bool(set(quoted) & set(question.documents)),
-                    quoted[:1] != [] and quoted[0] in question.documents,
-                )
-            )
-        named = cited - {None}
-        if question.cases and named:
-            precision.append((question.lang, len(named & set(question.cases)) / len(named)))
-            leading = next(c.case_id for c in answer.citations if c.case_id)
-            first.append((question.lang, leading in question.cases))
-        if not (case_ok and fact_ok) or problems or answer.abstained:
-            failures.append(
-                {
-                    "question": question.question,
-                    "case_ok": case_ok,
-                    "fact": question.fact,
-                    "fact_ok": fact_ok,
-                    "abstained": answer.abstained,
-                    "problems": problems,
-                    "cited": sorted(str(c) for c in cited),
-                }
-            )
-    off: list[tuple[str, bool, bool]] = []
+    judged = [_judge(question, ask(question.question)) for question in questions]
+    failures = [j.failure for j in judged if j.failure is not None]
+    off: list[_Declined] = []
     for question in offtopic:
         answer = ask(question.question)
-        off.append((question.lang, answer.abstained, not citation_problems(answer)))
+        off.append(_Declined(question.lang, answer.abstained, not citation_problems(answer)))
         if not answer.abstained:
             failures.append({"question": question.question, "offtopic": True, "answer": answer.text[:200]})
-
-    wide: list[tuple[str, bool, bool]] = []
+    wide: list[_Declined] = []
     for question in broad:
         answer = ask(question.question)
         problems = citation_problems(answer)
-        wide.append((question.lang, answer.abstained, not problems))
+        wide.append(_Declined(question.lang, answer.abstained, not problems))
         if answer.abstained or problems:
             failures.append(
                 {"question": question.question, "broad": True, "abstained": answer.abstained, "problems": problems}
             )
+    languages = sorted({j.lang for j in judged} | {o.lang for o in off} | {w.lang for w in wide})
+    results = {lang: _scores(lang, judged, off, wide) for lang in languages}
+    return {"all": _scores(None, judged, off, wide), **results}, failures
 
-    def scores(lang: str | None) -> AnswerScores:
-        mine = [r for r in rows if lang is None or r[0] == lang]
-        theirs = [r for r in off if lang is None or r[0] == lang]
-        wides = [r for r in wide if lang is None or r[0] == lang]
-        n = len(mine)
 
-        def share(values: list[bool]) -> float:
-            return sum(values) / len(values) if values else 0.0
+def _judge(question: Question, answer: Answer) -> _Judged:
+    cited = {c.case_id for c in answer.citations}
+    case_ok = bool(cited & set(question.cases)) if question.cases else None in cited
+    fact_ok = holds_fact(question, answer.text) and not answer.abstained  # not in a suggested topic's name
+    problems = citation_problems(answer)
+    document = None
+    if question.documents:
+        quoted = [c.document for c in answer.citations]
+        document = (bool(set(quoted) & set(question.documents)), quoted[:1] != [] and quoted[0] in question.documents)
+    precision = first = None
+    named = cited - {None}
+    if question.cases and named:
+        precision = len(named & set(question.cases)) / len(named)
+        first = next(c.case_id for c in answer.citations if c.case_id) in question.cases
+    failure: dict[str, object] | None = None
+    if not (case_ok and fact_ok) or problems or answer.abstained:
+        failure = {
+            "question": question.question,
+            "case_ok": case_ok,
+            "fact": question.fact,
+            "fact_ok": fact_ok,
+            "abstained": answer.abstained,
+            "problems": problems,
+            "cited": sorted(str(c) for c in cited),
+        }
+    return _Judged(question.lang, case_ok, fact_ok, not problems, answer.abstained, document, precision, first, failure)
 
-        precise = [p for lg, p in precision if lang is None or lg == lang]
-        return AnswerScores(
-            n=n,
-            case_cited=share([r[1] for r in mine]),
-            case_precision=sum(precise) / len(precise) if precise else 0.0,
-            case_first=share([ok for lg, ok in first if lang is None or lg == lang]),
-            fact_present=share([r[2] for r in mine]),
-            integrity=share([r[3] for r in mine] + [r[2] for r in theirs] + [r[2] for r in wides]),
-            false_abstention=share([r[4] for r in mine]),
-            offtopic_n=len(theirs),
-            abstention=share([r[1] for r in theirs]),
-            broad_n=len(wides),
-            broad_false_abstention=share([r[1] for r in wides]),
-            document_cited=share([r[1] for r in documents if lang is None or r[0] == lang]),
-            document_first=share([r[2] for r in documents if lang is None or r[0] == lang]),
-        )
 
-    languages = sorted({r[0] for r in rows} | {r[0] for r in off} | {r[0] for r in wide})
-    return {"all": scores(None), **{lang: scores(lang) for lang in languages}}, failures
+def _share(values: list[bool]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _scores(lang: str | None, judged: list[_Judged], off: list[_Declined], wide: list[_Declined]) -> AnswerScores:
+    """The scores of one language's questions (None: all)."""
+    mine = [j for j in judged if lang is None or j.lang == lang]
+    theirs = [o for o in off if lang is None or o.lang == lang]
+    wides = [w for w in wide if lang is None or w.lang == lang]
+    precise = [j.precision for j in mine if j.precision is not None]
+    documents = [j.document for j in mine if j.document is not None]
+    return AnswerScores(
+        n=len(mine),
+        case_cited=_share([j.case_ok for j in mine]),
+        case_precision=sum(precise) / len(precise) if precise else 0.0,
+        case_first=_share([j.first for j in mine if j.first is not None]),
+        fact_present=_share([j.fact_ok for j in mine]),
+        integrity=_share([j.sound for j in mine] + [o.sound for o in theirs] + [w.sound for w in wides]),
+        false_abstention=_share([j.abstained for j in mine]),
+        offtopic_n=len(theirs),
+        abstention=_share([o.abstained for o in theirs]),
+        broad_n=len(wides),
+        broad_false_abstention=_share([w.abstained for w in wides]),
+        document_cited=_share([cited for cited, _first in documents]),
+        document_first=_share([first for _cited, first in documents]),
+    )
 
 
 def format_answer_table(results: dict[str, AnswerScores]) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa.errors import LimitExceededError, UnreadableDocumentError
 from qa.ingest.readers import ReadResult
@@ -17,6 +17,9 @@ from qa.ingest.readers.tables import Run, find_tables, table_lines, table_rows
 from qa.records import Block
 from qa.textclean import find_running_lines, join_hyphenated, normalize, strip_running_lines
 from qa.vocabulary import packaged
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
 
@@ -155,38 +158,57 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20, max_pages: 
     encrypted with a password, without a text layer, or with more than `max_pages` pages (counted
     before any page is read).
     """
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    _check_signature(path.read_bytes(), display)
+    extracted = _extract(path, display, max_pages)
+    raw_pages, page_runs = extracted.texts, extracted.runs
+    if not raw_pages:
+        raise UnreadableDocumentError(display, "PDF has no pages")
+    if any(has_private_use(text) for text in raw_pages):
+        glyphs = repair_private_use(extracted.reader)  # ligatures and alternates shown as U+E000–U+F8FF
+        raw_pages = [apply_mapping(text, glyphs) for text in raw_pages]
+        page_runs = [[replace(r, text=apply_mapping(r.text, glyphs)) for r in runs] for runs in page_runs]
+    pages = [normalize(text).split("\n") for text in raw_pages]
+    total_chars = sum(len("".join(lines).replace(" ", "")) for lines in pages)
+    if total_chars < min_chars_per_page * len(pages):
+        raise UnreadableDocumentError(display, "scanned, no text layer; OCR is not supported")
+    blocks, warnings = _page_blocks(pages, page_runs, extracted.by_font)
+    return ReadResult(blocks=join_across_pages(blocks), pages=len(pages), warnings=warnings)
 
-    raw = path.read_bytes()
+
+def _check_signature(raw: bytes, display: str) -> None:
+    """Raise UnreadableDocumentError unless the file starts as a PDF and has its end-of-file marker."""
     if not starts_as_pdf(raw[:HEAD_BYTES]):
         raise UnreadableDocumentError(display, f"not a PDF (the file does not start with {PDF_HEADER.decode()})")
     if b"%%EOF" not in raw[-2048:]:
         raise UnreadableDocumentError(display, "truncated PDF (no end-of-file marker)")
-    warnings: list[str] = []
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    """What pypdf gives of a PDF: per page its text, its text runs and the lines its font marks as headings."""
+
+    reader: PdfReader
+    texts: list[str]
+    runs: list[list[Run]]
+    by_font: list[dict[str, float]]
+
+
+def _extract(path: Path, display: str, max_pages: int | None) -> _Extracted:
+    """Open the PDF and extract its pages; whatever pypdf raises on a damaged file names the file."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(path)
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    raise UnreadableDocumentError(display, "encrypted PDF; it needs a password")
-            except (FileNotDecryptedError, NotImplementedError) as exc:
-                raise UnreadableDocumentError(display, f"encrypted PDF; it cannot be opened ({exc})") from exc
-        if max_pages is not None and len(reader.pages) > max_pages:
-            raise LimitExceededError(
-                display,
-                f"{len(reader.pages)} pages, more than the limit of {max_pages} (QA_MAX_PDF_PAGES)",
-                "QA_MAX_PDF_PAGES",
-                len(reader.pages),
-                max_pages,
-            )
+        _decrypt(reader, display)
+        _check_pages(reader, display, max_pages)
         raw_pages = [page.extract_text() or "" for page in reader.pages]
         try:
             page_runs = [_text_runs(page) for page in reader.pages]
         except Exception:  # font sizes and positions are a refinement: without them headings are guessed
             log.debug("no text positions for %s", display, exc_info=True)
             page_runs = [[] for _ in raw_pages]
-        by_font = heading_lines(page_runs)
+        return _Extracted(reader, raw_pages, page_runs, heading_lines(page_runs))
     except UnreadableDocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
@@ -195,21 +217,40 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20, max_pages: 
         log.debug("unexpected pypdf failure on %s", display, exc_info=True)
         raise UnreadableDocumentError(display, f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
 
-    if not raw_pages:
-        raise UnreadableDocumentError(display, "PDF has no pages")
-    if any(has_private_use(text) for text in raw_pages):
-        glyphs = repair_private_use(reader)  # ligatures and alternates shown as U+E000–U+F8FF
-        raw_pages = [apply_mapping(text, glyphs) for text in raw_pages]
-        page_runs = [[replace(r, text=apply_mapping(r.text, glyphs)) for r in runs] for runs in page_runs]
-    pages = [normalize(text).split("\n") for text in raw_pages]
-    total_chars = sum(len("".join(lines).replace(" ", "")) for lines in pages)
-    if total_chars < min_chars_per_page * len(pages):
-        raise UnreadableDocumentError(display, "scanned, no text layer; OCR is not supported")
 
+def _decrypt(reader: PdfReader, display: str) -> None:
+    """An encrypted PDF is opened with the empty password, or refused."""
+    from pypdf.errors import FileNotDecryptedError
+
+    if reader.is_encrypted:
+        try:
+            if not reader.decrypt(""):
+                raise UnreadableDocumentError(display, "encrypted PDF; it needs a password")
+        except (FileNotDecryptedError, NotImplementedError) as exc:
+            raise UnreadableDocumentError(display, f"encrypted PDF; it cannot be opened ({exc})") from exc
+
+
+def _check_pages(reader: PdfReader, display: str, max_pages: int | None) -> None:
+    """Raise LimitExceededError when the PDF has more than `max_pages` pages (counted before any is read)."""
+    if max_pages is not None and len(reader.pages) > max_pages:
+        raise LimitExceededError(
+            display,
+            f"{len(reader.pages)} pages, more than the limit of {max_pages} (QA_MAX_PDF_PAGES)",
+            "QA_MAX_PDF_PAGES",
+            len(reader.pages),
+            max_pages,
+        )
+
+
+def _page_blocks(
+    pages: list[list[str]], page_runs: list[list[Run]], by_font: list[dict[str, float]]
+) -> tuple[list[Block], list[str]]:
+    """The blocks of every page, running headers and footers removed, and a warning per empty page."""
     running = find_running_lines(pages)
     use_font = any(by_font)
     tracker = SectionTracker()
     blocks: list[Block] = []
+    warnings: list[str] = []
     section: str | None = None
     for number, lines in enumerate(pages, start=1):
         cleaned = strip_running_lines(lines, running)
@@ -219,7 +260,7 @@ def read_pdf(path: Path, display: str, min_chars_per_page: int = 20, max_pages: 
         blocks.extend(page_blocks)
         if not page_blocks:
             warnings.append(f"page {number} has no text")
-    return ReadResult(blocks=join_across_pages(blocks), pages=len(pages), warnings=warnings)
+    return blocks, warnings
 
 
 def _tables(lines: list[str], runs: list[Run]) -> dict[int, list[str]]:

@@ -834,8 +834,27 @@ class _Repair:
     # --- driver
 
     def run(self) -> dict[str, str]:
+        """Each private-use character's text: first what its own font says of its glyph, then what the
+        same glyph (or the glyphs it is drawn from) reads as in the family's other fonts; where fonts
+        disagree, the text most of them give."""
         deadline = time.monotonic() + _TIME_BUDGET
-        pending: list[tuple[_FontInfo, int, str]] = []  # font, code, PUA char
+        pending = self.pending()
+        if not pending:
+            return {}
+        votes: dict[str, Counter[str]] = {}
+        unresolved = self.read_intrinsic(pending, deadline, votes)
+        for _ in range(3):  # later passes may use glyphs resolved by earlier ones
+            if not unresolved:
+                break
+            unresolved, progress = self.match_in_family(unresolved, deadline, votes)
+            if not progress:
+                break
+        return _most_voted(votes)
+
+    def pending(self) -> list[tuple[_FontInfo, int, str]]:
+        """(font, code, private-use character) of every code whose text has one, at most
+        `_MAX_CODES_PER_FONT` codes per font."""
+        pending: list[tuple[_FontInfo, int, str]] = []
         for info in self.fonts:
             count = 0
             for code, text in sorted(info.to_unicode.items()):
@@ -843,13 +862,13 @@ class _Repair:
                 if chars and count < _MAX_CODES_PER_FONT:
                     count += 1
                     pending.extend((info, code, char) for char in chars)
-        if not pending:
-            return {}
-        votes: dict[str, Counter[str]] = {}
+        return pending
 
-        def vote(char: str, text: str) -> None:
-            votes.setdefault(char, Counter())[text] += 1
-
+    def read_intrinsic(
+        self, pending: list[tuple[_FontInfo, int, str]], deadline: float, votes: dict[str, Counter[str]]
+    ) -> list[tuple[_FontInfo, int, str, int]]:
+        """Evidence 1–3: vote the text each code's own font gives its glyph; returns the codes left
+        unread that have a glyph, with it."""
         unresolved: list[tuple[_FontInfo, int, str, int]] = []
         for info, code, char in pending:
             if time.monotonic() > deadline:
@@ -859,48 +878,56 @@ class _Repair:
                 gid = self.gid(info, code)
                 found = self.intrinsic_text(info, code, gid)
                 if found:
-                    vote(char, found)
+                    _vote(votes, char, found)
                 elif gid:
                     unresolved.append((info, code, char, gid))
             except Exception:
                 log.debug("cannot inspect code %s of %s", code, info.family, exc_info=True)
+        return unresolved
 
-        for _ in range(3):  # later passes may use glyphs resolved by earlier ones
-            if not unresolved:
+    def match_in_family(
+        self, unresolved: list[tuple[_FontInfo, int, str, int]], deadline: float, votes: dict[str, Counter[str]]
+    ) -> tuple[list[tuple[_FontInfo, int, str, int]], bool]:
+        """Evidence 4–5, one pass: vote the text of the family's glyph with the same outline, or of the
+        known glyphs it is drawn from; returns the codes still unread and whether any was read."""
+        progress = False
+        still: list[tuple[_FontInfo, int, str, int]] = []
+        known_by_family: dict[str, dict[Outline, tuple[str, _FontInfo, int]]] = {}
+        for info, code, char, gid in unresolved:
+            if time.monotonic() > deadline:
+                log.debug("private-use repair stopped at its time budget")
                 break
-            progress = False
-            still: list[tuple[_FontInfo, int, str, int]] = []
-            known_by_family: dict[str, dict[Outline, tuple[str, _FontInfo, int]]] = {}
-            for info, code, char, gid in unresolved:
-                if time.monotonic() > deadline:
-                    log.debug("private-use repair stopped at its time budget")
-                    break
-                try:
-                    program = info.program
-                    if program is None:
-                        continue
-                    if info.family not in known_by_family:
-                        known_by_family[info.family] = self.family_known(info.family)
-                    known = known_by_family[info.family]
-                    outline = program.outline(gid)
-                    entry = known.get(outline) if outline is not None else None
-                    found = entry[0] if entry else self.ligature_text(program, gid, known)
-                    if found:
-                        vote(char, found)
-                        info.texts[gid] = found
-                        progress = True
-                    else:
-                        still.append((info, code, char, gid))
-                except Exception:
-                    log.debug("cannot match glyph %s of %s", gid, info.family, exc_info=True)
-            unresolved = still
-            if not progress:
-                break
+            try:
+                program = info.program
+                if program is None:
+                    continue
+                if info.family not in known_by_family:
+                    known_by_family[info.family] = self.family_known(info.family)
+                known = known_by_family[info.family]
+                outline = program.outline(gid)
+                entry = known.get(outline) if outline is not None else None
+                found = entry[0] if entry else self.ligature_text(program, gid, known)
+                if found:
+                    _vote(votes, char, found)
+                    info.texts[gid] = found
+                    progress = True
+                else:
+                    still.append((info, code, char, gid))
+            except Exception:
+                log.debug("cannot match glyph %s of %s", gid, info.family, exc_info=True)
+        return still, progress
 
-        mapping: dict[str, str] = {}
-        for char, counter in votes.items():
-            text, _ = counter.most_common(1)[0]
-            if len(counter) > 1:
-                log.debug("fonts disagree about U+%04X: %s; using %r", ord(char), dict(counter), text)
-            mapping[char] = text
-        return mapping
+
+def _vote(votes: dict[str, Counter[str]], char: str, text: str) -> None:
+    votes.setdefault(char, Counter())[text] += 1
+
+
+def _most_voted(votes: dict[str, Counter[str]]) -> dict[str, str]:
+    """Each character's text: the one most fonts gave it."""
+    mapping: dict[str, str] = {}
+    for char, counter in votes.items():
+        text, _ = counter.most_common(1)[0]
+        if len(counter) > 1:
+            log.debug("fonts disagree about U+%04X: %s; using %r", ord(char), dict(counter), text)
+        mapping[char] = text
+    return mapping
