@@ -261,6 +261,19 @@ def _texts(table: Mapping[str, object], file: Path, name: str) -> dict[str, str]
     return {str(k): v for k, v in raw.items()}
 
 
+def _function_words(
+    tables: Sequence[Mapping[str, object]], files: tuple[Path, ...], languages: Sequence[str]
+) -> dict[str, frozenset[str]]:
+    """Each language's grammar words, less those of another language's grammar: "in" or "is" tells neither."""
+    grammar = {
+        lang: frozenset(word.lower() for word in _Lists([t], [f]).get("question", "function_words"))
+        for lang, t, f in zip(languages, tables, files, strict=True)
+    }
+    return {
+        lang: words.difference(*(o for other, o in grammar.items() if other != lang)) for lang, words in grammar.items()
+    }
+
+
 @lru_cache(maxsize=8)
 def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
     """The vocabulary of these data files (one per language), compiled once per set of files."""
@@ -269,10 +282,6 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
     messages = _messages(tables, files, languages)
     w = _Lists(tables, files)
     resident, official = _speakers(w)
-    grammar = {
-        lang: frozenset(word.lower() for word in _Lists([t], [f]).get("question", "function_words"))
-        for lang, t, f in zip(languages, tables, files, strict=True)
-    }
     cases = [*w.get("question", "cases")]
     interviewer = tuple(w.get("document", "interviewer"))
     question_labels = w.get("document", "question_labels")
@@ -320,10 +329,7 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             toast_titles={
                 lang: _texts(t, f, "toast_titles") for lang, t, f in zip(languages, tables, files, strict=True)
             },
-            function_words={
-                lang: words.difference(*(other for o, other in grammar.items() if o != lang))
-                for lang, words in grammar.items()
-            },
+            function_words=_function_words(tables, files, languages),
         )
     except re.error as exc:
         raise SettingsError(f"{', '.join(map(str, files))}: a pattern of the vocabulary is not valid ({exc})") from exc

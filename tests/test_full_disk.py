@@ -30,6 +30,8 @@ PRELUDE = textwrap.dedent(
     """
 )
 
+pytestmark = pytest.mark.slow  # a filesystem of its own per test (unshare and tmpfs)
+
 
 def _on_small_disk(tmp_path: Path, kilobytes: int, script: str, *args: object) -> subprocess.CompletedProcess[str]:
     """Run `script` (after PRELUDE) as a child that sees a tmpfs of `kilobytes` KB at its first argument."""

@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from conftest import REALDOCS
 from fakes import HashEmbedder
 
@@ -37,6 +38,7 @@ def _corpus(root: Path, *extra: Path) -> Path:
     return root / "corpus"
 
 
+@pytest.mark.slow  # waits out a real limit of the reading worker
 def test_a_real_document_over_the_time_limit_is_skipped_and_nothing_indexed_is_lost(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
     settings = Settings(corpus=corpus, index=tmp_path / "index", indexing={"guard_encoder": None}, max_read_seconds=1.0)
@@ -54,6 +56,7 @@ def test_a_real_document_over_the_time_limit_is_skipped_and_nothing_indexed_is_l
     assert summary.added == 1 and summary.unchanged == 2 and summary.documents == 3
 
 
+@pytest.mark.slow  # waits out a real limit of the reading worker
 def test_a_real_document_over_the_memory_limit_is_skipped_and_the_rest_is_read(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path, HUNGRY_PDF)
 

@@ -175,6 +175,7 @@ def test_cli_user_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
     assert "bob" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # several processes racing for one file
 def test_concurrent_user_adds_all_land(tmp_path: Path) -> None:
     import subprocess
 
@@ -210,6 +211,7 @@ for i in range(int(sys.argv[3])):
 """
 
 
+@pytest.mark.slow  # several processes racing for one file
 def test_two_processes_adding_users_at_the_same_time_lose_none(tmp_path: Path) -> None:
     path, count = tmp_path / "users.json", 40
     runs = [

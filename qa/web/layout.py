@@ -12,6 +12,7 @@ from qa.web.handlers.admin import DEFAULT_KINDS, UPLOAD_ROWS
 from qa.web.handlers.cases import kind_choices
 from qa.web.render.labels import CASE_VIEWER_PLACEHOLDER, VIEWER_PLACEHOLDER
 from qa.web.render.sources import sources_panel
+from qa.web.scripts import OPEN_DOCUMENT_JS, OPEN_SOURCE_JS, SCROLL_TO_PASSAGE_JS
 
 EXAMPLES = [
     "Wat werkte goed bij bewonersinitiatieven?",
@@ -24,34 +25,6 @@ LOCAL_MODE_ADMIN = (
     "Beheer is uitgeschakeld omdat er nog geen gebruikers zijn: maak een beheerder aan met "
     "`qa user add NAAM --role admin` en start de app opnieuw."
 )
-
-# Clicks inside the source panel and the case view reach Python through gr.HTML's trigger().
-OPEN_SOURCE_JS = """
-element.addEventListener('click', (event) => {
-  const button = event.target.closest('[data-open]');
-  if (button) { trigger('click', {open: button.dataset.open}); }
-});
-const showQuotes = () => element.querySelectorAll('.bron-passage').forEach((passage) => {
-  const mark = passage.querySelector('mark');
-  if (mark) { passage.scrollTop = Math.max(0, mark.offsetTop - 24); }
-});
-watch('value', () => setTimeout(showQuotes, 50));
-"""
-OPEN_DOCUMENT_JS = """
-element.addEventListener('click', (event) => {
-  const button = event.target.closest('[data-doc]');
-  if (button) { trigger('click', {doc: button.dataset.doc, page: button.dataset.page || ''}); }
-});
-"""
-SCROLL_TO_PASSAGE_JS = """
-const show = () => {
-  const hit = element.querySelector('.doc-hit');
-  const view = element.querySelector('.doc-view');
-  if (view) { view.scrollIntoView({block: 'start'}); }
-  if (hit) { hit.scrollIntoView({block: 'center'}); }
-};
-watch('value', () => setTimeout(show, 50));
-"""
 
 
 @dataclass
