@@ -129,6 +129,28 @@ def embed_fresh(encoders: Encoders, fresh: list[FreshChunk], first_id: int, carr
     return Embedded(chunks, embedded[: len(fresh)], sentence_rows, guard, count + asked)
 
 
+def embed_passages(encoders: Encoders, fresh: list[FreshChunk], first_id: int) -> Embedded:
+    """The first half of `embed_fresh`: the new chunks with the same ids and their passage vectors
+    only, through the same cache (so `embed_fresh` after it embeds none of them again). Their
+    sentences come with offsets and pages but without vectors (empty), and there are no guard vectors."""
+    chunks = [StoredChunk(first_id + i, f.chunk) for i, f in enumerate(fresh)]
+    embedder = encoders.embedder
+    encoders.cache_file.parent.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(encoders.cache_file, embedder.name, embedder.version, embedder.dimension)
+    try:
+        vectors, count = embed_texts(
+            [f.text for f in fresh], embedder, encoders.settings.batch_size, encoders.progress, cache
+        )
+    finally:
+        cache.close()
+    sentence_rows = [
+        SentenceRow(chunk.id, s.start, s.end, s.page, b"", b"")
+        for chunk, f in zip(chunks, fresh, strict=True)
+        for s in f.sentences
+    ]
+    return Embedded(chunks, vectors, sentence_rows, [], count)
+
+
 def embed_guard(encoders: Encoders, fresh: list[FreshChunk], chunks: list[StoredChunk]) -> list[tuple[int, bytes]]:
     """The new chunks' vectors from the guard encoder (loaded here unless given), none without one."""
     settings = encoders.settings
