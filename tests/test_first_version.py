@@ -4,6 +4,8 @@ single build writes, and an update stopped in between is completed by the next o
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,7 +59,15 @@ def _contents(settings: Settings) -> tuple[object, ...]:
 
 @pytest.mark.encoder  # the real encoders, the sample study's vectors from the tests' embedding cache
 def test_the_first_version_answers_with_citations_before_the_complete_one_exists(tmp_path: Path) -> None:
-    settings = Settings(corpus=REPO / "corpus", index=tmp_path / "index", indexing={"cache_file": TEST_EMBEDDING_CACHE})
+    # the tests' cache less some sentences as questions: those are embedded after the first version
+    cache = tmp_path / "embeddings.sqlite"
+    shutil.copyfile(TEST_EMBEDDING_CACHE, cache)
+    with sqlite3.connect(cache) as connection:
+        connection.execute(
+            "DELETE FROM embeddings WHERE rowid IN (SELECT rowid FROM embeddings WHERE encoder LIKE '%/query' LIMIT 40)"
+        )
+    connection.close()
+    settings = Settings(corpus=REPO / "corpus", index=tmp_path / "index", indexing={"cache_file": cache})
     service = Vraagbaak(settings)
     seen: dict[str, object] = {}
 
@@ -91,13 +101,14 @@ def test_the_first_version_answers_with_citations_before_the_complete_one_exists
 
 
 def _small(tmp_path: Path, folder: str, **indexing: object) -> Settings:
+    """The small study, indexed into `folder` with an embedding cache of its own."""
     corpus = tmp_path / "corpus"
     if not corpus.exists():
         write_small_study(corpus)
     return Settings(
         corpus=corpus,
         index=tmp_path / folder,
-        indexing={"guard_encoder": None, "cache_file": tmp_path / "embeddings.sqlite", **indexing},  # type: ignore[arg-type]
+        indexing={"guard_encoder": None, "cache_file": tmp_path / f"{folder}.sqlite", **indexing},  # type: ignore[arg-type]
     )
 
 
@@ -129,3 +140,11 @@ def test_an_update_stopped_after_the_first_version_is_completed_by_the_next(tmp_
     build_index(single, HashEmbedder())
     assert _contents(settings) == _contents(single)
     assert build_index(settings, HashEmbedder()).version == summary.version  # and then nothing is left to do
+
+
+def test_no_first_version_when_every_sentence_is_cached(tmp_path: Path) -> None:
+    settings = _small(tmp_path, "index")
+    assert build_index(settings, HashEmbedder()).first_version is not None
+    again = settings.model_copy(update={"index": tmp_path / "again"})  # the same cache: nothing to embed
+    summary = build_index(again, HashEmbedder())
+    assert summary.first_version is None and summary.embedded_chunks == 0

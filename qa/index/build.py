@@ -35,6 +35,7 @@ from qa.index.embedding import (
     embed_passages,
     indexed_text,
     sentence_texts,
+    sentences_cached,
 )
 from qa.errors import DiskFullError, IndexAccessError, UnreadableDocumentError, is_disk_full
 from qa.index.layout import IndexLayout, WriterLock, publish, recover
@@ -324,7 +325,7 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
     encoders = build.encoders()
     next_id = first_id + len(read.fresh)
     indexing = build.settings.indexing
-    if indexing.passages_first and read.fresh and (indexing.sentence_vectors or indexing.guard_encoder):
+    if indexing.passages_first and read.fresh and not sentences_cached(encoders, read.fresh):
         # Questions are answered from the passages while their sentences are embedded: a first version
         # from the passages alone is switched in now, the complete one after it.
         first = embed_passages(encoders, read.fresh, first_id)

@@ -129,6 +129,29 @@ def embed_fresh(encoders: Encoders, fresh: list[FreshChunk], first_id: int, carr
     return Embedded(chunks, embedded[: len(fresh)], sentence_rows, guard, count + asked)
 
 
+def sentences_cached(encoders: Encoders, fresh: list[FreshChunk]) -> bool:
+    """Whether the cache holds every sentence of the new chunks in both forms: then the complete version
+    follows at once, and a first version from the passages alone would only delay it."""
+    flat = [s for f in fresh for s in f.sentences]
+    if not flat:
+        return True
+    if not encoders.cache_file.exists():
+        return False
+    embedder = encoders.embedder
+    for name, texts in (
+        (embedder.name, [s.as_passage for s in flat]),
+        (f"{embedder.name}/query", [s.as_question for s in flat]),
+    ):
+        cache = EmbeddingCache(encoders.cache_file, name, embedder.version, embedder.dimension)
+        try:
+            keys = sorted({text_key(text) for text in texts})
+            if len(cache.get(keys)) < len(keys):
+                return False
+        finally:
+            cache.close()
+    return True
+
+
 def embed_passages(encoders: Encoders, fresh: list[FreshChunk], first_id: int) -> Embedded:
     """The first half of `embed_fresh`: the new chunks with the same ids and their passage vectors
     only, through the same cache (so `embed_fresh` after it embeds none of them again). Their
