@@ -15,6 +15,7 @@ from conftest import REPO, TEST_EMBEDDING_CACHE
 from fakes import HashEmbedder
 from small_study import write_small_study
 
+from qa.cli import main as qa_main
 from qa.evaluation import citation_problems
 from qa.index.build import build_index
 from qa.index.dense import DenseIndex
@@ -121,7 +122,9 @@ def test_the_complete_version_is_what_a_single_build_writes(tmp_path: Path) -> N
     assert _contents(first) == _contents(single)
 
 
-def test_an_update_stopped_after_the_first_version_is_completed_by_the_next(tmp_path: Path) -> None:
+def test_an_update_stopped_after_the_first_version_is_completed_by_the_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     settings = _small(tmp_path, "index")
 
     def stop_at_sentences(stage: str, done: int, total: int) -> None:
@@ -134,6 +137,8 @@ def test_an_update_stopped_after_the_first_version_is_completed_by_the_next(tmp_
     assert reader.manifest().sentences_from == 1
     assert all(not row.vector for row in reader.sentences(reader.chunk_ids()))
     reader.close()
+    assert qa_main(["index", "--check", "--index", str(settings.index)]) == 0
+    assert "a first version: passages only" in capsys.readouterr().out
     summary = build_index(settings, HashEmbedder())  # reads its documents again, the passages from the cache
     assert summary.first_version is not None and summary.added == 4
     single = _small(tmp_path, "single", passages_first=False)
