@@ -334,6 +334,11 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
             build, found.cases, rows, carried, first, next_id, stage="first", sentences_from=first_id
         )
         summary.first_seconds = time.perf_counter() - summary.started
+        log.info(
+            "first version %s (the passages alone) switched in after %.1f s; embedding their sentences",
+            summary.first_version,
+            summary.first_seconds,
+        )
         encoders = replace(encoders, progress=_as_stage(build.progress, "embed", "sentences"))
     embedded = embed_fresh(encoders, read.fresh, first_id, len(carried.chunks) + 2 * len(carried.sentences))
     summary.embedded_chunks += embedded.count
