@@ -42,8 +42,8 @@ class IndexSettings(BaseModel):
     )
     passages_first: bool = Field(
         True,
-        description="Switch in a first version from the passages alone (their vectors and BM25) as soon as they "
-        "are embedded, so that questions are answered while the sentences and guard vectors are still being "
+        description="Switch in a first version from the passages alone (their vectors, guard vectors and BM25) as "
+        "soon as they are embedded, so that questions are answered while their sentences are still being "
         "embedded; then the complete version.",
     )
     cache_file: Path | None = Field(

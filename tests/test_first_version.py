@@ -76,6 +76,7 @@ def test_the_first_version_answers_with_citations_before_the_complete_one_exists
         if stage == "first" and done == total and "first" not in seen:
             name, reader = _current(settings)
             seen["first"], seen["manifest"] = name, reader.manifest()
+            seen["guarded"] = len(reader.guard(reader.chunk_ids()))  # the guard's vectors come with the passages
             reader.close()
             seen["answer"] = service.ask("Wat werkte goed bij bewonersinitiatieven?")
         if stage == "index" and "status" not in seen:  # the complete version being written
@@ -84,6 +85,7 @@ def test_the_first_version_answers_with_citations_before_the_complete_one_exists
     summary = service.reindex(progress=progress)
     manifest = seen["manifest"]
     assert not manifest.complete and manifest.sentences_from == 1  # type: ignore[attr-defined]
+    assert seen["guarded"] == 290
     answer = seen["answer"]
     assert isinstance(answer, Answer) and not answer.abstained and answer.citations
     assert citation_problems(answer) == []

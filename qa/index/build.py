@@ -299,7 +299,9 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
         # documents are read again and take the same ids; their vectors come from the cache.
         first_id = previous.manifest.sentences_from
         partial = previous.reader.documents_from(first_id)
-        old_docs = {path: replace(row, status=store.SKIPPED) if path in partial else row for path, row in old_docs.items()}
+        old_docs = {
+            path: replace(row, status=store.SKIPPED) if path in partial else row for path, row in old_docs.items()
+        }
     plan = plan_update(found, old_docs)
     read = _read_changed(build, plan, old_docs)
     rows = [*plan.rows, *read.rows]
@@ -373,7 +375,7 @@ def _write_version(
     sentences_from: int | None = None,
 ) -> str:
     """Write a new version beside the current one and switch it in; returns its name. `sentences_from`:
-    the first chunk id without sentence and guard vectors (a first version), reported as `stage`."""
+    the first chunk id whose sentences have no vectors yet (a first version), reported as `stage`."""
     settings = build.settings
     all_chunks = carried.chunks + embedded.chunks
     dimension = build.embedder.dimension
@@ -392,13 +394,14 @@ def _write_version(
             with connection:
                 built = datetime.now(UTC).isoformat()
                 store.write_manifest(
-                    connection, replace(
+                    connection,
+                    replace(
                         build.manifest,
                         next_id=next_id,
                         built_at=built,
                         corpus=str(settings.corpus),
                         sentences_from=sentences_from,
-                    )
+                    ),
                 )
                 store.write_cases(connection, cases)
                 store.write_documents(connection, rows)

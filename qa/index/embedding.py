@@ -154,8 +154,8 @@ def sentences_cached(encoders: Encoders, fresh: list[FreshChunk]) -> bool:
 
 def embed_passages(encoders: Encoders, fresh: list[FreshChunk], first_id: int) -> Embedded:
     """The first half of `embed_fresh`: the new chunks with the same ids and their passage vectors
-    only, through the same cache (so `embed_fresh` after it embeds none of them again). Their
-    sentences come with offsets and pages but without vectors (empty), and there are no guard vectors."""
+    and guard vectors, through the same cache (so `embed_fresh` after it embeds none of them again).
+    Their sentences come with offsets and pages but without vectors (empty)."""
     chunks = [StoredChunk(first_id + i, f.chunk) for i, f in enumerate(fresh)]
     embedder = encoders.embedder
     encoders.cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +171,7 @@ def embed_passages(encoders: Encoders, fresh: list[FreshChunk], first_id: int) -
         for chunk, f in zip(chunks, fresh, strict=True)
         for s in f.sentences
     ]
-    return Embedded(chunks, vectors, sentence_rows, [], count)
+    return Embedded(chunks, vectors, sentence_rows, embed_guard(encoders, fresh, chunks), count)
 
 
 def embed_guard(encoders: Encoders, fresh: list[FreshChunk], chunks: list[StoredChunk]) -> list[tuple[int, bytes]]:

@@ -61,8 +61,8 @@ class Manifest:
     bm25_b: float = BM25_B
     # recorded, never compared
     next_id: int = 1  # the id the next new chunk gets
-    # A first version, written before its sentences and guard vectors (`indexing.passages_first`): the
-    # chunks from this id on have neither yet, and the next update completes them. None: complete.
+    # A first version, written before its sentences' vectors (`indexing.passages_first`): the chunks
+    # from this id on have none yet, and the next update completes them. None: complete.
     sentences_from: int | None = None
     built_at: str | None = None
     corpus: str | None = None
@@ -85,7 +85,7 @@ class Manifest:
 
     @property
     def complete(self) -> bool:
-        """Whether every chunk has its sentence and guard vectors (not a first, passages-only version)."""
+        """Whether every sentence has its vectors (not a first version, from the passages alone)."""
         return self.sentences_from is None
 
     def differences(self, wanted: Manifest) -> list[str]:

@@ -272,7 +272,9 @@ class IndexVersion:
         # A first version has no sentence vectors yet: a sentence stands for its passage, by the
         # passage's vector (in both forms); what tells its sentences apart is then their words.
         waiting = sorted({row.chunk_id for row in rows if not row.vector})
-        passages = dict(zip(waiting, self.dense.vectors(np.array(waiting, dtype=np.int64)), strict=True)) if waiting else {}
+        passages = (
+            dict(zip(waiting, self.dense.vectors(np.array(waiting, dtype=np.int64)), strict=True)) if waiting else {}
+        )
         found: dict[int, list[Sentence]] = {}
         for row in rows:
             if row.vector:

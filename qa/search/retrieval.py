@@ -187,9 +187,8 @@ class Retriever:
         return self.version().cases
 
     def guarded(self, version: IndexVersion) -> bool:
-        """Whether the guard encoder can be used: loaded here, and its vectors are in the index (not in a
-        first version, written before them)."""
-        return self.guard is not None and bool(version.manifest.guard_encoder) and version.manifest.complete
+        """Whether the guard encoder can be used: loaded here, and its vectors are in the index."""
+        return self.guard is not None and bool(version.manifest.guard_encoder)
 
     def search(
         self,
