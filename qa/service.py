@@ -74,12 +74,15 @@ class IndexStatus:
     """Where the latest index update stands, for the page to show while it answers."""
 
     running: bool
-    stage: str | None = None  # scan (corpus walked and hashed) | read | embed | index, while running
+    # scan (corpus walked and hashed) | read | embed (passages) | first (a first version written) | sentences
+    # (their sentences embedded) | index (the complete version written), while running
+    stage: str | None = None
     done: int = 0
     total: int = 0
     summary: IndexSummary | None = None  # of the last update that finished
     error: str | None = None  # why the last update failed (the domain error's message)
     failure: type[BaseException] | None = None  # ... and its kind, for the app to word it
+    answering: bool = False  # a first version (the passages alone) is switched in; the rest is being embedded
 
 
 class Vraagbaak:
@@ -215,8 +218,12 @@ class Vraagbaak:
         """Update the index; the running retriever keeps answering from the old version until the switch.
         Its progress is kept in `index_status` as well as passed to `progress`."""
 
+        first_in = False  # from the first version on, questions are answered while the rest is embedded
+
         def record(stage: str, done: int, total: int) -> None:
-            self._set_status(IndexStatus(running=True, stage=stage, done=done, total=total))
+            nonlocal first_in
+            first_in = first_in or (stage == "first" and done >= total)
+            self._set_status(IndexStatus(running=True, stage=stage, done=done, total=total, answering=first_in))
             if progress is not None:
                 progress(stage, done, total)
 

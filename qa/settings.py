@@ -40,6 +40,12 @@ class IndexSettings(BaseModel):
     sentence_vectors: bool = Field(
         True, description="Also embed each sentence, for re-ranking passages and choosing what to quote."
     )
+    passages_first: bool = Field(
+        True,
+        description="Switch in a first version from the passages alone (their vectors, guard vectors and BM25) as "
+        "soon as they are embedded, so that questions are answered while their sentences are still being "
+        "embedded; then the complete version.",
+    )
     cache_file: Path | None = Field(
         None, description="Embedding cache (SQLite); default: embeddings.sqlite in the index folder."
     )

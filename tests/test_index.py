@@ -588,8 +588,8 @@ def test_index_check_reports_every_version(
     report = json.loads(out)
     assert report["current"] == current
     assert report["versions"] == [
-        {"name": previous, "current": False, "intact": True, "problem": None, "documents": 5, "chunks": 7},
-        {"name": current, "current": True, "intact": True, "problem": None, "documents": 6, "chunks": 8},
+        {"name": previous, "current": False, "intact": True, "problem": None, "documents": 5, "chunks": 7, "complete": True},
+        {"name": current, "current": True, "intact": True, "problem": None, "documents": 6, "chunks": 8, "complete": True},
     ]
 
 

@@ -44,11 +44,14 @@ def test_piped_progress_is_one_line_per_stage_with_counts_and_a_rate(tmp_path: P
     )
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["read", "embed", "index"], done.stderr
+    # the passages, the first version from them, their sentences, the complete version
+    assert [line.split(":")[0] for line in lines] == ["read", "embed", "first", "sentences", "index"], done.stderr
     rate = r"\(\d[\d,]*(\.\d)?/s\)"
     assert re.fullmatch(rf"read: 4 of 4 documents in \d+\.\d s {rate}", lines[0]), lines[0]
     assert re.fullmatch(rf"embed: (\d+) of \1 texts in \d+\.\d s {rate}", lines[1]), lines[1]
-    assert re.fullmatch(r"index: written in \d+\.\d s", lines[2]), lines[2]
+    assert re.fullmatch(r"first: written in \d+\.\d s", lines[2]), lines[2]
+    assert re.fullmatch(rf"sentences: (\d+) of \1 texts in \d+\.\d s {rate}", lines[3]), lines[3]
+    assert re.fullmatch(r"index: written in \d+\.\d s", lines[4]), lines[4]
     assert "\r" not in done.stderr  # no bar redrawn over itself in a log
     assert done.stdout.startswith("4 documents")
 

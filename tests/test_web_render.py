@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa.records import Answer, Block, Citation
-from qa.service import DocumentView
+from qa.service import DocumentView, IndexStatus
 from qa.web.conversation import (
     InputLimits,
     conversation_markdown,
@@ -21,6 +21,7 @@ from qa.web.handlers.indexing import ReindexProgress
 from qa.web.render.answers import answer_markdown, question_markdown
 from qa.web.render.documents import document_html, highlighted
 from qa.web.render.sources import source_card, sources_panel
+from qa.web.render.status import index_status_html
 from qa.web.server import LocalFilesOnly
 
 HOSTILE = (
@@ -237,3 +238,30 @@ def test_the_reindex_bar_only_rises_over_passes_and_stages() -> None:
     assert len(set(fractions)) > len(reports) // 2  # it moves within each pass as well
     assert seen[10][1] == "Teksten inbedden: 500 van 2.300"
     assert all("steps" not in label for _fraction, label in seen)
+
+
+def test_the_status_line_says_answers_are_there_while_the_sentences_are_embedded() -> None:
+    first = IndexStatus(running=True, stage="first", done=0, total=1)
+    assert "een eerste versie wordt weggeschreven" in index_status_html(first)
+    embedding = IndexStatus(running=True, stage="sentences", done=1200, total=3960, answering=True)
+    line = index_status_html(embedding)
+    assert "Eerste antwoorden zijn er; de zinnen worden nog ingebed: 1.200 van 3.960 teksten" in line
+    assert 'data-state="bezig"' in line
+    writing = IndexStatus(running=True, stage="index", done=0, total=1, answering=True)
+    assert "Eerste antwoorden zijn er; de index wordt aangevuld" in index_status_html(writing)
+
+
+def test_the_reindex_bar_rises_over_the_first_version_and_the_sentences() -> None:
+    bar = ReindexProgress()
+    reports = [("read", done, 4) for done in range(5)]
+    reports += [("embed", done, 290) for done in range(0, 291, 10)]
+    reports += [("first", 0, 1), ("first", 1, 1)]
+    reports += [("sentences", done, 1980) for done in range(0, 1981, 100)]
+    reports += [("sentences", done, 1980) for done in range(0, 1981, 100)]  # as questions, counted anew
+    reports += [("index", 0, 1), ("index", 1, 1)]
+    seen = [bar.update(*report) for report in reports]
+    fractions = [fraction for fraction, _label in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    after_first = fractions[len([r for r in reports if r[0] in ("read", "embed", "first")]) - 1]
+    assert after_first < 0.3  # most of the bar is the sentences
+    assert "Zinnen inbedden: 1.000 van 1.980" in {label for _fraction, label in seen}

@@ -96,7 +96,8 @@ def run_index_check(settings: Settings, as_json: bool) -> int:
     for version in report.versions:
         label = f"{version.name} (current)" if version.current else version.name
         if version.intact:
-            print(f"{label}: intact, {version.documents} documents, {version.chunks} chunks")
+            first = "" if version.complete else " (a first version: passages only, completed by the next 'qa index')"
+            print(f"{label}: intact, {version.documents} documents, {version.chunks} chunks{first}")
         else:
             print(f"{label}: broken: {version.problem}")
     if problem is None:

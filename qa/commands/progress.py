@@ -15,7 +15,7 @@ def tqdm_progress(enabled: bool) -> Callable[[str, int, int], None] | None:
     from tqdm import tqdm
 
     bars: dict[str, Any] = {}
-    labels = {"read": "lezen", "embed": "embedden", "index": "index"}
+    labels = {"read": "lezen", "embed": "embedden", "first": "eerste versie", "sentences": "zinnen", "index": "index"}
 
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
@@ -35,7 +35,7 @@ class StageLines:
     rate ("embed: 4,250 of 4,250 texts in 212.4 s (20.0/s)"). A stage reported in more than one run
     (passages, then sentences as questions) is one line with the counts added up."""
 
-    UNITS: ClassVar[dict[str, str]] = {"read": "documents", "embed": "texts"}
+    UNITS: ClassVar[dict[str, str]] = {"read": "documents", "embed": "texts", "sentences": "texts"}
 
     def __init__(self, stream: TextIO, clock: Callable[[], float] = time.perf_counter) -> None:
         self.stream = stream

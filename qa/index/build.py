@@ -26,7 +26,17 @@ from qa.index import store
 from qa.ingest.chunking import chunk_document
 from qa.ingest.corpus import Discovery, SourceFile, discover, read_source
 from qa.index.dense import DenseIndex
-from qa.index.embedding import Embedded, Encoders, FreshChunk, Progress, embed_fresh, indexed_text, sentence_texts
+from qa.index.embedding import (
+    Embedded,
+    Encoders,
+    FreshChunk,
+    Progress,
+    embed_fresh,
+    embed_passages,
+    indexed_text,
+    sentence_texts,
+    sentences_cached,
+)
 from qa.errors import DiskFullError, IndexAccessError, UnreadableDocumentError, is_disk_full
 from qa.index.layout import IndexLayout, WriterLock, publish, recover
 from qa.index.lexical import LexicalIndex
@@ -56,6 +66,9 @@ class IndexSummary:
     embedded_chunks: int = 0  # texts sent to the encoder (passages, their sentences twice), cache misses only
     version: str | None = None
     reason: str | None = None  # why a full rebuild happened
+    first_version: str | None = None  # the first version from the passages alone, switched in before `version`
+    first_seconds: float | None = None  # ... after this long
+    started: float = field(default_factory=time.perf_counter, repr=False, compare=False)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -105,7 +118,6 @@ def build_index(
 ) -> IndexSummary:
     """Bring the index up to date with the corpus; returns what changed. The guard encoder
     (`indexing.guard_encoder`) is loaded when needed unless given."""
-    started = time.perf_counter()
     layout = IndexLayout(settings.index)
     summary = IndexSummary()
     try:
@@ -129,7 +141,7 @@ def build_index(
         if mapped is exc:
             raise
         raise mapped from exc
-    summary.seconds = time.perf_counter() - started
+    summary.seconds = time.perf_counter() - summary.started
     return summary
 
 
@@ -281,6 +293,15 @@ def _carry_over(previous: _Previous | None, documents: list[str], with_guard: bo
 def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) -> None:
     found = discover(build.settings)
     old_docs = previous.documents if previous else {}
+    first_id = previous.manifest.next_id if previous else 1
+    if previous is not None and previous.manifest.sentences_from is not None:
+        # A first version whose sentences were never embedded (the update was stopped): its new
+        # documents are read again and take the same ids; their vectors come from the cache.
+        first_id = previous.manifest.sentences_from
+        partial = previous.reader.documents_from(first_id)
+        old_docs = {
+            path: replace(row, status=store.SKIPPED) if path in partial else row for path, row in old_docs.items()
+        }
     plan = plan_update(found, old_docs)
     read = _read_changed(build, plan, old_docs)
     rows = [*plan.rows, *read.rows]
@@ -291,6 +312,7 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
     if (
         previous is not None
         and previous.current
+        and previous.manifest.complete
         and not read.fresh
         and not plan.removed
         and _same(previous, rows, found.cases)
@@ -302,17 +324,58 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
     carried = _carry_over(
         previous, [*plan.unchanged, *read.kept, *plan.stale], bool(build.settings.indexing.guard_encoder)
     )
-    first_id = previous.manifest.next_id if previous else 1
-    embedded = embed_fresh(build.encoders(), read.fresh, first_id, len(carried.chunks) + 2 * len(carried.sentences))
-    summary.embedded_chunks = embedded.count
-    summary.version = _write_version(build, found.cases, rows, carried, embedded, first_id + len(embedded.chunks))
+    encoders = build.encoders()
+    next_id = first_id + len(read.fresh)
+    indexing = build.settings.indexing
+    if indexing.passages_first and read.fresh and not sentences_cached(encoders, read.fresh):
+        # Questions are answered from the passages while their sentences are embedded: a first version
+        # from the passages alone is switched in now, the complete one after it.
+        first = embed_passages(encoders, read.fresh, first_id)
+        summary.embedded_chunks = first.count
+        summary.first_version = _write_version(
+            build, found.cases, rows, carried, first, next_id, stage="first", sentences_from=first_id
+        )
+        summary.first_seconds = time.perf_counter() - summary.started
+        log.info(
+            "first version %s (the passages alone) switched in after %.1f s; embedding their sentences",
+            summary.first_version,
+            summary.first_seconds,
+        )
+        encoders = replace(encoders, progress=_as_stage(build.progress, "embed", "sentences"))
+    embedded = embed_fresh(encoders, read.fresh, first_id, len(carried.chunks) + 2 * len(carried.sentences))
+    summary.embedded_chunks += embedded.count
+    summary.version = _write_version(build, found.cases, rows, carried, embedded, next_id)
+    if summary.first_version is not None:
+        # Superseded: the version before the update stays the one to fall back on. A query that holds
+        # the first version keeps reading it (its files stay open).
+        shutil.rmtree(build.layout.version_dir(summary.first_version), ignore_errors=True)
     summary.chunks = len(carried.chunks) + len(embedded.chunks)
 
 
+def _as_stage(progress: Progress | None, stage: str, renamed: str) -> Progress | None:
+    """`progress` with one stage reported under another name."""
+    if progress is None:
+        return None
+    report = progress
+
+    def renaming(reported: str, done: int, total: int) -> None:
+        report(renamed if reported == stage else reported, done, total)
+
+    return renaming
+
+
 def _write_version(
-    build: _Build, cases: list[CaseInfo], rows: list[DocumentRow], carried: _Carried, embedded: Embedded, next_id: int
+    build: _Build,
+    cases: list[CaseInfo],
+    rows: list[DocumentRow],
+    carried: _Carried,
+    embedded: Embedded,
+    next_id: int,
+    stage: str = "index",
+    sentences_from: int | None = None,
 ) -> str:
-    """Write a new version beside the current one and switch it in; returns its name."""
+    """Write a new version beside the current one and switch it in; returns its name. `sentences_from`:
+    the first chunk id whose sentences have no vectors yet (a first version), reported as `stage`."""
     settings = build.settings
     all_chunks = carried.chunks + embedded.chunks
     dimension = build.embedder.dimension
@@ -331,7 +394,14 @@ def _write_version(
             with connection:
                 built = datetime.now(UTC).isoformat()
                 store.write_manifest(
-                    connection, replace(build.manifest, next_id=next_id, built_at=built, corpus=str(settings.corpus))
+                    connection,
+                    replace(
+                        build.manifest,
+                        next_id=next_id,
+                        built_at=built,
+                        corpus=str(settings.corpus),
+                        sentences_from=sentences_from,
+                    ),
                 )
                 store.write_cases(connection, cases)
                 store.write_documents(connection, rows)
@@ -341,7 +411,7 @@ def _write_version(
         finally:
             connection.close()
         if build.progress:
-            build.progress("index", 0, 1)
+            build.progress(stage, 0, 1)
         DenseIndex.build(vectors, ids, dimension, settings.indexing.hnsw_above).save(temp / "dense.faiss")
         LexicalIndex.build(texts, ids).save(temp / "lexical")
         publish(build.layout, temp, name)
@@ -349,7 +419,7 @@ def _write_version(
         shutil.rmtree(temp, ignore_errors=True)
         raise
     if build.progress:
-        build.progress("index", 1, 1)
+        build.progress(stage, 1, 1)
     return name
 
 

@@ -129,6 +129,51 @@ def embed_fresh(encoders: Encoders, fresh: list[FreshChunk], first_id: int, carr
     return Embedded(chunks, embedded[: len(fresh)], sentence_rows, guard, count + asked)
 
 
+def sentences_cached(encoders: Encoders, fresh: list[FreshChunk]) -> bool:
+    """Whether the cache holds every sentence of the new chunks in both forms: then the complete version
+    follows at once, and a first version from the passages alone would only delay it."""
+    flat = [s for f in fresh for s in f.sentences]
+    if not flat:
+        return True
+    if not encoders.cache_file.exists():
+        return False
+    embedder = encoders.embedder
+    for name, texts in (
+        (embedder.name, [s.as_passage for s in flat]),
+        (f"{embedder.name}/query", [s.as_question for s in flat]),
+    ):
+        cache = EmbeddingCache(encoders.cache_file, name, embedder.version, embedder.dimension)
+        try:
+            keys = sorted({text_key(text) for text in texts})
+            if len(cache.get(keys)) < len(keys):
+                return False
+        finally:
+            cache.close()
+    return True
+
+
+def embed_passages(encoders: Encoders, fresh: list[FreshChunk], first_id: int) -> Embedded:
+    """The first half of `embed_fresh`: the new chunks with the same ids and their passage vectors
+    and guard vectors, through the same cache (so `embed_fresh` after it embeds none of them again).
+    Their sentences come with offsets and pages but without vectors (empty)."""
+    chunks = [StoredChunk(first_id + i, f.chunk) for i, f in enumerate(fresh)]
+    embedder = encoders.embedder
+    encoders.cache_file.parent.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(encoders.cache_file, embedder.name, embedder.version, embedder.dimension)
+    try:
+        vectors, count = embed_texts(
+            [f.text for f in fresh], embedder, encoders.settings.batch_size, encoders.progress, cache
+        )
+    finally:
+        cache.close()
+    sentence_rows = [
+        SentenceRow(chunk.id, s.start, s.end, s.page, b"", b"")
+        for chunk, f in zip(chunks, fresh, strict=True)
+        for s in f.sentences
+    ]
+    return Embedded(chunks, vectors, sentence_rows, embed_guard(encoders, fresh, chunks), count)
+
+
 def embed_guard(encoders: Encoders, fresh: list[FreshChunk], chunks: list[StoredChunk]) -> list[tuple[int, bytes]]:
     """The new chunks' vectors from the guard encoder (loaded here unless given), none without one."""
     settings = encoders.settings

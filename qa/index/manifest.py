@@ -61,6 +61,9 @@ class Manifest:
     bm25_b: float = BM25_B
     # recorded, never compared
     next_id: int = 1  # the id the next new chunk gets
+    # A first version, written before its sentences' vectors (`indexing.passages_first`): the chunks
+    # from this id on have none yet, and the next update completes them. None: complete.
+    sentences_from: int | None = None
     built_at: str | None = None
     corpus: str | None = None
 
@@ -79,6 +82,11 @@ class Manifest:
             sentence_vectors=settings.indexing.sentence_vectors,
             guard_encoder=settings.indexing.guard_encoder,
         )
+
+    @property
+    def complete(self) -> bool:
+        """Whether every sentence has its vectors (not a first version, from the passages alone)."""
+        return self.sentences_from is None
 
     def differences(self, wanted: Manifest) -> list[str]:
         """Why this version cannot serve `wanted`'s settings, one line per field (empty: it can)."""

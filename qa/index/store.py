@@ -172,8 +172,8 @@ class SentenceRow:
     start: int
     end: int
     page: int | None  # the page the sentence starts on (PDFs)
-    vector: bytes  # float32: embedded as a passage, as the chunks are
-    as_question: bytes  # float32: embedded as a query, like the question it is compared with
+    vector: bytes  # float32: embedded as a passage, as the chunks are (empty: not yet, in a first version)
+    as_question: bytes  # float32: embedded as a query, like the question it is compared with (empty: not yet)
 
 
 def write_sentences(connection: sqlite3.Connection, rows: Iterable[SentenceRow]) -> None:
@@ -255,6 +255,10 @@ class IndexReader:
         return [cid for (cid,) in self._all("SELECT id FROM chunks ORDER BY id")]
 
     # ------------------------------------------------------------------ chunks
+    def documents_from(self, first_id: int) -> set[str]:
+        """The documents with a chunk whose id is `first_id` or later."""
+        return {row[0] for row in self._all("SELECT DISTINCT document FROM chunks WHERE id >= ?", (first_id,))}
+
     def chunks_of(self, documents: Iterable[str]) -> list[StoredChunk]:
         """The chunks of these documents, document by document in the order given, in text order."""
         found: list[StoredChunk] = []

@@ -269,10 +269,19 @@ class IndexVersion:
     def sentences(self, chunk_ids: list[int]) -> dict[int, list[Sentence]]:
         """Per chunk: its quotable sentences (offsets into the chunk text), pages and vectors."""
         rows = self.reader.sentences(chunk_ids)
+        # A first version has no sentence vectors yet: a sentence stands for its passage, by the
+        # passage's vector (in both forms); what tells its sentences apart is then their words.
+        waiting = sorted({row.chunk_id for row in rows if not row.vector})
+        passages = (
+            dict(zip(waiting, self.dense.vectors(np.array(waiting, dtype=np.int64)), strict=True)) if waiting else {}
+        )
         found: dict[int, list[Sentence]] = {}
         for row in rows:
-            vector = np.frombuffer(row.vector, dtype=np.float32)
-            as_question = np.frombuffer(row.as_question, dtype=np.float32)
+            if row.vector:
+                vector = np.frombuffer(row.vector, dtype=np.float32)
+                as_question = np.frombuffer(row.as_question, dtype=np.float32)
+            else:
+                vector = as_question = passages[row.chunk_id]
             found.setdefault(row.chunk_id, []).append(Sentence(row.start, row.end, row.page, vector, as_question))
         return found
 
@@ -291,7 +300,8 @@ class IndexVersion:
         only sentences of that form count, on both sides (a question of how many is answered by a sentence
         with a number: the closest such sentences, closer than every such sentence retrieved). A
         sentence's closeness mixes its two forms as the composer does. The vectors of all sentences are
-        read once per version (for the sample study, 1,980 sentences: 6 MB)."""
+        read once per version (for the sample study, 1,980 sentences: 6 MB); sentences not embedded yet (a
+        first version) are left out."""
         ids, as_passage, as_question, texts = self._sentences_matrix()
         if not len(ids) or k < 1:
             return []
@@ -318,7 +328,7 @@ class IndexVersion:
     def _sentences_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
         with self._lock:
             if self._sentence_vectors is None:
-                rows = self.reader.sentence_vectors()
+                rows = [row for row in self.reader.sentence_vectors() if row.vector]  # a first version has none
                 empty = np.zeros((0, self.dense.dimension), dtype=np.float32)
                 ids = np.array([row.chunk_id for row in rows], dtype=np.int64)
                 as_passage = np.vstack([np.frombuffer(row.vector, dtype=np.float32) for row in rows]) if rows else empty

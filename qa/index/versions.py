@@ -27,6 +27,7 @@ class VersionState:
     problem: str | None  # None: intact
     documents: int | None = None  # indexed (or stale but still served) documents; None when unreadable
     chunks: int | None = None
+    complete: bool = True  # False: a first version from the passages alone; the next `qa index` completes it
 
     @property
     def intact(self) -> bool:
@@ -38,7 +39,7 @@ class VersionState:
             "name": self.name,
             "current": self.current,
             "intact": self.intact,
-            **{key: data[key] for key in ("problem", "documents", "chunks")},
+            **{key: data[key] for key in ("problem", "documents", "chunks", "complete")},
         }
 
 
@@ -82,6 +83,7 @@ def check_version(folder: Path, current: bool) -> VersionState:
                 return VersionState(folder.name, current, f"meta.sqlite is damaged ({verdict})")
             rows = reader.documents()
             chunks = reader.chunk_count()
+            complete = reader.manifest().complete
         finally:
             reader.close()
     except PermissionError as exc:
@@ -98,7 +100,7 @@ def check_version(folder: Path, current: bool) -> VersionState:
     if vectors != chunks:
         problem = f"dense.faiss holds {vectors} vectors for {chunks} chunks"
         return VersionState(folder.name, current, problem, documents, int(chunks))
-    return VersionState(folder.name, current, None, documents, int(chunks))
+    return VersionState(folder.name, current, None, documents, int(chunks), complete)
 
 
 def check_index(root: Path) -> IndexCheck:

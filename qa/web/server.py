@@ -346,18 +346,22 @@ def _warm_up(service: Vraagbaak, settings: Settings) -> None:
 
 
 def serve(settings: Settings, block: bool = True, service: Vraagbaak | None = None) -> tuple[gr.Blocks, str]:
-    """Start the app; with block=False return at once (tests), with the local URL."""
+    """Start the app; with block=False return at once (tests), with the local URL. The page is served
+    first; what loads behind it (lingua's models, the encoders, the index update) starts once the server
+    listens, so as not to share the interpreter with the server's start."""
     demo, app = build_app(settings, service)
-    # lingua's models load behind the page too (about 1.5 s), not on the first question
-    threading.Thread(target=language_detector, name="language-detector", daemon=True).start()
-    if settings.index_on_start:  # serve at once; the encoder loads and the index is updated behind it
-        app.service.start_indexing()
-    else:
-        _warm_up(app.service, settings)
     mode = "met aanmelden" if app.auth_enabled else "lokale modus (geen gebruikers)"
     log.info("Vraagbaak op http://%s:%s, %s", settings.host, settings.port, mode)
     # uvicorn believes X-Forwarded-For from loopback peers unless told otherwise; the app decides whom
     # to believe itself (Settings.trusted_proxies), from the direct peer's address.
     os.environ["FORWARDED_ALLOW_IPS"] = ""
-    _, url, _ = demo.launch(prevent_thread_lock=not block, quiet=not block, **launch_options(settings, app))
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=not block, **launch_options(settings, app))
+    # lingua's models load behind the page too (about 1.5 s), not on the first question
+    threading.Thread(target=language_detector, name="language-detector", daemon=True).start()
+    if settings.index_on_start:  # the encoders load and the index is updated behind the page
+        app.service.start_indexing()
+    else:
+        _warm_up(app.service, settings)
+    if block:
+        demo.block_thread()
     return demo, str(url)

@@ -31,15 +31,27 @@ def index_failure_message(failure: type[BaseException] | None) -> str:
     return "Indexeren mislukt; de details staan in het logboek van de server."
 
 
-# Where each stage of a re-index sits on the one bar (from, to). Embedding runs in passes (passages and
-# sentences, then the sentences once more as questions): each pass takes half of what is left of its span.
-REINDEX_SPANS = {"scan": (0.0, 0.02), "read": (0.02, 0.15), "embed": (0.15, 0.95), "index": (0.95, 1.0)}
+# Where each stage of a re-index sits on the one bar (from, to): the passages are embedded and a first
+# version is written (answers from it), then the sentences are embedded and the complete version written.
+# Embedding runs in passes (sentences as passages, then as questions): each pass takes half of what is left
+# of its span. Without a first version, "embed" is every pass and the bar jumps to "index" after it.
+REINDEX_SPANS = {
+    "scan": (0.0, 0.02),
+    "read": (0.02, 0.15),
+    "embed": (0.15, 0.25),
+    "first": (0.25, 0.27),
+    "sentences": (0.27, 0.95),
+    "index": (0.95, 1.0),
+}
 REINDEX_LABELS = {
     "scan": "Corpus doorlopen",
     "read": "Documenten lezen",
     "embed": "Teksten inbedden",
+    "first": "Eerste versie schrijven",
+    "sentences": "Zinnen inbedden",
     "index": "Index schrijven",
 }
+_PASSES = ("embed", "sentences")  # stages that run in passes, each counted anew
 
 
 class ReindexProgress:
@@ -57,9 +69,9 @@ class ReindexProgress:
         start, end = REINDEX_SPANS.get(stage, (self.fraction, self.fraction))
         if stage != self._stage:
             self._pass_from, self._pass_to = max(start, self.fraction), end
-            if stage == "embed":
+            if stage in _PASSES:
                 self._pass_to = self._pass_from + (end - self._pass_from) / 2
-        elif stage == "embed" and done < self._done:  # a new pass of the same stage
+        elif stage in _PASSES and done < self._done:  # a new pass of the same stage
             self._pass_from = max(self._pass_to, self.fraction)
             self._pass_to = self._pass_from + (end - self._pass_from) / 2
         self._stage, self._done = stage, done

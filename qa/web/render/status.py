@@ -29,7 +29,14 @@ def index_status_html(status: IndexStatus) -> str:
     """One line above the chat on where indexing stands; data-state is bezig, klaar or fout."""
     if status.running:
         done, total = dutch_number(status.done), dutch_number(status.total)
-        if status.stage == "read":
+        if status.answering:
+            if status.stage == "sentences":
+                text = f"Eerste antwoorden zijn er; de zinnen worden nog ingebed: {done} van {total} teksten"
+            else:
+                text = "Eerste antwoorden zijn er; de index wordt aangevuld"
+        elif status.stage == "first":
+            text = "Het onderzoek wordt geïndexeerd: een eerste versie wordt weggeschreven"
+        elif status.stage == "read":
             text = f"Het onderzoek wordt geïndexeerd: {done} van {total} documenten gelezen"
         elif status.stage == "embed":
             text = f"Het onderzoek wordt geïndexeerd: {done} van {total} teksten"
