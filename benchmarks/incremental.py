@@ -29,7 +29,8 @@ from benchmarks.common import (
     questions_in_order,
     stopwatch,
 )
-from qa.index.build import IndexSummary, build_index
+from qa.index.build import build_index
+from qa.index.plan import IndexSummary
 from qa.ingest.chunking import chunk_document
 from qa.ingest.corpus import discover, read_source
 from qa.settings import Settings

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import DiskFullError, DocumentRefusedError, IndexAccessError, IndexLockedError, QaError
-from qa.index.build import IndexSummary, Progress, build_index
+from qa.index.build import Progress, build_index
 from qa.index.layout import IndexLayout
+from qa.index.plan import IndexSummary
 from qa.ingest.readworker import ReadingWorker
 from qa.records import Answer, Block, CaseInfo, Turn
 from qa.search.retrieval import Filters, Hit, Retriever

@@ -8,9 +8,9 @@ from pathlib import Path
 from fakes import HashEmbedder
 
 from qa.index import store
-from qa.index.build import plan_update
 from qa.index.lexical import BM25_B, BM25_K1
 from qa.index.manifest import Manifest
+from qa.index.plan import plan_update
 from qa.index.store import DocumentRow
 from qa.ingest.corpus import Discovery, SourceFile
 from qa.records import CaseInfo, DocumentKind, Skipped

@@ -11,7 +11,7 @@ import pytest
 from fakes import GatedEmbedder, HashEmbedder
 from small_study import small_settings
 
-from qa.index.build import IndexSummary
+from qa.index.plan import IndexSummary
 from qa.service import IndexStatus, Vraagbaak
 from qa.web.feedback import FeedbackStore
 from qa.web.handlers import WebApp

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from conftest import TEST_EMBEDDING_CACHE
 
-from qa.index.build import IndexSummary
+from qa.index.plan import IndexSummary
 from qa.service import Vraagbaak
 from qa.settings import Settings
 

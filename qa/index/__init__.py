@@ -1,1 +1,2 @@
-"""The index: versions of passages, sentences and their vectors (FAISS and BM25) on disk, built incrementally and switched in atomically."""
+"""The index: versions of passages, sentences and their vectors (FAISS and BM25) on disk, built
+incrementally and switched in atomically."""

@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.errors import DiskFullError, IndexAccessError, UnreadableDocumentError, is_disk_full
 from qa.index import store
-from qa.ingest.chunking import chunk_document
-from qa.ingest.corpus import Discovery, SourceFile, discover, read_source
 from qa.index.dense import DenseIndex
 from qa.index.embedding import (
     Embedded,
@@ -37,50 +36,21 @@ from qa.index.embedding import (
     sentence_texts,
     sentences_cached,
 )
-from qa.errors import DiskFullError, IndexAccessError, UnreadableDocumentError, is_disk_full
 from qa.index.layout import IndexLayout, WriterLock, publish, recover
 from qa.index.lexical import LexicalIndex
 from qa.index.manifest import Manifest
+from qa.index.plan import IndexSummary, UpdatePlan, document_row, is_served, plan_update, stale_row
+from qa.index.store import DocumentRow, IndexReader, SentenceRow, StoredChunk
+from qa.ingest.chunking import chunk_document
+from qa.ingest.corpus import SourceFile, discover, read_source
 from qa.ingest.readworker import ReadingWorker
 from qa.records import CaseInfo, Chunk, Document, Skipped
 from qa.settings import Settings
-from qa.index.store import DocumentRow, IndexReader, SentenceRow, StoredChunk
 
 if TYPE_CHECKING:
     from qa.index.embedders import Embedder
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class IndexSummary:
-    added: int = 0
-    changed: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    documents: int = 0
-    chunks: int = 0
-    seconds: float = 0.0
-    rebuilt: bool = False
-    embedded_chunks: int = 0  # texts sent to the encoder (passages, their sentences twice), cache misses only
-    version: str | None = None
-    reason: str | None = None  # why a full rebuild happened
-    first_version: str | None = None  # the first version from the passages alone, switched in before `version`
-    first_seconds: float | None = None  # ... after this long
-    started: float = field(default_factory=time.perf_counter, repr=False, compare=False)
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "added": self.added,
-            "changed": self.changed,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "documents": self.documents,
-            "chunks": self.chunks,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass
@@ -161,48 +131,6 @@ def _index_write_error(layout: IndexLayout, exc: OSError | sqlite3.OperationalEr
     return exc
 
 
-def _is_served(row: DocumentRow | None) -> bool:
-    """Whether the previous version serves this document's chunks (indexed, or stale but kept)."""
-    return row is not None and row.status in (store.INDEXED, store.STALE)
-
-
-@dataclass(frozen=True)
-class UpdatePlan:
-    """What an update does, decided from the corpus found and the previous version's documents alone."""
-
-    unchanged: tuple[str, ...]  # documents whose chunks and vectors are carried over, same ids
-    to_read: tuple[SourceFile, ...]  # new and changed documents, to read, chunk and embed
-    stale: tuple[str, ...]  # served before, unreadable now (found so at discovery): their old chunks stay
-    rows: tuple[DocumentRow, ...]  # the documents' rows known without reading: unchanged and skipped
-    removed: int  # documents served before and gone from the corpus
-
-
-def plan_update(found: Discovery, previous: Mapping[str, DocumentRow]) -> UpdatePlan:
-    """The plan of an update (pure): which documents are carried over, read, kept stale or removed."""
-    unchanged: list[str] = []
-    rows: list[DocumentRow] = []
-    to_read: list[SourceFile] = []
-    for source in found.files:
-        old = previous.get(source.display)
-        if old is not None and old.status == store.INDEXED and old.sha256 == source.sha256:
-            unchanged.append(source.display)
-            rows.append(_row(source, old.pages, store.INDEXED))
-        else:
-            to_read.append(source)
-    stale: list[str] = []
-    skipped_at_discovery = {s.path: s.reason for s in found.skipped}
-    for path, reason in skipped_at_discovery.items():
-        old = previous.get(path)
-        if old is not None and _is_served(old):
-            stale.append(path)
-            rows.append(_stale(old, reason))
-        else:
-            rows.append(DocumentRow(path, None, None, None, None, None, None, store.SKIPPED, reason))
-    seen = {source.display for source in found.files} | set(skipped_at_discovery)
-    removed = sum(1 for path, row in previous.items() if _is_served(row) and path not in seen)
-    return UpdatePlan(tuple(unchanged), tuple(to_read), tuple(stale), tuple(rows), removed)
-
-
 @dataclass(frozen=True)
 class _Build:
     """What every step of an update needs: the settings, the encoders, the index folder, the manifest."""
@@ -246,11 +174,11 @@ def _read_changed(build: _Build, plan: UpdatePlan, previous: Mapping[str, Docume
                 log.exception("unexpected failure reading %s", source.display)
                 _not_read(read, source, old, f"unreadable ({type(exc).__name__}: {exc})")
             else:
-                if _is_served(old):
+                if is_served(old):
                     read.changed += 1
                 else:
                     read.added += 1
-                read.rows.append(_row(source, document.pages, store.INDEXED))
+                read.rows.append(document_row(source, document.pages, store.INDEXED))
                 for chunk in _chunks(document, settings):
                     sentences = sentence_texts(chunk, document) if settings.indexing.sentence_vectors else []
                     text = indexed_text(chunk, document.title, document.case)
@@ -262,11 +190,11 @@ def _read_changed(build: _Build, plan: UpdatePlan, previous: Mapping[str, Docume
 
 def _not_read(read: _Read, source: SourceFile, old: DocumentRow | None, reason: str) -> None:
     read.skipped.append(Skipped(source.display, reason))
-    if old is not None and _is_served(old):
+    if old is not None and is_served(old):
         read.kept.append(source.display)
-        read.rows.append(_stale(old, reason))
+        read.rows.append(stale_row(old, reason))
     else:
-        read.rows.append(replace(_row(source, None, store.SKIPPED), reason=reason))
+        read.rows.append(replace(document_row(source, None, store.SKIPPED), reason=reason))
 
 
 @dataclass(frozen=True)
@@ -308,7 +236,7 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
     summary.unchanged, summary.added, summary.changed = len(plan.unchanged), read.added, read.changed
     summary.removed = plan.removed
     summary.skipped = sorted([*found.skipped, *read.skipped], key=lambda s: s.path)
-    summary.documents = sum(1 for row in rows if _is_served(row))
+    summary.documents = sum(1 for row in rows if is_served(row))
     if (
         previous is not None
         and previous.current
@@ -432,25 +360,6 @@ def _same(previous: _Previous, rows: list[DocumentRow], cases: list[CaseInfo]) -
 
 def _chunks(document: Document, settings: Settings) -> list[Chunk]:
     return chunk_document(document, settings.chunk)
-
-
-def _row(source: SourceFile, pages: int | None, status: str) -> DocumentRow:
-    case_id = source.case.case_id if source.case else None
-    return DocumentRow(source.display, source.sha256, source.size, case_id, source.kind, source.title, pages, status)
-
-
-def _stale(old: DocumentRow, reason: str) -> DocumentRow:
-    return DocumentRow(
-        old.path,
-        old.sha256,
-        old.size,
-        old.case_id,
-        old.kind,
-        old.title,
-        old.pages,
-        store.STALE,
-        f"{reason}; the previously indexed version is still used",
-    )
 
 
 def _text_for(chunk: Chunk, rows: dict[str, DocumentRow], cases: list[CaseInfo]) -> str:

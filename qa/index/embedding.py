@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.ingest.chunking import quotable_spans
 from qa.index.embedcache import EmbeddingCache, text_key
+from qa.index.store import SentenceRow, StoredChunk
+from qa.ingest.chunking import quotable_spans
 from qa.records import CaseInfo, Chunk, Document
 from qa.settings import IndexSettings
-from qa.index.store import SentenceRow, StoredChunk
 
 if TYPE_CHECKING:
     from qa.index.embedders import Embedder

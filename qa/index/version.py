@@ -13,11 +13,11 @@ import numpy as np
 
 from qa.index.dense import DenseIndex
 from qa.index.lexical import LexicalIndex
-from qa.textclean import fold_text
-from qa.ingest.readers.sections import SEPARATOR as SECTION_SEPARATOR
-from qa.records import CaseInfo
-from qa.names import case_names
 from qa.index.store import ChunkRow, DocumentRow, IndexReader, StudyPassage
+from qa.ingest.readers.sections import SEPARATOR as SECTION_SEPARATOR
+from qa.names import case_names
+from qa.records import CaseInfo
+from qa.textclean import fold_text
 
 if TYPE_CHECKING:
     pass

@@ -12,9 +12,9 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from qa.errors import IndexAccessError
 from qa.index import store
 from qa.index.dense import DenseIndex
-from qa.errors import IndexAccessError
 from qa.index.layout import IndexLayout, version_order, version_problem
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.index.build import IndexSummary
+from qa.index.plan import IndexSummary
 from qa.service import IndexStatus
 from qa.web.render.labels import dutch_number, esc
 
