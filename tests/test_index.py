@@ -23,7 +23,7 @@ from fakes import HashEmbedder
 from qa.cli import main as qa_main
 from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError
 from qa.index.build import build_index
-from qa.index.layout import IndexLayout, WriterLock
+from qa.index.layout import IndexLayout, Serving, WriterLock
 from qa.index.lexical import LexicalIndex, tokenize
 from qa.search.retrieval import Filters, Retriever, diversify, reciprocal_rank_fusion
 from qa.settings import ChunkSettings, Settings
@@ -189,6 +189,32 @@ def test_reader_picks_up_a_new_version_on_next_query(corpus: Path, tmp_path: Pat
     assert not retriever.search("zeldzaamwoord", k=3, mode="lexical")
     (corpus / "study" / "extra.md").write_text("Een zeldzaamwoord staat hier.\n", "utf-8")
     build_index(settings, HashEmbedder())
+    assert retriever.search("zeldzaamwoord", k=1, mode="lexical")[0].document == "study/extra.md"
+
+
+@pytest.mark.encoder  # the guard encoder (indexing.guard_encoder)
+def test_a_version_removed_after_its_name_was_read_gives_way_to_the_one_served_now(
+    corpus: Path, tmp_path: Path
+) -> None:
+    settings = _settings(corpus, tmp_path)
+    build_index(settings, HashEmbedder())
+    replaced = IndexLayout(settings.index).serving().folder
+    assert replaced is not None
+    (corpus / "study" / "extra.md").write_text("Een zeldzaamwoord staat hier.\n", "utf-8")
+    build_index(settings, HashEmbedder())
+    shutil.rmtree(replaced)  # as an update removes a first version once the complete one is in
+
+    class ReadJustBeforeTheSwitch(IndexLayout):
+        """The pointer as a reader read it an instant before the update switched and removed it."""
+
+        read = 0
+
+        def serving(self) -> Serving:
+            ReadJustBeforeTheSwitch.read += 1
+            return Serving(replaced) if ReadJustBeforeTheSwitch.read == 1 else super().serving()
+
+    retriever = Retriever(settings, HashEmbedder())
+    retriever.layout = ReadJustBeforeTheSwitch(settings.index)
     assert retriever.search("zeldzaamwoord", k=1, mode="lexical")[0].document == "study/extra.md"
 
 
@@ -498,7 +524,17 @@ def test_an_index_folder_qa_index_may_not_write_is_one_line_naming_it(corpus: Pa
     index = locked / "index"
     try:
         done = subprocess.run(
-            [*_obeying_permissions(), sys.executable, "-m", "qa.cli", "index", "--corpus", str(corpus), "--index", str(index)],
+            [
+                *_obeying_permissions(),
+                sys.executable,
+                "-m",
+                "qa.cli",
+                "index",
+                "--corpus",
+                str(corpus),
+                "--index",
+                str(index),
+            ],
             capture_output=True,
             text=True,
             cwd=REPO,
@@ -552,7 +588,11 @@ INDEXER = textwrap.dedent(
 def test_corpus_files_that_may_not_be_read_are_skipped_with_their_reason(corpus: Path, tmp_path: Path) -> None:
     (corpus / "study" / "bijlagen").mkdir()
     (corpus / "study" / "bijlagen" / "bijlage.md").write_text("# Bijlage\n\nTekst.\n", "utf-8")
-    unreadable = [corpus / "study" / "synthese.md", corpus / "study" / "bijlagen", corpus / "cases" / "burgerpanel" / "case.toml"]
+    unreadable = [
+        corpus / "study" / "synthese.md",
+        corpus / "study" / "bijlagen",
+        corpus / "cases" / "burgerpanel" / "case.toml",
+    ]
     modes = [path.stat().st_mode for path in unreadable]
     for path in unreadable:
         path.chmod(0o000)
@@ -573,9 +613,7 @@ def _check(settings: Settings, capsys: pytest.CaptureFixture[str], *extra: str) 
     return code, capsys.readouterr().out
 
 
-def test_index_check_reports_every_version(
-    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_index_check_reports_every_version(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings, _layout, previous, current = _two_versions(corpus, tmp_path)
     code, out = _check(settings, capsys)
     assert code == 0, out
@@ -588,8 +626,24 @@ def test_index_check_reports_every_version(
     report = json.loads(out)
     assert report["current"] == current
     assert report["versions"] == [
-        {"name": previous, "current": False, "intact": True, "problem": None, "documents": 5, "chunks": 7, "complete": True},
-        {"name": current, "current": True, "intact": True, "problem": None, "documents": 6, "chunks": 8, "complete": True},
+        {
+            "name": previous,
+            "current": False,
+            "intact": True,
+            "problem": None,
+            "documents": 5,
+            "chunks": 7,
+            "complete": True,
+        },
+        {
+            "name": current,
+            "current": True,
+            "intact": True,
+            "problem": None,
+            "documents": 6,
+            "chunks": 8,
+            "complete": True,
+        },
     ]
 
 
@@ -641,9 +695,7 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_an_embedding_cache_qa_index_may_not_write_is_one_line_naming_the_folder(
-    corpus: Path, tmp_path: Path
-) -> None:
+def test_an_embedding_cache_qa_index_may_not_write_is_one_line_naming_the_folder(corpus: Path, tmp_path: Path) -> None:
     """SQLite names no file when it may not write: the message still names the index folder."""
     settings = _settings(corpus, tmp_path, indexing={"guard_encoder": None})
     build_index(settings, HashEmbedder())

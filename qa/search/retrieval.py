@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -153,15 +154,28 @@ class Retriever:
         loaded = self._version
         if loaded is not None and loaded.name == self.layout.pointed_name():
             return loaded  # the current version, already open: no need to look at the disk again
+        folder = self._served_folder()
+        try:
+            return self._open(folder)
+        except Exception:
+            if folder.is_dir():
+                raise
+            # An update switched in a newer version and removed this one after the pointer was read (a
+            # first version gives way to the complete one): open the one served now.
+            return self._open(self._served_folder())
+
+    def _served_folder(self) -> Path:
         serving = self.layout.serving()
-        folder = serving.folder
-        if folder is None and serving.broken:
+        if serving.folder is None and serving.broken:
             raise IndexMissingError(
                 f"{self.layout.root}: index version {serving.broken}, and no earlier version is intact; "
                 "rebuild it with 'qa index --rebuild'"
             )
-        if folder is None:
+        if serving.folder is None:
             raise IndexMissingError(f"{self.layout.root}: no index yet; build it with 'qa index'")
+        return serving.folder
+
+    def _open(self, folder: Path) -> IndexVersion:
         with self._lock:
             if self._version is None or self._version.folder != folder:
                 try:
