@@ -182,7 +182,7 @@ class Vraagbaak:
 
     def document_view(self, path: str) -> DocumentView:
         """A document of the index, read from the corpus; only files inside the corpus are served."""
-        from qa.ingest.corpus import SUPPORTED
+        from qa.ingest.reading import SUPPORTED
 
         root = self.settings.corpus.resolve()
         file = (root / path).resolve()

@@ -17,16 +17,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from qa.errors import LimitExceededError, UnreadableDocumentError
+from qa.errors import UnreadableDocumentError
 from qa.ingest.casefile import default_case, parse_case_file, title_from_filename
-from qa.ingest.readers import ReadResult
+from qa.ingest.reading import SUPPORTED, read_file
 from qa.ingest.readworker import ReadingWorker
 from qa.records import CaseInfo, Document, DocumentKind, DocumentMeta, IngestReport, Notice, Skipped
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".md": "text", ".markdown": "text", ".txt": "text"}
 CASES_DIR = "cases"
 STUDY_DIR = "study"
 CASE_FILE = "case.toml"
@@ -245,36 +244,6 @@ def read_source(
         blocks=tuple(result.blocks),
     )
     return document, result.warnings
-
-
-def read_file(path: Path, display: str, settings: Settings) -> ReadResult:
-    """Parse one file with the reader its extension names; raises UnreadableDocumentError, also for a
-    document over the limits of its kind (pages, unpacked size) or of any kind (characters)."""
-    reader = SUPPORTED[path.suffix.lower()]
-    if reader == "pdf":
-        from qa.ingest.readers.pdf import read_pdf
-
-        result = read_pdf(path, display, settings.min_text_chars_per_page, settings.max_pdf_pages)
-    elif reader == "docx":
-        from qa.ingest.readers.archive import ZipLimits
-        from qa.ingest.readers.docx import read_docx
-
-        result = read_docx(path, display, ZipLimits.from_settings(settings))
-    else:
-        from qa.ingest.readers.plain import read_text
-
-        result = read_text(path, display)
-    characters = sum(len(block.text) for block in result.blocks)
-    if characters > settings.max_document_chars:
-        raise LimitExceededError(
-            display,
-            f"{characters:,} characters of text, more than the limit of {settings.max_document_chars:,} "
-            "(QA_MAX_DOCUMENT_CHARS)",
-            "QA_MAX_DOCUMENT_CHARS",
-            characters,
-            settings.max_document_chars,
-        )
-    return result
 
 
 def read_sources(

@@ -4,7 +4,7 @@ take the app (or `qa index`) down.
 `ReadingWorker` starts ``python -m qa.ingest.readworker`` on its first document and reuses it for the next
 ones. The worker imports the readers, then limits its own address space to what it holds plus
 `Settings.max_read_memory_mb` (RLIMIT_AS), and reads one document per request with
-`qa.ingest.corpus.read_file`. The caller waits at most `Settings.max_read_seconds` for each answer. A
+`qa.ingest.reading.read_file`. The caller waits at most `Settings.max_read_seconds` for each answer. A
 document over either limit, or whose reader makes the worker stop, is skipped with a reason naming
 the limit (`UnreadableDocumentError`); the worker is then stopped and a fresh one serves the next
 document. Requests and answers are JSON lines: what comes back from a worker that read hostile
@@ -112,7 +112,7 @@ class ReadingWorker:
             )
 
     def read(self, path: Path, display: str) -> ReadResult:
-        """Read one file as `qa.ingest.corpus.read_file` does, in the worker; raises UnreadableDocumentError."""
+        """Read one file as `qa.ingest.reading.read_file` does, in the worker; raises UnreadableDocumentError."""
         self.start()
         self._send({"path": str(path), "display": display})
         deadline = time.monotonic() + self.settings.max_read_seconds
@@ -218,7 +218,7 @@ def _address_space() -> int:
 
 
 def _answer(path: Path, display: str, settings: Settings) -> dict[str, Any]:
-    from qa.ingest.corpus import read_file
+    from qa.ingest.reading import read_file
 
     try:
         result = read_file(path, display, settings)
@@ -262,7 +262,7 @@ def main() -> None:
     import docx  # noqa: F401  (the readers' libraries, imported before the limit is set)
     import pypdf  # noqa: F401
 
-    from qa.ingest.corpus import read_file  # noqa: F401
+    from qa.ingest.reading import read_file  # noqa: F401
     from qa.settings import Settings
 
     first = requests.readline()
