@@ -102,6 +102,7 @@ class Vocabulary:
     # per language: the words of its grammar that no other language shares (its "de", "wat", "bij";
     # "in" or "is" belongs to none): what tells a question's language
     function_words: Mapping[str, frozenset[str]]
+    not_topic: frozenset[str]  # words that say nothing of what a question is about (either language)
 
     def is_notice(self, sentence: str) -> bool:
         """Whether a sentence holds a notice that is not a finding ("fictief voorbeeldmateriaal")."""
@@ -330,6 +331,7 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
                 lang: _texts(t, f, "toast_titles") for lang, t, f in zip(languages, tables, files, strict=True)
             },
             function_words=_function_words(tables, files, languages),
+            not_topic=frozenset(w.get("question", "not_topic")),
         )
     except re.error as exc:
         raise SettingsError(f"{', '.join(map(str, files))}: a pattern of the vocabulary is not valid ({exc})") from exc

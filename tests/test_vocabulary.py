@@ -16,7 +16,7 @@ from qa.ingest.chunking import split_sentences
 from qa.ingest.readers.docx import heading_level
 from qa.names import case_names
 from qa.records import CaseInfo
-from qa.search.question import read_question
+from qa.search.question import read_question, topic_of
 from qa.settings import AnswerSettings, load_settings
 from qa.vocabulary import PACKAGED, Vocabulary, load_vocabulary, packaged
 
@@ -186,3 +186,10 @@ def test_function_words_tell_one_language_and_a_word_of_both_grammars_tells_none
     assert {"de", "wat", "bij"} <= grammar["nl"] and {"the", "what", "did"} <= grammar["en"]
     assert not grammar["nl"] & grammar["en"]
     assert not {"in", "is", "was", "of"} & (grammar["nl"] | grammar["en"])
+
+
+def test_words_that_say_nothing_of_a_topic_leave_the_topic() -> None:
+    assert {"de", "gemeenten", "bewoners", "the", "municipalities", "residents"} <= W.not_topic
+    assert not {"loting", "buurtbudget", "sortition", "volunteers"} & W.not_topic
+    assert topic_of("Welke gemeenten werkten met loting?") == "werkten loting"
+    assert topic_of("Which municipalities used sortition?") == "used sortition"

@@ -25,104 +25,6 @@ Intent = Literal["positive", "negative", "advice"]
 
 _WORD = re.compile(r"\w+")
 
-_NL = frozenset(
-    [
-        "de",
-        "het",
-        "een",
-        "en",
-        "van",
-        "wat",
-        "welke",
-        "waar",
-        "wie",
-        "hoe",
-        "waarom",
-        "hoeveel",
-        "bij",
-        "voor",
-        "met",
-        "zijn",
-        "was",
-        "waren",
-        "werd",
-        "werden",
-        "niet",
-        "ook",
-        "daar",
-        "dat",
-        "die",
-        "deze",
-        "zeiden",
-        "zei",
-        "gemeente",
-        "gemeenten",
-        "bewoners",
-        "goed",
-        "ging",
-        "kregen",
-        "heeft",
-        "hebben",
-        "wordt",
-        "op",
-        "aan",
-        "er",
-        "casus",
-        "casussen",
-        "nog",
-        "andere",
-    ]
-)
-_EN = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "of",
-        "what",
-        "which",
-        "where",
-        "who",
-        "how",
-        "why",
-        "many",
-        "much",
-        "for",
-        "with",
-        "is",
-        "was",
-        "were",
-        "did",
-        "does",
-        "do",
-        "not",
-        "also",
-        "there",
-        "that",
-        "this",
-        "those",
-        "these",
-        "said",
-        "say",
-        "residents",
-        "municipality",
-        "municipalities",
-        "worked",
-        "went",
-        "got",
-        "has",
-        "have",
-        "in",
-        "on",
-        "to",
-        "about",
-        "other",
-        "cases",
-        "case",
-    ]
-)
-
 AnswerType = vocabulary.AnswerType
 
 
@@ -247,42 +149,6 @@ def detect_language(text: str, vocab: Vocabulary | None = None) -> Language:
     return "en" if sum(confidences) / len(confidences) > bar else "nl"
 
 
-_FUNCTION_WORDS = (
-    _NL
-    | _EN
-    | frozenset(
-        [
-            "en",
-            "and",
-            "zeiden",
-            "zei",
-            "said",
-            "say",
-            "daar",
-            "there",
-            "ook",
-            "also",
-            "nog",
-            "meer",
-            "more",
-            "wat",
-            "what",
-            "hoe",
-            "how",
-            "over",
-            "about",
-            "die",
-            "deze",
-            "dat",
-            "dit",
-            "bij",
-            "in",
-            "op",
-        ]
-    )
-)
-
-
 def topic_of(text: str, vocab: Vocabulary | None = None) -> str:
     """What a question is about, without the words that ask what worked, went wrong or is advised and
     without its function words ("Wat werkte goed bij bewonersinitiatieven?" -> "bewonersinitiatieven"):
@@ -292,7 +158,7 @@ def topic_of(text: str, vocab: Vocabulary | None = None) -> str:
     topic = folded
     for asks in (w.positive, w.negative, w.advice):
         topic = asks.sub(" ", topic)
-    kept = [word for word in _WORD.findall(topic) if word not in _FUNCTION_WORDS]
+    kept = [word for word in _WORD.findall(topic) if word not in w.not_topic]
     return " ".join(kept) or folded
 
 
@@ -321,7 +187,7 @@ def read_question(text: str, vocab: Vocabulary | None = None) -> QuestionCues:
         kind = "interview-ambtenaar"
     elif w.analysis.search(folded):
         kind = "documentanalyse"
-    content = tuple(t for t in words(text) if t not in _FUNCTION_WORDS and len(t) > 2)
+    content = tuple(t for t in words(text) if t not in w.not_topic and len(t) > 2)
     starts_with_and = bool(w.opens_follow_up.match(folded))
     return QuestionCues(
         language=detect_language(text, w),
