@@ -219,11 +219,13 @@ class Vraagbaak:
         """Update the index; the running retriever keeps answering from the old version until the switch.
         Its progress is kept in `index_status` as well as passed to `progress`."""
 
-        first_in = False  # from the first version on, questions are answered while the rest is embedded
+        first_in = False  # from the first (or quick) version on, questions are answered while the rest is embedded
+        quick = False  # a quick version is being built: it is in once another stage follows
 
         def record(stage: str, done: int, total: int) -> None:
-            nonlocal first_in
-            first_in = first_in or (stage == "first" and done >= total)
+            nonlocal first_in, quick
+            first_in = first_in or (stage == "first" and done >= total) or (quick and stage != "quick")
+            quick = quick or stage == "quick"
             self._set_status(IndexStatus(running=True, stage=stage, done=done, total=total, answering=first_in))
             if progress is not None:
                 progress(stage, done, total)

@@ -46,6 +46,13 @@ class IndexSettings(BaseModel):
         "soon as they are embedded, so that questions are answered while their sentences are still being "
         "embedded; then the complete version.",
     )
+    guard_as_main: tuple[float, float] | None = Field(
+        (0.576, 0.627),
+        description="With a guard encoder and passages_first: when no index version can be served yet, a first "
+        "one is built on the guard encoder (seconds, where the main encoder takes minutes), its cosines put on "
+        "the main encoder's scale as scale x cosine + shift, these two (python -m benchmarks.guard_map fits "
+        "them); none: no such version.",
+    )
     cache_file: Path | None = Field(
         None, description="Embedding cache (SQLite); default: embeddings.sqlite in the index folder."
     )
@@ -348,7 +355,7 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(
         [],
         description="Addresses or networks of reverse proxies in front of the web app, e.g. "
-        '\'["10.0.0.2"]\' (QA_TRUSTED_PROXIES, a JSON list). Only a request whose direct peer is one of them is '
+        "'[\"10.0.0.2\"]' (QA_TRUSTED_PROXIES, a JSON list). Only a request whose direct peer is one of them is "
         "counted for the address its X-Forwarded-For names (the last one that is not such a proxy); every "
         "other request for its direct peer. Empty: X-Forwarded-For is never believed.",
     )

@@ -35,7 +35,11 @@ def test_split_sentences_where_the_space_after_a_full_stop_was_lost() -> None:
     # real parliamentary answers lose the space between sentences; domains and abbreviations stay whole
     text = "Dat is van reactieve aard.Zonder meer is dit zo.Zie www.Rijksoverheid.nl of bijv.De Haan."
     parts = [text[a:b] for a, b in split_sentences(text)]
-    assert parts == ["Dat is van reactieve aard.", "Zonder meer is dit zo.", "Zie www.Rijksoverheid.nl of bijv.De Haan."]
+    assert parts == [
+        "Dat is van reactieve aard.",
+        "Zonder meer is dit zo.",
+        "Zie www.Rijksoverheid.nl of bijv.De Haan.",
+    ]
 
 
 def _sentences(prefix: str, n: int) -> str:

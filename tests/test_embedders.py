@@ -41,7 +41,9 @@ RIGHT_PASSAGE = 1
 BACKENDS = {"e5-small": (384, DUTCH), "use-m3": (512, DUTCH), "minilm": (384, ENGLISH)}
 
 
-@pytest.fixture(scope="module", params=[pytest.param(spec, marks=[pytest.mark.slow, pytest.mark.encoder]) for spec in BACKENDS])
+@pytest.fixture(
+    scope="module", params=[pytest.param(spec, marks=[pytest.mark.slow, pytest.mark.encoder]) for spec in BACKENDS]
+)
 def real(request: pytest.FixtureRequest) -> tuple[str, Embedder]:
     return request.param, load_embedder(request.param)
 

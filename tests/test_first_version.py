@@ -68,7 +68,10 @@ def test_the_first_version_answers_with_citations_before_the_complete_one_exists
             "DELETE FROM embeddings WHERE rowid IN (SELECT rowid FROM embeddings WHERE encoder LIKE '%/query' LIMIT 40)"
         )
     connection.close()
-    settings = Settings(corpus=REPO / "corpus", index=tmp_path / "index", indexing={"cache_file": cache})
+    # without a quick version before it (tests/test_quick_version.py)
+    settings = Settings(
+        corpus=REPO / "corpus", index=tmp_path / "index", indexing={"cache_file": cache, "guard_as_main": None}
+    )  # type: ignore[arg-type]
     service = Vraagbaak(settings)
     seen: dict[str, object] = {}
 

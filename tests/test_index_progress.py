@@ -44,8 +44,11 @@ def test_piped_progress_is_one_line_per_stage_with_counts_and_a_rate(tmp_path: P
     )
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
-    # the passages, the first version from them, their sentences, the complete version
-    assert [line.split(":")[0] for line in lines] == ["read", "embed", "first", "sentences", "index"], done.stderr
+    # a quick version on the guard encoder (nothing is served yet), then the passages, the first version
+    # from them, their sentences, the complete version
+    stages = ["quick", "read", "embed", "first", "sentences", "index"]
+    assert [line.split(":")[0] for line in lines] == stages, done.stderr
+    assert re.fullmatch(r"quick: a version on the guard encoder answers questions, made in \d+\.\d s", lines.pop(0))
     rate = r"\(\d[\d,]*(\.\d)?/s\)"
     assert re.fullmatch(rf"read: 4 of 4 documents in \d+\.\d s {rate}", lines[0]), lines[0]
     assert re.fullmatch(rf"embed: (\d+) of \1 texts in \d+\.\d s {rate}", lines[1]), lines[1]

@@ -251,9 +251,12 @@ def test_the_status_line_says_answers_are_there_while_the_sentences_are_embedded
     assert "Eerste antwoorden zijn er; de index wordt aangevuld" in index_status_html(writing)
 
 
-def test_the_reindex_bar_rises_over_the_first_version_and_the_sentences() -> None:
+def test_the_reindex_bar_rises_over_the_quick_version_the_first_version_and_the_sentences() -> None:
     bar = ReindexProgress()
-    reports = [("read", done, 4) for done in range(5)]
+    # a quick version on the guard encoder: its own reading and embedding, all reported as one stage
+    reports = [("quick", done, 4) for done in range(5)] + [("quick", done, 4250) for done in range(0, 4251, 250)]
+    reports += [("quick", 1, 1), ("scan", 0, 1), ("scan", 1, 1)]
+    reports += [("read", done, 4) for done in range(5)]
     reports += [("embed", done, 290) for done in range(0, 291, 10)]
     reports += [("first", 0, 1), ("first", 1, 1)]
     reports += [("sentences", done, 1980) for done in range(0, 1981, 100)]
@@ -262,6 +265,8 @@ def test_the_reindex_bar_rises_over_the_first_version_and_the_sentences() -> Non
     seen = [bar.update(*report) for report in reports]
     fractions = [fraction for fraction, _label in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    after_first = fractions[len([r for r in reports if r[0] in ("read", "embed", "first")]) - 1]
+    after_first = fractions[len([r for r in reports if r[0] in ("quick", "scan", "read", "embed", "first")]) - 1]
     assert after_first < 0.3  # most of the bar is the sentences
+    assert 0 < fractions[len([r for r in reports if r[0] == "quick"]) - 1] <= 0.05
+    assert seen[0][1].startswith("Snelle eerste versie maken")
     assert "Zinnen inbedden: 1.000 van 1.980" in {label for _fraction, label in seen}

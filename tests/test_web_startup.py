@@ -34,6 +34,7 @@ def _choices(update: dict[str, Any]) -> list[tuple[str, str]]:
     ("status", "shown"),
     [
         (IndexStatus(running=True, stage="scan"), "Het onderzoek wordt nagelopen op nieuwe en gewijzigde documenten"),
+        (IndexStatus(running=True, stage="quick", done=3, total=40), "Het onderzoek wordt geïndexeerd: een snelle eerste versie wordt gemaakt"),
         (IndexStatus(running=True, stage="read", done=3, total=40), "Het onderzoek wordt geïndexeerd: 3 van 40 documenten gelezen"),
         (IndexStatus(running=True, stage="embed", done=1200, total=4250), "Het onderzoek wordt geïndexeerd: 1.200 van 4.250 teksten"),
         (IndexStatus(running=True, stage="index", done=0, total=1), "Het onderzoek wordt geïndexeerd: de index wordt weggeschreven"),

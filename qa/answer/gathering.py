@@ -135,7 +135,7 @@ class _QuestionVectors:
 
 def _embed_question(retriever: Retriever, version: IndexVersion, resolved: Resolved, focus: str) -> _QuestionVectors:
     texts = [resolved.query] if focus == resolved.query else [resolved.query, focus]
-    vectors = retriever.embedder.embed_queries(texts)
+    vectors = retriever.encoder_for(version).embed_queries(texts)
     english = resolved.cues.language == "en"
     # The guard ranks passages for English questions only; for others it just measures topicality.
     guard_texts = texts if english else texts[:1]

@@ -79,6 +79,10 @@ def run_index(settings: Settings, as_json: bool, rebuild: bool) -> int:
         f"{summary.removed} removed, {summary.unchanged} unchanged; {summary.embedded_chunks} texts embedded "
         f"with {embedder.name}) in {summary.seconds:.1f} s"
     )
+    if summary.quick_version is not None and summary.quick_seconds is not None:
+        print(
+            f"  questions were answered from a quick version on the guard encoder after {summary.quick_seconds:.1f} s"
+        )
     for skipped in summary.skipped:
         print(f"  skipped {skipped.path}: {skipped.reason}")
     return 0

@@ -15,7 +15,14 @@ def tqdm_progress(enabled: bool) -> Callable[[str, int, int], None] | None:
     from tqdm import tqdm
 
     bars: dict[str, Any] = {}
-    labels = {"read": "lezen", "embed": "embedden", "first": "eerste versie", "sentences": "zinnen", "index": "index"}
+    labels = {
+        "quick": "snelle eerste versie",
+        "read": "lezen",
+        "embed": "embedden",
+        "first": "eerste versie",
+        "sentences": "zinnen",
+        "index": "index",
+    }
 
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
@@ -59,7 +66,9 @@ class StageLines:
             return
         seconds = self.clock() - self.started
         done, total = self.finished_runs[0] + self.last[0], self.finished_runs[1] + self.last[1]
-        if self.stage in self.UNITS:
+        if self.stage == "quick":
+            line = f"quick: a version on the guard encoder answers questions, made in {seconds:.1f} s"
+        elif self.stage in self.UNITS:
             rate = f"{done / seconds:,.1f}/s" if seconds > 0 else "-"
             line = f"{self.stage}: {done:,} of {total:,} {self.UNITS[self.stage]} in {seconds:.1f} s ({rate})"
         else:

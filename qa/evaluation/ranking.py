@@ -68,8 +68,9 @@ def evaluate(
 ) -> Results:
     """Scores per relevance, mode and language; each question is embedded once for all modes."""
     ranks: dict[tuple[str, str], list[tuple[str, int | None]]] = {}
+    encoder = retriever.encoder_for(retriever.version())
     for question in questions:
-        vector = retriever.embedder.embed_queries([question.question])[0] if set(modes) - {"lexical"} else None
+        vector = encoder.embed_queries([question.question])[0] if set(modes) - {"lexical"} else None
         for mode in modes:
             hits = retriever.search(question.question, k=depth, filters=Filters(), mode=mode, query_vector=vector)
             for relevance in RELEVANCE:

@@ -25,6 +25,7 @@ import numpy as np
 from qa.errors import DiskFullError, IndexAccessError, UnreadableDocumentError, is_disk_full
 from qa.index import store
 from qa.index.dense import DenseIndex
+from qa.index.embedders import Rescaled, load_embedder
 from qa.index.embedding import (
     Embedded,
     Encoders,
@@ -96,13 +97,28 @@ def build_index(
                 log.info("removed leftover %s", leftover)
             wanted = Manifest.wanted(settings, embedder)
             previous = _load_previous(layout)
+            quick = _quick_build(settings, guard, layout, progress)
             try:
-                if previous is not None and (rebuild or previous.manifest.differences(wanted)):
+                quick_served = (
+                    previous is not None
+                    and quick is not None
+                    and bool(previous.manifest.differences(wanted))
+                    and not previous.manifest.differences(quick.manifest)
+                )
+                if previous is not None and quick_served:
+                    # not a rebuild: the main encoder's version was never finished, and is built whole
+                    previous.reader.close()
+                    previous = None
+                elif previous is not None and (rebuild or previous.manifest.differences(wanted)):
                     summary.rebuilt = True
                     summary.reason = "; ".join(previous.manifest.differences(wanted)) or "--rebuild"
                     previous.reader.close()
                     previous = None
+                if previous is None and quick is not None and not quick_served:
+                    _update_quick(quick, summary)
                 _update(_Build(settings, embedder, guard, layout, wanted, progress), previous, summary)
+                if summary.quick_version is not None:  # superseded, as a first version is
+                    shutil.rmtree(layout.version_dir(summary.quick_version), ignore_errors=True)
             finally:
                 if previous is not None:
                     previous.reader.close()
@@ -113,6 +129,32 @@ def build_index(
         raise mapped from exc
     summary.seconds = time.perf_counter() - summary.started
     return summary
+
+
+def _quick_build(
+    settings: Settings, guard: Embedder | None, layout: IndexLayout, progress: Progress | None
+) -> _Build | None:
+    """How a quick version is built, when settings ask for one (`indexing.guard_as_main`): complete, on
+    the guard encoder put on the main encoder's scale, reported as the stage "quick"."""
+    indexing = settings.indexing
+    if not (indexing.passages_first and indexing.guard_encoder and indexing.guard_as_main):
+        return None
+    guard = guard or load_embedder(indexing.guard_encoder, indexing.batch_size)
+    encoder = Rescaled(guard, *indexing.guard_as_main)
+    quick_settings = settings.model_copy(update={"indexing": indexing.model_copy(update={"passages_first": False})})
+    return _Build(
+        quick_settings, encoder, guard, layout, Manifest.wanted(settings, encoder), _as_stage(progress, None, "quick")
+    )
+
+
+def _update_quick(quick: _Build, summary: IndexSummary) -> None:
+    """Build and switch in a quick version: nothing is served yet, and the main encoder takes minutes."""
+    done = IndexSummary(started=summary.started)
+    _update(quick, None, done)
+    summary.quick_version, summary.quick_seconds = done.version, time.perf_counter() - summary.started
+    log.info(
+        "quick version %s (on %s) switched in after %.1f s", done.version, quick.embedder.name, summary.quick_seconds
+    )
 
 
 def _index_write_error(layout: IndexLayout, exc: OSError | sqlite3.OperationalError) -> BaseException:
@@ -280,14 +322,14 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
     summary.chunks = len(carried.chunks) + len(embedded.chunks)
 
 
-def _as_stage(progress: Progress | None, stage: str, renamed: str) -> Progress | None:
-    """`progress` with one stage reported under another name."""
+def _as_stage(progress: Progress | None, stage: str | None, renamed: str) -> Progress | None:
+    """`progress` with one stage (None: every stage) reported under another name."""
     if progress is None:
         return None
     report = progress
 
     def renaming(reported: str, done: int, total: int) -> None:
-        report(renamed if reported == stage else reported, done, total)
+        report(renamed if stage is None or reported == stage else reported, done, total)
 
     return renaming
 

@@ -292,6 +292,38 @@ class UseM3Embedder:
         return _embed_in_batches(texts, self.batch_size, self.dimension, self.model.encode)
 
 
+# ---------------------------------------------------------------- one encoder on another's scale
+
+
+class Rescaled:
+    """Another encoder's unit vectors with one more, constant coordinate, so that the dot product of
+    two of them is `scale` x their cosine + `shift`: a fast encoder's closeness put on the main
+    encoder's scale, where the bars the answers are decided by were chosen (a first index version on
+    the guard encoder, `indexing.guard_as_main`). Its name records the map: an index version built with
+    it is served only by the same map."""
+
+    def __init__(self, inner: Embedder, scale: float, shift: float) -> None:
+        if scale <= 0 or shift < 0:
+            raise SettingsError(f"a cosine map needs a positive scale and a shift of at least 0, got {scale}, {shift}")
+        self.inner = inner
+        self.name = f"{inner.name}*{scale:g}+{shift:g}"
+        self.version = inner.version
+        self.dimension = inner.dimension + 1
+        self._scale, self._shift = np.float32(np.sqrt(scale)), np.float32(np.sqrt(shift))
+
+    def _lift(self, rows: np.ndarray) -> np.ndarray:
+        lifted = np.empty((len(rows), self.dimension), dtype=np.float32)
+        lifted[:, :-1] = rows * self._scale
+        lifted[:, -1] = self._shift
+        return lifted
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._lift(self.inner.embed_passages(texts))
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._lift(self.inner.embed_queries(texts))
+
+
 # ---------------------------------------------------------------- factory
 
 

@@ -27,6 +27,8 @@ class IndexSummary:
     embedded_chunks: int = 0  # texts sent to the encoder (passages, their sentences twice), cache misses only
     version: str | None = None
     reason: str | None = None  # why a full rebuild happened
+    quick_version: str | None = None  # the version on the guard encoder, served while nothing else can be
+    quick_seconds: float | None = None  # ... switched in after this long
     first_version: str | None = None  # the first version from the passages alone, switched in before `version`
     first_seconds: float | None = None  # ... after this long
     started: float = field(default_factory=time.perf_counter, repr=False, compare=False)

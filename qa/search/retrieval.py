@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from qa.errors import IndexAccessError, IndexMismatchError, IndexMissingError
+from qa.index.embedders import Rescaled
 from qa.index.layout import IndexLayout
 from qa.index.manifest import Manifest
 from qa.index.searcher import Query, Searcher
@@ -143,6 +144,9 @@ class Retriever:
         self.settings = settings
         self.embedder = embedder
         self.guard = guard  # the topic guard's encoder (indexing.guard_encoder), when the index has one
+        scale_shift = settings.indexing.guard_as_main
+        # what a quick version holds: the guard encoder's vectors on the main encoder's scale
+        self.quick = Rescaled(guard, *scale_shift) if guard is not None and scale_shift else None
         path = settings.answer.background_questions
         # everyday questions the study does not answer, in the guard's space (for abstention)
         self.background = Background(read_background(path), guard) if guard is not None and path else None
@@ -183,6 +187,10 @@ class Retriever:
                 except PermissionError as exc:
                     raise IndexAccessError(self.layout.root, "read", exc) from exc
                 differences = loaded.manifest.differences(Manifest.wanted(self.settings, self.embedder))
+                if differences and self.quick is not None:
+                    # a quick version, served until the main encoder's version is in (`indexing.guard_as_main`)
+                    quick = loaded.manifest.differences(Manifest.wanted(self.settings, self.quick))
+                    differences = differences if quick else []
                 if differences:
                     loaded.close()
                     raise IndexMismatchError(
@@ -196,6 +204,13 @@ class Retriever:
     @property
     def cases(self) -> dict[str, CaseInfo]:
         return self.version().cases
+
+    def encoder_for(self, version: IndexVersion) -> Embedder:
+        """The encoder a version's vectors come from, to embed questions to it with: the main one, or
+        for a quick version the guard encoder on the main one's scale."""
+        if self.quick is not None and version.manifest.encoder == self.quick.name:
+            return self.quick
+        return self.embedder
 
     def guarded(self, version: IndexVersion) -> bool:
         """Whether the guard encoder can be used: loaded here, and its vectors are in the index."""
@@ -240,7 +255,7 @@ class Retriever:
         n = max(config.candidates, k)
         vector: np.ndarray | None = None
         if mode in ("hybrid", "dense"):
-            vector = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
+            vector = query_vector if query_vector is not None else self.encoder_for(version).embed_queries([query])[0]
         searchers: list[tuple[Searcher, float]] = []
         if mode in ("hybrid", "dense"):
             searchers.append((version.dense, config.dense_weight))

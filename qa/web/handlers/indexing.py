@@ -31,11 +31,13 @@ def index_failure_message(failure: type[BaseException] | None) -> str:
     return "Indexeren mislukt; de details staan in het logboek van de server."
 
 
-# Where each stage of a re-index sits on the one bar (from, to): the passages are embedded and a first
+# Where each stage of a re-index sits on the one bar (from, to): when nothing can be served yet, a quick
+# version on the guard encoder is made first (all its steps reported as "quick"); the passages are embedded and a first
 # version is written (answers from it), then the sentences are embedded and the complete version written.
 # Embedding runs in passes (sentences as passages, then as questions): each pass takes half of what is left
 # of its span. Without a first version, "embed" is every pass and the bar jumps to "index" after it.
 REINDEX_SPANS = {
+    "quick": (0.0, 0.05),
     "scan": (0.0, 0.02),
     "read": (0.02, 0.15),
     "embed": (0.15, 0.25),
@@ -44,6 +46,7 @@ REINDEX_SPANS = {
     "index": (0.95, 1.0),
 }
 REINDEX_LABELS = {
+    "quick": "Snelle eerste versie maken",
     "scan": "Corpus doorlopen",
     "read": "Documenten lezen",
     "embed": "Teksten inbedden",

@@ -34,6 +34,8 @@ def index_status_html(status: IndexStatus) -> str:
                 text = f"Eerste antwoorden zijn er; de zinnen worden nog ingebed: {done} van {total} teksten"
             else:
                 text = "Eerste antwoorden zijn er; de index wordt aangevuld"
+        elif status.stage == "quick":
+            text = "Het onderzoek wordt geïndexeerd: een snelle eerste versie wordt gemaakt"
         elif status.stage == "first":
             text = "Het onderzoek wordt geïndexeerd: een eerste versie wordt weggeschreven"
         elif status.stage == "read":
