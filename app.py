@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if not args.verbose:
+        # which CPU build faiss loads, and every request Gradio's own client makes: details, not news
+        for chatty in ("faiss.loader", "httpx"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     from qa.errors import QaError
     from qa.settings import load_settings
 

@@ -115,3 +115,47 @@ def test_an_empty_question_does_nothing(tmp_path: Path, question: str) -> None:
     app = _web_app(Vraagbaak(settings, HashEmbedder()), tmp_path)
     outputs = app.respond(question, [], "", "", "")
     assert all(update == {"__type__": "update"} for update in outputs)
+
+
+@pytest.mark.slow
+def test_app_py_prints_its_own_lines_only(tmp_path: Path) -> None:
+    """What `make run` shows: the app's address and its own log, no Gradio hints or request lines."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    repo = Path(__file__).resolve().parents[1]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QA_INDEX_ON_START": "false"}
+    command = [sys.executable, str(repo / "app.py"), "--index", str(tmp_path / "index"), "--port", str(port)]
+    app = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert app.stdout is not None
+        lines: list[str] = []
+        for line in app.stdout:  # the page is served once the server says where
+            lines.append(line)
+            if "Vraagbaak op http://" in line:
+                break
+        deadline = time.monotonic() + 120
+        while True:  # the address is logged as the server starts: poll until it answers
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+                    status = page.status
+                break
+            except urllib.error.URLError:
+                assert time.monotonic() < deadline, "the page was not served within 120 s"
+                time.sleep(0.2)
+        assert status == 200
+    finally:
+        app.terminate()
+        rest, _ = app.communicate(timeout=60)
+    output = "".join(lines) + rest
+    assert "Vraagbaak op http://" in output
+    for chatter in ("share=True", "Running on local URL", "httpx", "HTTP Request"):
+        assert chatter not in output, output

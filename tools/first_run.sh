@@ -2,7 +2,7 @@
 # A first run as a new user makes it: a clean clone with a fresh home folder (no pip or model caches),
 # `make setup`, then the app (what `make run` starts). Prints the install time, and the time from
 # the end of the install to the first page served, to the first cited answer (from the first index
-# version, the passages alone) and to the complete index, with the load average.
+# version served, the quick one on the guard encoder) and to the complete index, with the load average.
 # Usage: tools/first_run.sh [REPOSITORY] [BRANCH] [PORT]   (run from anywhere; works in a temp folder)
 set -eu
 repo=${1:-$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)}
@@ -34,7 +34,7 @@ while True:  # every 3 s: under the app's limit of 30 questions a minute
     time.sleep(3)
 PY
 t3=$(date +%s.%N)
-# the complete index (sentence and guard vectors) follows the first version answered from
+# the complete index (the main encoder's, with its sentence vectors) follows the version answered from
 until grep -q "index up to date" "$work/app.log"; do sleep 1; done
 t4=$(date +%s.%N)
 printf 'install %.0f s; after it: first page %.1f s, first cited answer %.0f s, full index %.0f s; load average %s (logs in %s)\n' \

@@ -355,7 +355,8 @@ def serve(settings: Settings, block: bool = True, service: Vraagbaak | None = No
     # uvicorn believes X-Forwarded-For from loopback peers unless told otherwise; the app decides whom
     # to believe itself (Settings.trusted_proxies), from the direct peer's address.
     os.environ["FORWARDED_ALLOW_IPS"] = ""
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=not block, **launch_options(settings, app))
+    # quiet: the address is logged above, and Gradio's hint about public links is not for this app
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings, app))
     # lingua's models load behind the page too (about 1.5 s), not on the first question
     threading.Thread(target=language_detector, name="language-detector", daemon=True).start()
     if settings.index_on_start:  # the encoders load and the index is updated behind the page
