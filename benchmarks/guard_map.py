@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for key, value in result.items():
             print(f"{key}: {value}")
-        print(f"setting: QA_INDEXING__GUARD_AS_MAIN='[{scale:.3f}, {shift:.3f}]'")
+        pair = f"{settings.indexing.encoder}/{settings.indexing.guard_encoder}"
+        print(f"setting: QA_INDEXING__GUARD_AS_MAIN='{{\"{pair}\": [{scale:.3f}, {shift:.3f}]}}'")
     return 0
 
 

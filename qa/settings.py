@@ -46,12 +46,12 @@ class IndexSettings(BaseModel):
         "soon as they are embedded, so that questions are answered while their sentences are still being "
         "embedded; then the complete version.",
     )
-    guard_as_main: tuple[float, float] | None = Field(
-        (0.576, 0.627),
-        description="With a guard encoder and passages_first: when no index version can be served yet, a first "
-        "one is built on the guard encoder (seconds, where the main encoder takes minutes), its cosines put on "
-        "the main encoder's scale as scale x cosine + shift, these two (python -m benchmarks.guard_map fits "
-        "them); none: no such version.",
+    guard_as_main: dict[str, tuple[float, float]] = Field(
+        {"e5-small/use-m3": (0.576, 0.627)},
+        description="Per main/guard encoder pair, how the guard encoder's cosines map onto the main encoder's "
+        "(scale x cosine + shift; python -m benchmarks.guard_map fits them). With passages_first and a map for "
+        "the encoders set, when no index version can be served yet, a first one is built on the guard encoder "
+        "(seconds, where the main encoder takes minutes) with its cosines so mapped; {}: no such version.",
     )
     cache_file: Path | None = Field(
         None, description="Embedding cache (SQLite); default: embeddings.sqlite in the index folder."
@@ -62,6 +62,10 @@ class IndexSettings(BaseModel):
         description="Second encoder whose passage vectors tell whether a question is on the study's topic "
         "(abstention); none: decide on the main encoder alone.",
     )
+
+    def cosine_map(self) -> tuple[float, float] | None:
+        """How the guard encoder's cosines map onto the main encoder's, if known for the two (`guard_as_main`)."""
+        return self.guard_as_main.get(f"{self.encoder}/{self.guard_encoder}") if self.guard_encoder else None
 
 
 class RetrievalSettings(BaseModel):

@@ -70,7 +70,7 @@ def test_the_first_version_answers_with_citations_before_the_complete_one_exists
     connection.close()
     # without a quick version before it (tests/test_quick_version.py)
     settings = Settings(
-        corpus=REPO / "corpus", index=tmp_path / "index", indexing={"cache_file": cache, "guard_as_main": None}
+        corpus=REPO / "corpus", index=tmp_path / "index", indexing={"cache_file": cache, "guard_as_main": {}}
     )  # type: ignore[arg-type]
     service = Vraagbaak(settings)
     seen: dict[str, object] = {}

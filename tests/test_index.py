@@ -81,7 +81,7 @@ def corpus(tmp_path: Path) -> Path:
 
 def _settings(corpus: Path, tmp_path: Path, **kw: object) -> Settings:
     """Settings for an index in `tmp_path`; without a quick version unless `indexing` asks for one."""
-    indexing = {"guard_as_main": None, **kw.pop("indexing", {})}  # type: ignore[dict-item]
+    indexing = {"guard_as_main": {}, **kw.pop("indexing", {})}  # type: ignore[dict-item]
     return Settings(corpus=corpus, index=tmp_path / "index", indexing=indexing, **kw)  # type: ignore[arg-type]
 
 

@@ -18,9 +18,7 @@ from qa.index.layout import IndexLayout
 from qa.index.store import IndexReader
 from qa.records import Answer
 from qa.service import IndexStatus, Vraagbaak
-from qa.settings import Settings
-
-pytestmark = pytest.mark.encoder  # the real encoders
+from qa.settings import IndexSettings, Settings
 
 
 class Stop(Exception):
@@ -37,6 +35,14 @@ def _encoder_of_current(settings: Settings) -> tuple[str, str | None]:
         reader.close()
 
 
+def test_a_quick_version_needs_a_cosine_map_for_the_two_encoders() -> None:
+    assert IndexSettings().cosine_map() == IndexSettings().guard_as_main["e5-small/use-m3"]
+    assert IndexSettings(encoder="minilm").cosine_map() is None  # fitted for e5-small and use-m3 only
+    assert IndexSettings(guard_encoder=None).cosine_map() is None
+    assert IndexSettings(guard_as_main={}).cosine_map() is None
+
+
+@pytest.mark.encoder  # the real encoders
 def test_a_dot_product_of_rescaled_vectors_is_the_cosine_mapped() -> None:
     guard = load_embedder("use-m3")
     quick = Rescaled(guard, 0.5, 0.6)
@@ -49,13 +55,14 @@ def test_a_dot_product_of_rescaled_vectors_is_the_cosine_mapped() -> None:
     assert quick.name == "use-m3*0.5+0.6" and quick.version == guard.version
 
 
+@pytest.mark.encoder
 def test_the_quick_version_answers_first_and_gives_way_to_the_main_encoders(tmp_path: Path) -> None:
     cache = tmp_path / "embeddings.sqlite"
     shutil.copyfile(TEST_EMBEDDING_CACHE, cache)  # the main encoder's vectors of the sample study
     corpus = tmp_path / "corpus"
     shutil.copytree(REPO / "corpus", corpus)
     settings = Settings(corpus=corpus, index=tmp_path / "index", indexing={"cache_file": cache})  # type: ignore[arg-type]
-    scale, shift = settings.indexing.guard_as_main or (0, 0)
+    scale, shift = settings.indexing.cosine_map() or (0, 0)
     service = Vraagbaak(settings)
     seen: dict[str, object] = {}
 
@@ -96,6 +103,7 @@ def test_the_quick_version_answers_first_and_gives_way_to_the_main_encoders(tmp_
     assert added.added == 1 and added.quick_version is None and not added.rebuilt
 
 
+@pytest.mark.encoder
 def test_a_complete_build_switches_in_the_quick_version_then_removes_it(tmp_path: Path) -> None:
     cache = tmp_path / "embeddings.sqlite"
     shutil.copyfile(TEST_EMBEDDING_CACHE, cache)

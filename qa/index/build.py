@@ -137,10 +137,11 @@ def _quick_build(
     """How a quick version is built, when settings ask for one (`indexing.guard_as_main`): complete, on
     the guard encoder put on the main encoder's scale, reported as the stage "quick"."""
     indexing = settings.indexing
-    if not (indexing.passages_first and indexing.guard_encoder and indexing.guard_as_main):
+    scale_shift = indexing.cosine_map()
+    if not (indexing.passages_first and indexing.guard_encoder and scale_shift):
         return None
     guard = guard or load_embedder(indexing.guard_encoder, indexing.batch_size)
-    encoder = Rescaled(guard, *indexing.guard_as_main)
+    encoder = Rescaled(guard, *scale_shift)
     quick_settings = settings.model_copy(update={"indexing": indexing.model_copy(update={"passages_first": False})})
     return _Build(
         quick_settings, encoder, guard, layout, Manifest.wanted(settings, encoder), _as_stage(progress, None, "quick")

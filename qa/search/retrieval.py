@@ -144,7 +144,7 @@ class Retriever:
         self.settings = settings
         self.embedder = embedder
         self.guard = guard  # the topic guard's encoder (indexing.guard_encoder), when the index has one
-        scale_shift = settings.indexing.guard_as_main
+        scale_shift = settings.indexing.cosine_map()
         # what a quick version holds: the guard encoder's vectors on the main encoder's scale
         self.quick = Rescaled(guard, *scale_shift) if guard is not None and scale_shift else None
         path = settings.answer.background_questions
