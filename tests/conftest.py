@@ -123,7 +123,7 @@ def sample_service(sample_settings):  # type: ignore[no-untyped-def]
 
 #: Fixtures that build or open an index with the real encoders: every test using one (directly or
 #: through another fixture) is marked `encoder`, and left out of `make test-fast`.
-REAL_ENCODER_FIXTURES = frozenset({"sample_service", "web_study", "web_service"})
+REAL_ENCODER_FIXTURES = frozenset({"sample_service", "web_study", "web_service", "app_with_quick_version"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -135,6 +135,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # The web app's session fixtures (one real index of the sample study, apps on loopback ports).
 from web_fixtures import (  # noqa: E402, F401
     app_indexing_on_start,
+    app_with_quick_version,
     app_without_index,
     auth_app,
     local_app,

@@ -54,11 +54,12 @@ def small_settings(root: Path, **overrides: object) -> Settings:
     """Settings over a small study written into root/corpus, its index in root/index (not built)."""
     corpus = write_small_study(root / "corpus")
     bars = {"guarded_bar_nl": -9, "guarded_bar_nl_unknown": -9, "abstain_below": -9, "abstain_unknown_nl": -9}
+    indexing = {"guard_encoder": None, **overrides.pop("indexing", {})}  # type: ignore[dict-item]
     return Settings(
         corpus=corpus,
         index=root / "index",
         users_file=root / "geen-gebruikers.json",
         answer=AnswerSettings(**bars),  # type: ignore[arg-type]
-        indexing={"guard_encoder": None},  # type: ignore[arg-type]
+        indexing=indexing,  # type: ignore[arg-type]
         **overrides,  # type: ignore[arg-type]
     )

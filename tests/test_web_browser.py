@@ -491,6 +491,34 @@ def test_the_app_serves_at_once_and_answers_once_indexed(session: object, app_in
     s.shot("antwoord-na-indexeren")
 
 
+def test_the_page_answers_from_the_quick_version_while_the_main_encoder_embeds(
+    session: object, app_with_quick_version: IndexingApp
+) -> None:
+    """Started without an index, with the real guard encoder: the page opened before anything is indexed
+    answers, with sources, from the quick version on the guard encoder while the main encoder is still
+    held at its embedding stage, and says so; then the complete index is in. No reload."""
+    app = app_with_quick_version
+    s = session(app)  # type: ignore[operator]
+    s.open_page()
+    assert app.embedder.embedding.wait(timeout=120)  # the quick version is in; the main encoder waits
+    status = s.page.locator('#index-status .index-status[data-state="bezig"]')
+    expect(status).to_contain_text("Eerste antwoorden zijn er", timeout=30_000)
+    s.shot("snelle-versie")
+    box = s.page.get_by_placeholder("Stel een vraag")
+    box.fill("Wat betaalde het fonds voor de jeugdraad?")
+    box.press("Enter")
+    s.page.locator('#bronnen .bronnen[data-turn="0"]').wait_for(timeout=ANSWER_TIMEOUT)
+    answer = s.page.locator('#gesprek [data-testid="bot"]').first
+    expect(answer.locator("a.bron-marker").first).to_be_visible(timeout=ANSWER_TIMEOUT)
+    expect(s.page.locator("#bronnen .bron-kaart").first).to_contain_text("Wierdenhaven")
+    expect(s.page.get_by_text("Fout")).to_have_count(0)
+    s.shot("antwoord-uit-snelle-versie")
+
+    app.embedder.gate.set()
+    done = s.page.locator('#index-status .index-status[data-state="klaar"]')
+    expect(done).to_contain_text("Het onderzoek is geïndexeerd: 4 documenten", timeout=120_000)
+
+
 def test_refusals_and_toasts_speak_the_language_of_the_question(session: object, local_app: RunningApp) -> None:
     """A refused question is answered in the chat, in Dutch for a Dutch question and in English for an
     English one, without Gradio's red badge on the chat (worded by the browser's locale, "Fout" on this

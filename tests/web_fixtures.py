@@ -252,12 +252,25 @@ class IndexingApp:
 
 @pytest.fixture
 def app_indexing_on_start(tmp_path: Path) -> Iterator[IndexingApp]:
+    yield from _indexing_on_start(tmp_path, guard_encoder=None)
+
+
+@pytest.fixture
+def app_with_quick_version(tmp_path: Path) -> Iterator[IndexingApp]:
+    """As `app_indexing_on_start`, with the real guard encoder: a quick version on it is switched in
+    before the build waits at the main encoder's embedding stage."""
+    yield from _indexing_on_start(tmp_path, guard_encoder="use-m3")
+
+
+def _indexing_on_start(tmp_path: Path, guard_encoder: str | None) -> Iterator[IndexingApp]:
     from fakes import GatedEmbedder
     from small_study import small_settings
 
     from qa.web.server import serve
 
-    settings = small_settings(tmp_path, port=free_port(), index_on_start=True)
+    settings = small_settings(
+        tmp_path, port=free_port(), index_on_start=True, indexing={"guard_encoder": guard_encoder}
+    )
     embedder = GatedEmbedder()
     service = Vraagbaak(settings, embedder=embedder)
     demo, url = serve(settings, block=False, service=service)
