@@ -8,7 +8,6 @@ run leaves the previous version complete.
 
 from __future__ import annotations
 
-import errno
 import logging
 import shutil
 import sqlite3
@@ -17,12 +16,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.errors import DiskFullError, IndexAccessError, UnreadableDocumentError, is_disk_full
+from qa.errors import UnreadableDocumentError
 from qa.index import store
 from qa.index.dense import DenseIndex
 from qa.index.embedders import Rescaled, load_embedder
@@ -37,7 +35,7 @@ from qa.index.embedding import (
     sentence_texts,
     sentences_cached,
 )
-from qa.index.layout import IndexLayout, WriterLock, publish, recover
+from qa.index.layout import IndexLayout, WriterLock, index_write_error, publish, recover
 from qa.index.lexical import LexicalIndex
 from qa.index.manifest import Manifest
 from qa.index.plan import IndexSummary, UpdatePlan, document_row, is_served, plan_update, stale_row
@@ -123,7 +121,7 @@ def build_index(
                 if previous is not None:
                     previous.reader.close()
     except (OSError, sqlite3.OperationalError) as exc:
-        mapped = _index_write_error(layout, exc)
+        mapped = index_write_error(layout, exc)
         if mapped is exc:
             raise
         raise mapped from exc
@@ -156,22 +154,6 @@ def _update_quick(quick: _Build, summary: IndexSummary) -> None:
     log.info(
         "quick version %s (on %s) switched in after %.1f s", done.version, quick.embedder.name, summary.quick_seconds
     )
-
-
-def _index_write_error(layout: IndexLayout, exc: OSError | sqlite3.OperationalError) -> BaseException:
-    """A full disk or a permission refused in the index folder as one line naming it; anything else as it is."""
-    if is_disk_full(exc):
-        return DiskFullError(layout.root, "the index", exc)
-    if isinstance(exc, PermissionError):
-        if exc.filename is None or not Path(exc.filename).resolve().is_relative_to(layout.root.resolve()):
-            return exc
-        return IndexAccessError(layout.root, "write", exc)
-    # SQLite says so without a file name: the embedding cache or a version's database may not be written
-    if isinstance(exc, sqlite3.OperationalError) and any(
-        words in str(exc) for words in ("readonly database", "unable to open database")
-    ):
-        return IndexAccessError(layout.root, "write", PermissionError(errno.EACCES, str(exc)))
-    return exc
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,17 @@ and the next `qa index` builds on that one.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from qa.errors import IndexAccessError, IndexLockedError
+from qa.errors import DiskFullError, IndexAccessError, IndexLockedError, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -240,3 +242,19 @@ class WriterLock:
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None
+
+
+def index_write_error(layout: IndexLayout, exc: OSError | sqlite3.OperationalError) -> BaseException:
+    """A full disk or a permission refused in the index folder as one line naming it; anything else as it is."""
+    if is_disk_full(exc):
+        return DiskFullError(layout.root, "the index", exc)
+    if isinstance(exc, PermissionError):
+        if exc.filename is None or not Path(exc.filename).resolve().is_relative_to(layout.root.resolve()):
+            return exc
+        return IndexAccessError(layout.root, "write", exc)
+    # SQLite says so without a file name: the embedding cache or a version's database may not be written
+    if isinstance(exc, sqlite3.OperationalError) and any(
+        words in str(exc) for words in ("readonly database", "unable to open database")
+    ):
+        return IndexAccessError(layout.root, "write", PermissionError(errno.EACCES, str(exc)))
+    return exc
