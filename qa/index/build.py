@@ -95,13 +95,12 @@ def build_index(
                 log.info("removed leftover %s", leftover)
             wanted = Manifest.wanted(settings, embedder)
             previous = _load_previous(layout)
-            quick = _quick_build(settings, guard, layout, progress)
             try:
+                # a quick version only when the main encoder's version cannot be served (nor built upon)
+                servable = previous is not None and not previous.manifest.differences(wanted)
+                quick = None if servable else _quick_build(settings, guard, layout, progress)
                 quick_served = (
-                    previous is not None
-                    and quick is not None
-                    and bool(previous.manifest.differences(wanted))
-                    and not previous.manifest.differences(quick.manifest)
+                    previous is not None and quick is not None and not previous.manifest.differences(quick.manifest)
                 )
                 if previous is not None and quick_served:
                     # not a rebuild: the main encoder's version was never finished, and is built whole
