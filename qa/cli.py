@@ -128,6 +128,12 @@ def _add_eval(sub: Subparsers) -> None:
         "re-indexed incrementally before asking",
     )
     evaluate.add_argument("--failures", action="store_true", help="list the questions that failed a check")
+    evaluate.add_argument(
+        "--as-indexed",
+        action="store_true",
+        help="score the index version served now, without bringing the index up to date first "
+        "(a quick version made by 'python -m benchmarks.quick_version')",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,9 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import REPO, TEST_EMBEDDING_CACHE
+from small_study import write_small_study
 
 from qa.cli import main as qa_main
+from qa.errors import SettingsError
 from qa.evaluation import citation_problems
+from qa.index.build import build_quick_version
 from qa.index.embedders import Rescaled, load_embedder
 from qa.index.layout import IndexLayout
 from qa.index.store import IndexReader
@@ -119,3 +122,18 @@ def test_a_complete_build_switches_in_the_quick_version_then_removes_it(tmp_path
     assert summary.quick_seconds is not None and 0 < summary.quick_seconds < summary.seconds
     assert _encoder_of_current(settings) == (summary.version, "e5-small")
     assert not IndexLayout(settings.index).version_dir(summary.quick_version).exists()
+
+
+@pytest.mark.encoder
+def test_a_quick_version_alone_is_built_for_measuring_it(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_small_study(corpus)
+    settings = Settings(corpus=corpus, index=tmp_path / "index", indexing={"cache_file": tmp_path / "cache.sqlite"})  # type: ignore[arg-type]
+    summary = build_quick_version(settings)
+    assert summary.quick_version == summary.version and summary.documents == 4 and summary.chunks > 0
+    assert _encoder_of_current(settings) == (
+        summary.version,
+        "use-m3*{:g}+{:g}".format(*settings.indexing.cosine_map()),
+    )
+    with pytest.raises(SettingsError, match="no cosine map"):
+        build_quick_version(settings.model_copy(update={"indexing": IndexSettings(guard_as_main={})}))

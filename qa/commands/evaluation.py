@@ -22,7 +22,8 @@ def run_crosscase_eval(settings: Settings, args: argparse.Namespace) -> int:
 
     questions = load_questions(args.crosscase)
     service = Vraagbaak(settings)
-    service.reindex(progress=tqdm_progress(sys.stderr.isatty()))
+    if not args.as_indexed:
+        service.reindex(progress=tqdm_progress(sys.stderr.isatty()))
     payload: dict[str, Any] = {"set": str(args.crosscase), "added": str(args.added) if args.added else None}
     with tempfile.TemporaryDirectory(prefix="qa-crosscase-") as tmp:
         if args.added:
@@ -64,12 +65,14 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
 
     questions = load_questions(args.question_set)
     service = Vraagbaak(settings)
-    service.reindex(progress=tqdm_progress(sys.stderr.isatty()))
+    if not args.as_indexed:
+        service.reindex(progress=tqdm_progress(sys.stderr.isatty()))
     results = evaluate(service.retriever, questions)
+    encoder = service.retriever.encoder_for(service.retriever.version()).name  # a quick version's own
     tuned = {"retrieval": settings.retrieval.model_dump(), "answer": settings.answer.model_dump(mode="json")}
     payload: dict[str, Any] = {
         "set": str(args.question_set),
-        "encoder": service.embedder.name,
+        "encoder": encoder,
         "settings": tuned,
         "retrieval": {
             relevance: {mode: {lang: s.as_json() for lang, s in by.items()} for mode, by in modes.items()}
@@ -91,7 +94,7 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
         return 0
-    print(f"{args.question_set}: {len(questions)} questions, encoder {service.embedder.name}")
+    print(f"{args.question_set}: {len(questions)} questions, encoder {encoder}")
     print(format_table(results))
     if answers is not None and intents is not None:
         print(f"\nanswers ({args.offtopic} off-topic, {args.broad} broad in-scope):")

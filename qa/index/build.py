@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.errors import UnreadableDocumentError
+from qa.errors import SettingsError, UnreadableDocumentError
 from qa.index import store
 from qa.index.dense import DenseIndex
 from qa.index.embedders import Rescaled, load_embedder
@@ -29,6 +29,7 @@ from qa.index.embedding import (
     Encoders,
     FreshChunk,
     Progress,
+    as_stage,
     embed_fresh,
     embed_passages,
     indexed_text,
@@ -43,7 +44,7 @@ from qa.index.store import DocumentRow, IndexReader, SentenceRow, StoredChunk
 from qa.ingest.chunking import chunk_document
 from qa.ingest.corpus import SourceFile, discover, read_source
 from qa.ingest.readworker import ReadingWorker
-from qa.records import CaseInfo, Chunk, Document, Skipped
+from qa.records import CaseInfo, Chunk, Skipped
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -128,6 +129,27 @@ def build_index(
     return summary
 
 
+def build_quick_version(
+    settings: Settings, guard: Embedder | None = None, progress: Progress | None = None
+) -> IndexSummary:
+    """A quick version of the whole corpus alone (`indexing.guard_as_main`), switched in: what is served
+    while the main encoder's version is built, made on its own to measure it. Refused when the settings
+    make no quick version (no guard encoder, no cosine map for the two encoders)."""
+    layout = IndexLayout(settings.index)
+    summary = IndexSummary()
+    with WriterLock(layout):
+        quick = _quick_build(settings, guard, layout, progress)
+        if quick is None:
+            raise SettingsError(
+                f"no quick version for the encoders {settings.indexing.encoder!r} and "
+                f"{settings.indexing.guard_encoder!r}: indexing.guard_as_main has no cosine map for them"
+            )
+        _update(quick, None, summary)
+    summary.quick_version = summary.version
+    summary.quick_seconds = summary.seconds = time.perf_counter() - summary.started
+    return summary
+
+
 def _quick_build(
     settings: Settings, guard: Embedder | None, layout: IndexLayout, progress: Progress | None
 ) -> _Build | None:
@@ -141,7 +163,7 @@ def _quick_build(
     encoder = Rescaled(guard, *scale_shift)
     quick_settings = settings.model_copy(update={"indexing": indexing.model_copy(update={"passages_first": False})})
     return _Build(
-        quick_settings, encoder, guard, layout, Manifest.wanted(settings, encoder), _as_stage(progress, None, "quick")
+        quick_settings, encoder, guard, layout, Manifest.wanted(settings, encoder), as_stage(progress, None, "quick")
     )
 
 
@@ -203,7 +225,7 @@ def _read_changed(build: _Build, plan: UpdatePlan, previous: Mapping[str, Docume
                 else:
                     read.added += 1
                 read.rows.append(document_row(source, document.pages, store.INDEXED))
-                for chunk in _chunks(document, settings):
+                for chunk in chunk_document(document, settings.chunk):
                     sentences = sentence_texts(chunk, document) if settings.indexing.sentence_vectors else []
                     text = indexed_text(chunk, document.title, document.case)
                     read.fresh.append(FreshChunk(chunk, text, tuple(sentences)))
@@ -293,7 +315,7 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
             summary.first_version,
             summary.first_seconds,
         )
-        encoders = replace(encoders, progress=_as_stage(build.progress, "embed", "sentences"))
+        encoders = replace(encoders, progress=as_stage(build.progress, "embed", "sentences"))
     embedded = embed_fresh(encoders, read.fresh, first_id, len(carried.chunks) + 2 * len(carried.sentences))
     summary.embedded_chunks += embedded.count
     summary.version = _write_version(build, found.cases, rows, carried, embedded, next_id)
@@ -302,18 +324,6 @@ def _update(build: _Build, previous: _Previous | None, summary: IndexSummary) ->
         # the first version keeps reading it (its files stay open).
         shutil.rmtree(build.layout.version_dir(summary.first_version), ignore_errors=True)
     summary.chunks = len(carried.chunks) + len(embedded.chunks)
-
-
-def _as_stage(progress: Progress | None, stage: str | None, renamed: str) -> Progress | None:
-    """`progress` with one stage (None: every stage) reported under another name."""
-    if progress is None:
-        return None
-    report = progress
-
-    def renaming(reported: str, done: int, total: int) -> None:
-        report(renamed if stage is None or reported == stage else reported, done, total)
-
-    return renaming
 
 
 def _write_version(
@@ -380,10 +390,6 @@ def _same(previous: _Previous, rows: list[DocumentRow], cases: list[CaseInfo]) -
     if {row.path: row for row in rows} != previous.documents:
         return False
     return sorted(cases, key=lambda c: c.case_id) == previous.reader.cases()
-
-
-def _chunks(document: Document, settings: Settings) -> list[Chunk]:
-    return chunk_document(document, settings.chunk)
 
 
 def _text_for(chunk: Chunk, rows: dict[str, DocumentRow], cases: list[CaseInfo]) -> str:

@@ -220,3 +220,15 @@ def embed_texts(
         if progress:
             progress("embed", min(start + batch_size, len(missing)), len(missing))
     return vectors, len(missing)
+
+
+def as_stage(progress: Progress | None, stage: str | None, renamed: str) -> Progress | None:
+    """`progress` with one stage (None: every stage) reported under another name."""
+    if progress is None:
+        return None
+    report = progress
+
+    def renaming(reported: str, done: int, total: int) -> None:
+        report(renamed if stage is None or reported == stage else reported, done, total)
+
+    return renaming
