@@ -636,6 +636,7 @@ def test_index_check_reports_every_version(corpus: Path, tmp_path: Path, capsys:
             "documents": 5,
             "chunks": 7,
             "complete": True,
+            "stand_in_for": None,
         },
         {
             "name": current,
@@ -645,6 +646,7 @@ def test_index_check_reports_every_version(corpus: Path, tmp_path: Path, capsys:
             "documents": 6,
             "chunks": 8,
             "complete": True,
+            "stand_in_for": None,
         },
     ]
 

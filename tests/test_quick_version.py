@@ -59,7 +59,9 @@ def test_a_dot_product_of_rescaled_vectors_is_the_cosine_mapped() -> None:
 
 
 @pytest.mark.encoder
-def test_the_quick_version_answers_first_and_gives_way_to_the_main_encoders(tmp_path: Path) -> None:
+def test_the_quick_version_answers_first_and_gives_way_to_the_main_encoders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cache = tmp_path / "embeddings.sqlite"
     shutil.copyfile(TEST_EMBEDDING_CACHE, cache)  # the main encoder's vectors of the sample study
     corpus = tmp_path / "corpus"
@@ -89,6 +91,8 @@ def test_the_quick_version_answers_first_and_gives_way_to_the_main_encoders(tmp_
     # the update was stopped: the quick version is served, and answers on its own
     assert _encoder_of_current(settings) == (name, encoder)
     assert qa_main(["index", "--check", "--index", str(settings.index)]) == 0
+    checked = capsys.readouterr().out
+    assert "(a quick version on the guard encoder, until the next 'qa index' builds e5-small's)" in checked
     fact = service.ask("Hoeveel inwoners namen de uitnodiging voor het burgerpanel aan?")
     assert not fact.abstained and citation_problems(fact) == []
     assert "burgerpanel-brakelsteyn" in {c.case_id for c in fact.citations}

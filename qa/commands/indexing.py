@@ -101,6 +101,11 @@ def run_index_check(settings: Settings, as_json: bool) -> int:
         label = f"{version.name} (current)" if version.current else version.name
         if version.intact:
             first = "" if version.complete else " (a first version: passages only, completed by the next 'qa index')"
+            if version.stand_in_for:
+                quick = (
+                    f"a quick version on the guard encoder, until the next 'qa index' builds {version.stand_in_for}'s"
+                )
+                first = f" ({quick})"
             print(f"{label}: intact, {version.documents} documents, {version.chunks} chunks{first}")
         else:
             print(f"{label}: broken: {version.problem}")

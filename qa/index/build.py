@@ -162,9 +162,8 @@ def _quick_build(
     guard = guard or load_embedder(indexing.guard_encoder, indexing.batch_size)
     encoder = Rescaled(guard, *scale_shift)
     quick_settings = settings.model_copy(update={"indexing": indexing.model_copy(update={"passages_first": False})})
-    return _Build(
-        quick_settings, encoder, guard, layout, Manifest.wanted(settings, encoder), as_stage(progress, None, "quick")
-    )
+    manifest = replace(Manifest.wanted(settings, encoder), stand_in_for=indexing.encoder)
+    return _Build(quick_settings, encoder, guard, layout, manifest, as_stage(progress, None, "quick"))
 
 
 def _update_quick(quick: _Build, summary: IndexSummary) -> None:

@@ -64,6 +64,9 @@ class Manifest:
     # A first version, written before its sentences' vectors (`indexing.passages_first`): the chunks
     # from this id on have none yet, and the next update completes them. None: complete.
     sentences_from: int | None = None
+    # A quick version (`indexing.guard_as_main`): on the guard encoder, served until the version of this
+    # main encoder replaces it. None: built on the main encoder.
+    stand_in_for: str | None = None
     built_at: str | None = None
     corpus: str | None = None
 

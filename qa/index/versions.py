@@ -28,6 +28,7 @@ class VersionState:
     documents: int | None = None  # indexed (or stale but still served) documents; None when unreadable
     chunks: int | None = None
     complete: bool = True  # False: a first version from the passages alone; the next `qa index` completes it
+    stand_in_for: str | None = None  # a quick version on the guard encoder: the main encoder it stands in for
 
     @property
     def intact(self) -> bool:
@@ -39,7 +40,7 @@ class VersionState:
             "name": self.name,
             "current": self.current,
             "intact": self.intact,
-            **{key: data[key] for key in ("problem", "documents", "chunks", "complete")},
+            **{key: data[key] for key in ("problem", "documents", "chunks", "complete", "stand_in_for")},
         }
 
 
@@ -83,7 +84,7 @@ def check_version(folder: Path, current: bool) -> VersionState:
                 return VersionState(folder.name, current, f"meta.sqlite is damaged ({verdict})")
             rows = reader.documents()
             chunks = reader.chunk_count()
-            complete = reader.manifest().complete
+            manifest = reader.manifest()
         finally:
             reader.close()
     except PermissionError as exc:
@@ -100,7 +101,7 @@ def check_version(folder: Path, current: bool) -> VersionState:
     if vectors != chunks:
         problem = f"dense.faiss holds {vectors} vectors for {chunks} chunks"
         return VersionState(folder.name, current, problem, documents, int(chunks))
-    return VersionState(folder.name, current, None, documents, int(chunks), complete)
+    return VersionState(folder.name, current, None, documents, int(chunks), manifest.complete, manifest.stand_in_for)
 
 
 def check_index(root: Path) -> IndexCheck:
