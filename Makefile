@@ -14,10 +14,11 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	# pip's errors only: its warnings are about the machine's own package sources, not about this project
+	$(BIN)/pip install --quiet --quiet --upgrade pip
 	# The CPU build of torch first: anything else pulls gigabytes of CUDA.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --quiet torch==2.13.0
+	$(BIN)/pip install --quiet --quiet -e '.[test]'
 	touch $(STAMP)
 
 # Serve the app on http://127.0.0.1:7860 at once; it indexes new and changed documents in the background.
