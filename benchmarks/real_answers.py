@@ -13,7 +13,9 @@ their themes as cases (whole answers, as a user's files would be). It is indexed
   the key fact in the answer, was the question wrongly declined;
 - the dekamer questions, their title as the question and, separately, the last sentence of the full
   question that asks something: does the answer cite the document that answers it, does it quote
-  from it first, was it wrongly declined;
+  from it first, was it wrongly declined; over all of them, and over those whose answering document
+  says more than where the answer is (`SUBSTANTIVE_CHARS`: "sent to the member directly" or "see my
+  answer to question 598" cannot be found from the question);
 - over every answer: how many quotes are lines that are not prose (a table of contents' dot leaders
   or page numbers, a "Vraag 3" / "Antwoord 2" label): there must be none.
 
@@ -59,6 +61,9 @@ CASES = {
         {"besluitenlijst-raadsvergadering-2015.pdf": ("overig", "Besluitenlijst raadsvergadering 29 juni 2015")},
     ),
 }
+#: An answering document shorter than this (its heading and department line aside) says little more than
+#: where the answer is: sent to the member directly, or given to another question.
+SUBSTANTIVE_CHARS = 500
 #: A quote that is not prose: a table of contents' line (dot leaders, or ending in a page number after
 #: a run of spaces), or a bare question/answer label.
 NOT_PROSE = re.compile(r"(\.{4,}|…{2,}|\s{3,}\d+\s*$|^\s*(vraag|antwoord)\s+\d+\s*$)", re.IGNORECASE)
@@ -113,6 +118,13 @@ def fact_questions() -> list[tuple[Question, str]]:
 
 def not_prose(answer: Answer) -> list[str]:
     return [part for c in answer.citations for part in c.quote.split(" … ") if NOT_PROSE.search(part)]
+
+
+def substantive(workspace_corpus: Path, document: str) -> bool:
+    """Whether an answering document says more than where the answer is (`SUBSTANTIVE_CHARS`)."""
+    lines = (workspace_corpus / document).read_text(encoding="utf-8").splitlines()
+    body = "\n".join(line for line in lines if not line.startswith(("#", "Departement:"))).strip()
+    return len(body) >= SUBSTANTIVE_CHARS
 
 
 def first_document(answer: Answer) -> str | None:
@@ -207,13 +219,19 @@ def main(argv: list[str] | None = None) -> int:
             documents = {c.document for c in answer.citations}
             checks.append((item.document in documents, first_document(answer) == item.document, answer.abstained))
             quoted_not_prose += not_prose(answer)
-        n = len(checks)
-        report[f"dekamer {form}"] = {
-            "n": n,
-            "cites_gold": sum(r[0] for r in checks) / n,
-            "gold_first": sum(r[1] for r in checks) / n,
-            "declined": sum(r[2] for r in checks) / n,
-        }
+        corpus = args.workspace / f"corpus-{args.limit}"
+        says_more = [substantive(corpus, item.document) for item in kamervragen]
+        for label, kept in (
+            (f"dekamer {form}", checks),
+            (f"dekamer {form}, answers of substance", [r for r, more in zip(checks, says_more, strict=True) if more]),
+        ):
+            n = len(kept)
+            report[label] = {
+                "n": n,
+                "cites_gold": sum(r[0] for r in kept) / n,
+                "gold_first": sum(r[1] for r in kept) / n,
+                "declined": sum(r[2] for r in kept) / n,
+            }
     report["quotes_not_prose"] = len(quoted_not_prose)
     report["examples_not_prose"] = quoted_not_prose[:10]
     if args.failures:

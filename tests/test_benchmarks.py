@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -75,3 +76,17 @@ def test_the_fit_weighs_the_part_that_tells_the_fact_sentence_apart() -> None:
     weights = fit(asked, shipped(AnswerSettings()))
     assert weights[3] > 0
     assert all(int(np.argmax(scores(a, weights))) == 0 for a in asked)
+
+
+def test_an_answer_that_only_says_where_the_answer_is_is_not_of_substance(tmp_path: Path) -> None:
+    from benchmarks.real_answers import SUBSTANTIVE_CHARS, substantive
+
+    theme = tmp_path / "cases" / "overheid"
+    theme.mkdir(parents=True)
+    head = "# Antwoord op schriftelijke vraag 186724\n\nDepartement: Minister van Binnenlandse Zaken\n\n"
+    referral = "Het antwoord op deze vraag is het geachte kamerlid rechtstreeks toegestuurd."
+    (theme / "kort.md").write_text(head + referral + "\n", encoding="utf-8")
+    answer = "De dienstreizen werden geboekt via het raamcontract. " * (SUBSTANTIVE_CHARS // 40)
+    (theme / "lang.md").write_text(head + answer + "\n", encoding="utf-8")
+    assert not substantive(tmp_path, "cases/overheid/kort.md")
+    assert substantive(tmp_path, "cases/overheid/lang.md")
