@@ -120,6 +120,12 @@ def run(context: Context) -> Section:
     )
     section.add("end_to_end.chunks_per_s", chunks / end_to_end, "chunks/s", "end-to-end indexing throughput")
     section.add(
+        "quick_version.seconds",
+        summary.quick_seconds,
+        "s",
+        "until a quick version on the guard encoder answered (indexing.guard_as_main; part of end_to_end)",
+    )
+    section.add(
         "overhead_ratio",
         overhead,
         "ratio",
