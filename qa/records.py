@@ -204,12 +204,14 @@ class Answer:
     suggestions: tuple[str, ...] = ()  # nearby topics the study does cover, offered on abstention
     scope: tuple[str, ...] = ()  # case ids the question was restricted to
     cases: tuple[CaseVerdict, ...] = ()  # asked across cases: every case considered, and whether it speaks to it
+    provisional: bool = False  # from a quick version, served until the complete index is in
 
     def as_json(self) -> dict[str, object]:
         return {
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "provisional": self.provisional,
             "citations": [c.as_json() for c in self.citations],
             "cases": [c.as_json() for c in self.cases],
         }

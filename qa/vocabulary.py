@@ -46,6 +46,7 @@ class Phrases:
     outline: str
     abstain: str
     abstain_near: str
+    provisional: str  # before an answer from a quick version, served until the complete index is in
 
     def number(self, n: int) -> str:
         return self.numbers[n] if n < len(self.numbers) else str(n)

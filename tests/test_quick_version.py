@@ -88,6 +88,8 @@ def test_the_quick_version_answers_first_and_gives_way_to_the_main_encoders(
     answer = seen["answer"]
     assert isinstance(answer, Answer) and not answer.abstained and len({c.case_id for c in answer.citations}) >= 3
     assert citation_problems(answer) == []
+    assert answer.provisional and answer.text.startswith("*Voorlopig antwoord: het onderzoek wordt nog geïndexeerd.")
+    assert answer.as_json()["provisional"] is True
     # the update was stopped: the quick version is served, and answers on its own
     assert _encoder_of_current(settings) == (name, encoder)
     assert qa_main(["index", "--check", "--index", str(settings.index)]) == 0
@@ -96,13 +98,17 @@ def test_the_quick_version_answers_first_and_gives_way_to_the_main_encoders(
     fact = service.ask("Hoeveel inwoners namen de uitnodiging voor het burgerpanel aan?")
     assert not fact.abstained and citation_problems(fact) == []
     assert "burgerpanel-brakelsteyn" in {c.case_id for c in fact.citations}
-    assert service.ask("Hoe laat gaat het zwembad op zondag open?").abstained
+    declined = service.ask("Hoe laat gaat het zwembad op zondag open?")
+    assert declined.abstained and declined.provisional
+    english = service.ask("What worked for resident initiatives?")
+    assert english.provisional and english.text.startswith("*Provisional answer: the study is still being indexed.")
 
     # the next update builds the main encoder's version whole: not a rebuild, no second quick version
     summary = service.reindex()
     assert not summary.rebuilt and summary.quick_version is None and summary.added == summary.documents
     assert _encoder_of_current(settings) == (summary.version, "e5-small")
-    assert not service.ask("Wat werkte goed bij bewonersinitiatieven?").abstained
+    complete = service.ask("Wat werkte goed bij bewonersinitiatieven?")
+    assert not complete.abstained and not complete.provisional and "Voorlopig" not in complete.text
 
     # a version is served from now on: an update adds to it, without a quick version
     (corpus / "study" / "nieuw.md").write_text("# Nieuw\n\nEen digitaal platform trok veel reacties.\n", "utf-8")

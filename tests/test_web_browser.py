@@ -511,6 +511,7 @@ def test_the_page_answers_from_the_quick_version_while_the_main_encoder_embeds(
     answer = s.page.locator('#gesprek [data-testid="bot"]').first
     expect(answer.locator("a.bron-marker").first).to_be_visible(timeout=ANSWER_TIMEOUT)
     expect(s.page.locator("#bronnen .bron-kaart").first).to_contain_text("Wierdenhaven")
+    expect(answer.locator("em").first).to_have_text(re.compile(r"^Voorlopig antwoord: het onderzoek wordt nog"))
     expect(s.page.get_by_text("Fout")).to_have_count(0)
     s.shot("antwoord-uit-snelle-versie")
 

@@ -76,7 +76,16 @@ def _abstain(question: str, cues: QuestionCues, near: Sequence[Hit], phrases: Ph
 
 
 def compose(question: str, got: Retrieved, settings: Settings) -> Answer:
-    """The answer to a question from what `retrieve` found for it: quotes, or an abstention."""
+    """The answer to a question from what `retrieve` found for it: quotes, or an abstention; from a quick
+    index version (on the guard encoder, until the complete one is in) marked as provisional."""
+    answer = _compose(question, got, settings)
+    if got.version.manifest.stand_in_for is None:
+        return answer
+    note = settings.answer.words.phrases[answer.language].provisional
+    return replace(answer, text=f"{note}\n\n{answer.text}", provisional=True)
+
+
+def _compose(question: str, got: Retrieved, settings: Settings) -> Answer:
     config = settings.answer
     filters, hits, cues, found = got.filters, got.hits, got.resolved.cues, got.found
     phrases = config.words.phrases[cues.language]
