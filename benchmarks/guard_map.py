@@ -23,23 +23,26 @@ import sys
 
 import numpy as np
 
-from benchmarks.common import chunk_texts
 from qa.index.embedders import Embedder, load_embedder
+from qa.index.embedding import indexed_text
 from qa.ingest.chunking import chunk_document
 from qa.ingest.corpus import discover, read_source
 from qa.search.background import read_background
 from qa.settings import Settings, load_settings
 
 
-def headings(settings: Settings) -> list[str]:
-    """The distinct section headings of the corpus (their last part), as questions about the study."""
+def passages_and_headings(settings: Settings) -> tuple[list[str], list[str]]:
+    """Every passage of the corpus as the indexer embeds it, and the distinct section headings (their
+    last part), as questions about the study; one reading of the corpus."""
+    passages: list[str] = []
     found: set[str] = set()
     for source in discover(settings).files:
         document, _warnings = read_source(source, settings)
         for chunk in chunk_document(document, settings.chunk):
+            passages.append(indexed_text(chunk, document.title, document.case))
             if chunk.section:
                 found.add(chunk.section.split(" › ")[-1].strip())
-    return sorted(text for text in found if text)
+    return passages, sorted(text for text in found if text)
 
 
 def abstention_terms(questions: list[str], passages: np.ndarray, encoder: Embedder, peak_weight: float) -> np.ndarray:
@@ -59,15 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     main_encoder = load_embedder(settings.indexing.encoder, settings.indexing.batch_size)
     guard = load_embedder(settings.indexing.guard_encoder, settings.indexing.batch_size)
-    texts = [chunk.passages[0] for chunk in chunk_texts(settings)]
+    texts, headings = passages_and_headings(settings)
     kinds = {
-        "headings": headings(settings),
+        "headings": headings,
         "background": [q.question for q in read_background(settings.answer.background_questions)],
     }
     main_passages, guard_passages = main_encoder.embed_passages(texts), guard.embed_passages(texts)
     means: dict[str, tuple[float, float]] = {}
+    peak = settings.answer.peak_weight
     for kind, questions in kinds.items():
-        peak = settings.answer.peak_weight
         on_main = abstention_terms(questions, main_passages, main_encoder, peak)
         on_guard = abstention_terms(questions, guard_passages, guard, peak)
         means[kind] = (float(on_guard.mean()), float(on_main.mean()))

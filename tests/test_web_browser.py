@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pytest
@@ -447,6 +448,18 @@ def test_admin_uploads_a_case_reindexes_and_gets_it_cited(
     s.shot("nieuwe-casus-geciteerd")
 
 
+def _answer_about_the_fund(s: Any) -> Any:
+    """Ask the small study's fund question as the first of the page; the answer, once it cites the fund's case."""
+    box = s.page.get_by_placeholder("Stel een vraag")
+    box.fill("Wat betaalde het fonds voor de jeugdraad?")
+    box.press("Enter")
+    s.page.locator('#bronnen .bronnen[data-turn="0"]').wait_for(timeout=ANSWER_TIMEOUT)
+    answer = s.page.locator('#gesprek [data-testid="bot"]').first
+    expect(answer.locator("a.bron-marker").first).to_be_visible(timeout=ANSWER_TIMEOUT)
+    expect(s.page.locator("#bronnen .bron-kaart").first).to_contain_text("Wierdenhaven")
+    return answer
+
+
 def test_the_app_serves_at_once_and_answers_once_indexed(session: object, app_indexing_on_start: IndexingApp) -> None:
     """Started without an index: the page is there at once and says the study is being indexed; a
     question gets one Dutch sentence (no error); once the index is switched in, the same page answers
@@ -481,12 +494,7 @@ def test_the_app_serves_at_once_and_answers_once_indexed(session: object, app_in
     s.page.keyboard.press("Escape")
     s.shot("geindexeerd")
 
-    box.fill("Wat betaalde het fonds voor de jeugdraad?")
-    box.press("Enter")
-    s.page.locator('#bronnen .bronnen[data-turn="0"]').wait_for(timeout=ANSWER_TIMEOUT)
-    answer = s.page.locator('#gesprek [data-testid="bot"]').first
-    expect(answer.locator("a.bron-marker").first).to_be_visible(timeout=ANSWER_TIMEOUT)
-    expect(s.page.locator("#bronnen .bron-kaart").first).to_contain_text("Wierdenhaven")
+    _answer_about_the_fund(s)
     expect(s.page.get_by_text("Fout")).to_have_count(0)
     s.shot("antwoord-na-indexeren")
 
@@ -504,13 +512,7 @@ def test_the_page_answers_from_the_quick_version_while_the_main_encoder_embeds(
     status = s.page.locator('#index-status .index-status[data-state="bezig"]')
     expect(status).to_contain_text("Eerste antwoorden zijn er", timeout=30_000)
     s.shot("snelle-versie")
-    box = s.page.get_by_placeholder("Stel een vraag")
-    box.fill("Wat betaalde het fonds voor de jeugdraad?")
-    box.press("Enter")
-    s.page.locator('#bronnen .bronnen[data-turn="0"]').wait_for(timeout=ANSWER_TIMEOUT)
-    answer = s.page.locator('#gesprek [data-testid="bot"]').first
-    expect(answer.locator("a.bron-marker").first).to_be_visible(timeout=ANSWER_TIMEOUT)
-    expect(s.page.locator("#bronnen .bron-kaart").first).to_contain_text("Wierdenhaven")
+    answer = _answer_about_the_fund(s)
     expect(answer.locator("em").first).to_have_text(re.compile(r"^Voorlopig antwoord: het onderzoek wordt nog"))
     expect(s.page.get_by_text("Fout")).to_have_count(0)
     s.shot("antwoord-uit-snelle-versie")
