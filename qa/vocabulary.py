@@ -72,6 +72,8 @@ class Vocabulary:
     names_study: re.Pattern[str]
     across_cases: re.Pattern[str]
     answer_types: tuple[tuple[AnswerType, re.Pattern[str], re.Pattern[str]], ...]  # (type, asks, looks)
+    counted: re.Pattern[str]  # a count question's words and what it counts after them ("hoeveel bewoners")
+    number: re.Pattern[str]  # a number, in figures or in words
     # the study's headings (matched on a section's own heading)
     positive_section: re.Pattern[str]
     negative_section: re.Pattern[str]
@@ -305,6 +307,8 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             names_study=_words([*w.get("question", "names_study"), *cases]),
             across_cases=_words([*cases, *w.get("question", "projects")]),
             answer_types=_answer_types(w),
+            counted=re.compile(rf"\b({_alternatives(w.get('answer_types', 'count', 'counts'))})\s+(\w[\w']*)"),
+            number=re.compile(rf"\d|\b({_alternatives(w.get('answer_looks', 'number_words'))})\b", re.IGNORECASE),
             positive_section=_word_starts(w.get("sections", "positive")),
             negative_section=_word_starts(w.get("sections", "negative")),
             advice_section=_word_starts(w.get("sections", "advice")),

@@ -3,16 +3,20 @@ documents, reasons announced in one sentence and given in the next, intent words
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import make_pdf
 from fakes import HashEmbedder
 
+from qa.answer.scoring import Candidate, ScoreParts
+from qa.answer.selection import select, typed_first
 from qa.answer.structure import is_prose
 from qa.evaluation import Question, citation_problems, evaluate_answers
 from qa.index.build import build_index
-from qa.search.question import read_question
+from qa.search.question import counts_named, holds_answer, read_question
+from qa.search.retrieval import Hit
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
 
@@ -104,3 +108,66 @@ def test_the_evaluation_scores_whether_the_questions_document_is_cited_and_quote
     scores, _failures = evaluate_answers(study.ask, [right, wrong], [])
     assert (scores["nl"].document_cited, scores["nl"].document_first) == (0.5, 0.5)
     assert scores["all"].as_json()["document_first"] == 0.5
+
+
+def test_a_question_for_a_date_amount_or_count_asks_beyond_what_it_says() -> None:
+    cues = read_question("Hoeveel bewoners brachten in maart 2015 hun stem uit over het buurtbudget?")
+    # a count of residents, however much the case's name ("buurtbudget") sounds like money
+    assert (cues.answer_type, cues.counted, cues.given) == ("count", "bewoners", ("2015",))
+    assert holds_answer(cues, "In totaal stemden 1.870 bewoners.")
+    assert not holds_answer(cues, "In 2015 mochten de bewoners zelf beslissen.")  # only the question's year
+    assert counts_named(cues, "In totaal stemden 1.870 bewoners.")
+    assert not counts_named(cues, "In 2015 mochten de bewoners zelf beslissen.")
+    assert not counts_named(cues, "Er waren 14 voorstellen voor de bewoners.")
+    pages = read_question("Hoeveel webpagina's zijn er in het onderzoek bekeken?")
+    assert counts_named(pages, "Tijdens dit onderzoek zijn 15 pagina's onderzocht.")  # the head of the compound
+    assert read_question("Hoeveel geld ging naar het fonds?").answer_type == "money"
+    assert read_question("Hoeveel tijd had de ambtenaar ervoor?").answer_type == "duration"
+    assert read_question("By when was the roll-out planned?").answer_type == "date"
+
+
+def test_the_sentence_with_the_asked_for_date_is_quoted_before_closer_ones() -> None:
+    text = (
+        "De export van peren naar Vietnam en Brazilie wordt voorbereid met de sector. "
+        "Na overleg met de minister mogen peren sinds 17 februari naar Brazilie. "
+        "De sector wil meer export."
+    )
+    cues = read_question("Sinds wanneer mogen peren naar Brazilie?")
+    hit = replace(_hit(), text=text, end=len(text))
+    sentences = [(text.index(s), text.index(s) + len(s)) for s in text.split(". ")]
+    found = [
+        Candidate(hit, a, b, None, score, score, 1, 0, (_parts(holds_answer(cues, text[a:b])),))
+        for (a, b), score in zip(sentences, (0.93, 0.90, 0.80), strict=True)
+    ]
+    config = AnswerSettings(sentences_per_case=1)
+    first = select(typed_first(found, cues, config), config, single_case=True)[0][0]
+    assert "17 februari" in first.quote
+    assert select(found, config, single_case=True)[0][0].quote.startswith("De export")  # as ranked: the topic
+    # beyond the margin of the best, the order is the ranking's
+    far = [replace(found[0], score=0.99), *found[1:]]
+    assert typed_first(far, cues, config)[0].quote.startswith("De export")
+
+
+def _hit() -> Hit:
+    return Hit(
+        rank=1,
+        score=0.0,
+        chunk_id=1,
+        document="cases/rijk/a.md",
+        kind=None,
+        title="Titel",
+        case_id="rijk",
+        case_title="Rijk",
+        municipality=None,
+        year=None,
+        page=None,
+        page_end=None,
+        section="Export",
+        text="",
+        start=0,
+        end=0,
+    )
+
+
+def _parts(typed: bool) -> ScoreParts:
+    return ScoreParts(0.9, 0.9, None, 0.0, 0.0, typed, False, 0)

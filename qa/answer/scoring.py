@@ -19,7 +19,7 @@ from qa.answer.structure import (
 from qa.answer.vocabulary import section_bonus
 from qa.index.lexical import tokenize
 from qa.ingest.readers.sections import leaf
-from qa.search.question import QuestionCues, looks_like
+from qa.search.question import QuestionCues, holds_answer
 from qa.search.retrieval import Hit, Sentence, mix_forms
 from qa.settings import AnswerSettings
 from qa.vocabulary import Vocabulary, packaged
@@ -169,7 +169,7 @@ def _score_parts(
             beside=max((own[j] for j in (index - 1, index + 1) if 0 <= j < len(own)), default=None),
             overlap=word_overlap(hit.text[item.start : item.end], query_tokens),
             section=passage.section,
-            typed=bool(cues.answer_type and looks_like(cues.answer_type, hit.text[item.start : item.end], words)),
+            typed=holds_answer(cues, hit.text[item.start : item.end], words),
             held_back=passage.held_back,
             rank=rank,
         )

@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from qa.answer.gathering import CaseEvidence
 from qa.answer.scoring import Candidate
 from qa.records import CaseInfo, CaseVerdict
+from qa.search.question import QuestionCues, counts_named
 from qa.settings import AnswerSettings
 
 
@@ -82,7 +83,7 @@ def select(
     its sentences picked by similarity."""
     if not found:
         return []
-    best = found[0].score
+    best = max(c.score for c in found)
     if filed_first:
         # "what worked / went wrong" across cases: a case is answered from what the study files under
         # that heading (its success factors, points of attention) when it has any; else by similarity
@@ -124,6 +125,24 @@ def select(
     study = [g for g in ordered if g[0].group == ""]
     cases = [g for g in ordered if g[0].group != ""][: max_cases or config.max_cases]
     return study[:1] + cases
+
+
+def typed_first(found: Sequence[Candidate], cues: QuestionCues, config: AnswerSettings) -> list[Candidate]:
+    """For a question that asks for a kind of answer (a date, an amount, a count, a reason), the quotes
+    that hold it before those that do not, among those within `group_margin` of the best (pure):
+    "Sinds wanneer ...?" is answered by the sentence with a date, not by the one that only shares its
+    topic. For a count of a named thing ("Hoeveel bewoners ...?"), a number beside that thing first.
+    Without such a quote, the order is unchanged."""
+    if not found:
+        return []
+    best = max(c.score for c in found)
+    close = [c for c in found if c.score >= best - config.group_margin]
+    typed = [c for c in close if counts_named(cues, c.quote, config.words)] or [
+        c for c in close if any(p.typed for p in c.parts)
+    ]
+    if not typed:
+        return list(found)
+    return [*typed, *(c for c in found if not any(c is t for t in typed))]
 
 
 def _filed(candidate: Candidate) -> int:

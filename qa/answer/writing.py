@@ -10,7 +10,7 @@ import numpy as np
 from qa.answer.abstention import abstains
 from qa.answer.grouping import FactorGroup, group_by_factor
 from qa.answer.scoring import Candidate, Retrieved
-from qa.answer.selection import judge_cases, select
+from qa.answer.selection import judge_cases, select, typed_first
 from qa.answer.structure import (
     Outline,
     continued_items,
@@ -108,6 +108,7 @@ def _compose(question: str, got: Retrieved, settings: Settings) -> Answer:
             groups = select(found, config, False, None, {closest.case_id}, filed_first=filed_first)
     else:  # one case's fact ("Hoeveel panelleden waren jonger dan 25?"), or a question about one case
         verdicts = []
+        found = typed_first(found, cues, config) if cues.answer_type is not None else found
         groups = select(found, config, filters.single_case, None if filters.single_case else config.factoid_cases)
     outline = got.outline
     if outline is not None:  # the question asks for that section's parts: the rest of the study is beside it

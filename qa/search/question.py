@@ -24,6 +24,8 @@ Language = Literal["nl", "en"]
 Intent = Literal["positive", "negative", "advice"]
 
 _WORD = re.compile(r"\w+")
+_WORD_OR_NUMBER = re.compile(r"\d[\d.,]*|\w[\w']*")
+_COUNT_REACH = 3  # words: how far before the counted thing its number may stand ("1.870 bewoners")
 
 AnswerType = vocabulary.AnswerType
 
@@ -35,6 +37,50 @@ def answer_type(folded_question: str, vocab: Vocabulary | None = None) -> Answer
         if asks.search(folded_question):
             return name
     return None
+
+
+def holds_answer(cues: QuestionCues, sentence: str, vocab: Vocabulary | None = None) -> bool:
+    """Whether a sentence holds the kind of answer the question asks for, beyond what the question
+    already says: a date, an amount, a number, a reason ... that the question does not state itself
+    ("Hoeveel bewoners stemden in maart 2015?" is not answered by a sentence for its "2015")."""
+    if cues.answer_type is None:
+        return False
+    w = vocab or vocabulary.packaged()
+    values = answer_values(cues.answer_type, sentence, w)
+    return any(fold_text(value) not in cues.given for value in values) or (
+        cues.answer_type == "count" and "%" in sentence
+    )
+
+
+def counts_named(cues: QuestionCues, sentence: str, vocab: Vocabulary | None = None) -> bool:
+    """Whether a sentence gives a number beside the thing a count question names ("In totaal stemden
+    1.870 bewoners" for "Hoeveel bewoners ...?")."""
+    if cues.answer_type != "count" or cues.counted is None:
+        return False
+    w = vocab or vocabulary.packaged()
+    tokens = _WORD_OR_NUMBER.findall(fold_text(sentence))
+    return any(
+        _same_noun(token, cues.counted)
+        and any(w.number.search(t) and t not in cues.given for t in tokens[max(0, i - _COUNT_REACH) : i])
+        for i, token in enumerate(tokens)
+    )
+
+
+def answer_values(kind: AnswerType, text: str, vocab: Vocabulary) -> list[str]:
+    """What a text says of a kind of answer: its dates, amounts, ..., or for a count its numbers."""
+    if kind == "count":
+        return [t for t in _WORD_OR_NUMBER.findall(fold_text(text)) if vocab.number.search(t)]
+    looks = next(looks for name, _asks, looks in vocab.answer_types if name == kind)
+    return [m.group(0) for m in looks.finditer(text)]
+
+
+def _same_noun(word: str, noun: str) -> bool:
+    """Whether a sentence's word names the thing a question counts: the same word, another form of it
+    ("bewoner", "bewoners"), or the head of the question's compound ("pagina's" for "webpagina's")."""
+    if word == noun:
+        return True
+    stem = noun[: max(4, len(noun) - 2)]
+    return word.startswith(stem) or (len(word) >= 4 and noun.endswith(word))
 
 
 def looks_like(kind: AnswerType, sentence: str, vocab: Vocabulary | None = None) -> bool:
@@ -56,6 +102,8 @@ class QuestionCues:
     about_research: bool = False  # asks about the research itself ("welke criteria", "the researchers")
     names_study: bool = False  # names the study or its cases ("in welke casussen", "which cases")
     across_cases: bool = False  # spans cases: "hoeveel gemeenten", "in which cases"
+    counted: str | None = None  # what a count question counts ("bewoners" in "Hoeveel bewoners ...?"), folded
+    given: tuple[str, ...] = ()  # what the question itself says of the kind it asks for ("in 2015"), folded
 
     @property
     def spans_cases(self) -> bool:
@@ -176,6 +224,14 @@ def read_question(text: str, vocab: Vocabulary | None = None) -> QuestionCues:
     elif w.positive.search(folded):
         intent = "positive"
     asks_for = answer_type(folded, w)
+    counted = w.counted.search(folded)
+    if counted and any(counted.group(2) in f for f in w.function_words.values()):
+        counted = None
+    if counted and answer_type(counted.group(0), w) in (None, "count"):
+        # "Hoeveel bewoners stemden over het buurtbudget?" counts residents, whatever else it names
+        asks_for = "count"
+    elif asks_for != "count":
+        counted = None
     if asks_for in ("date", "money", "duration", "count"):
         # a question for a number or a date asks for that fact: "Aan hoeveel succescriteria voldoet de
         # website?" is a count, not "what worked"; its intent words are its topic
@@ -201,4 +257,6 @@ def read_question(text: str, vocab: Vocabulary | None = None) -> QuestionCues:
         about_research=bool(w.about_research.search(folded)),
         names_study=bool(w.names_study.search(folded)),
         across_cases=bool(w.across_cases.search(folded)),
+        counted=counted.group(2) if counted else None,
+        given=tuple(fold_text(v) for v in answer_values(asks_for, text, w)) if asks_for is not None else (),
     )
