@@ -12,7 +12,7 @@ from fakes import HashEmbedder
 
 from qa.answer.scoring import Candidate, ScoreParts
 from qa.answer.selection import select, typed_first
-from qa.answer.structure import is_prose
+from qa.answer.structure import is_prose, tabular
 from qa.evaluation import Question, citation_problems, evaluate_answers
 from qa.index.build import build_index
 from qa.search.question import counts_named, holds_answer, read_question
@@ -171,3 +171,16 @@ def _hit() -> Hit:
 
 def _parts(typed: bool) -> ScoreParts:
     return ScoreParts(0.9, 0.9, None, 0.0, 0.0, typed, False, 0)
+
+
+def test_a_sentence_full_of_names_is_a_sentence_and_a_table_run_together_is_not() -> None:
+    names = (
+        "Vragen van de leden Van Weyenberg, Romke de Jong en Kat (allen D66) aan de Minister van Sociale "
+        "Zaken en Werkgelegenheid over de TOZO (ingezonden 3 juni 2021)."
+    )
+    assert not tabular(names)
+    table = (
+        "Criterium Omschrijving Niveau Resultaat 2.1.1 Toetsenbord A Voldoet 2.1.2 Geen toetsenbordval A "
+        "Voldoet 2.1.4 Enkel teken sneltoetsen A Voldoet 2.2.1 Timing aanpasbaar A Voldoet 2.2.2 Pauzeren A"
+    )
+    assert tabular(table)
