@@ -11,7 +11,7 @@ from conftest import make_pdf
 from fakes import HashEmbedder
 
 from qa.answer.scoring import Candidate, ScoreParts
-from qa.answer.selection import select, typed_first
+from qa.answer.selection import select, select_typed, typed_first
 from qa.answer.structure import is_prose, tabular
 from qa.evaluation import Question, citation_problems, evaluate_answers
 from qa.index.build import build_index
@@ -133,31 +133,34 @@ def test_the_sentence_with_the_asked_for_date_is_quoted_before_closer_ones() -> 
         "De sector wil meer export."
     )
     cues = read_question("Sinds wanneer mogen peren naar Brazilie?")
-    hit = replace(_hit(), text=text, end=len(text))
+    hit = replace(_hit("rijk"), text=text, end=len(text))
     sentences = [(text.index(s), text.index(s) + len(s)) for s in text.split(". ")]
     found = [
         Candidate(hit, a, b, None, score, score, 1, 0, (_parts(holds_answer(cues, text[a:b])),))
         for (a, b), score in zip(sentences, (0.93, 0.90, 0.80), strict=True)
     ]
+    # another case, close behind, whose sentence gives a date too: it does not take the answer over
+    other = replace(_hit("elders"), chunk_id=2, text="Sinds 2016 gaan peren ook naar Vietnam.")
+    elsewhere = Candidate(other, 0, len(other.text), None, 0.925, 0.925, 1, 0, (_parts(True),))
     config = AnswerSettings(sentences_per_case=1)
-    first = select(typed_first(found, cues, config), config, single_case=True)[0][0]
-    assert "17 februari" in first.quote
+    groups = select_typed([*found[:1], elsewhere, *found[1:]], cues, config, single_case=False, max_cases=1)
+    assert [[c.quote for c in g] for g in groups] == [[text[sentences[1][0] : sentences[1][1]]]]
     assert select(found, config, single_case=True)[0][0].quote.startswith("De export")  # as ranked: the topic
     # beyond the margin of the best, the order is the ranking's
     far = [replace(found[0], score=0.99), *found[1:]]
     assert typed_first(far, cues, config)[0].quote.startswith("De export")
 
 
-def _hit() -> Hit:
+def _hit(case: str) -> Hit:
     return Hit(
         rank=1,
         score=0.0,
         chunk_id=1,
-        document="cases/rijk/a.md",
+        document=f"cases/{case}/a.md",
         kind=None,
         title="Titel",
-        case_id="rijk",
-        case_title="Rijk",
+        case_id=case,
+        case_title=case,
         municipality=None,
         year=None,
         page=None,

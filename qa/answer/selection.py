@@ -100,7 +100,7 @@ def select(
             if not candidate.group and candidate.score < best - config.group_margin:
                 continue  # the study as a whole: only where it is as close as the best
         elif candidate.score < best - config.group_margin:
-            break
+            continue
         group = groups.setdefault(candidate.group, [])
         if candidate.hit.chunk_id in used_chunks and not single_case:
             continue
@@ -127,12 +127,30 @@ def select(
     return study[:1] + cases
 
 
+def select_typed(
+    found: list[Candidate], cues: QuestionCues, config: AnswerSettings, single_case: bool, max_cases: int | None
+) -> list[list[Candidate]]:
+    """`select` for a question that asks for a kind of answer (a date, an amount, a count, a reason)
+    (pure): the cases that answer it, in their order, as `select` finds them; within each, the quotes
+    that hold that kind of answer taken first (`typed_first`), each case still read from the document
+    of its best quote on."""
+    groups = select(found, config, single_case, max_cases)
+    ordered = typed_first(found, cues, config)
+    if not groups or all(a is b for a, b in zip(ordered, found, strict=True)):
+        return groups
+    kept = [g[0].group for g in groups]
+    regrouped = {g[0].group: g for g in select([c for c in ordered if c.group in kept], config, single_case, None)}
+    return [
+        sorted(regrouped.get(case, group), key=lambda c: -c.score) for case, group in zip(kept, groups, strict=True)
+    ]
+
+
 def typed_first(found: Sequence[Candidate], cues: QuestionCues, config: AnswerSettings) -> list[Candidate]:
-    """For a question that asks for a kind of answer (a date, an amount, a count, a reason), the quotes
-    that hold it before those that do not, among those within `group_margin` of the best (pure):
-    "Sinds wanneer ...?" is answered by the sentence with a date, not by the one that only shares its
-    topic. For a count of a named thing ("Hoeveel bewoners ...?"), a number beside that thing first.
-    Without such a quote, the order is unchanged."""
+    """The quotes that hold the kind of answer a question asks for before those that do not, among
+    those within `group_margin` of the best (pure): "Sinds wanneer ...?" is answered by the sentence
+    that gives a date, not by the one that only shares its topic. For a count of a named thing
+    ("Hoeveel bewoners ...?"), a number beside that thing first. Without such a quote, the order is
+    unchanged."""
     if not found:
         return []
     best = max(c.score for c in found)
@@ -140,8 +158,6 @@ def typed_first(found: Sequence[Candidate], cues: QuestionCues, config: AnswerSe
     typed = [c for c in close if counts_named(cues, c.quote, config.words)] or [
         c for c in close if any(p.typed for p in c.parts)
     ]
-    if not typed:
-        return list(found)
     return [*typed, *(c for c in found if not any(c is t for t in typed))]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from qa.answer.abstention import abstains
 from qa.answer.grouping import FactorGroup, group_by_factor
 from qa.answer.scoring import Candidate, Retrieved
-from qa.answer.selection import judge_cases, select, typed_first
+from qa.answer.selection import judge_cases, select, select_typed
 from qa.answer.structure import (
     Outline,
     continued_items,
@@ -108,8 +108,11 @@ def _compose(question: str, got: Retrieved, settings: Settings) -> Answer:
             groups = select(found, config, False, None, {closest.case_id}, filed_first=filed_first)
     else:  # one case's fact ("Hoeveel panelleden waren jonger dan 25?"), or a question about one case
         verdicts = []
-        found = typed_first(found, cues, config) if cues.answer_type is not None else found
-        groups = select(found, config, filters.single_case, None if filters.single_case else config.factoid_cases)
+        cases = None if filters.single_case else config.factoid_cases
+        if cues.answer_type is not None:
+            groups = select_typed(found, cues, config, filters.single_case, cases)
+        else:
+            groups = select(found, config, filters.single_case, cases)
     outline = got.outline
     if outline is not None:  # the question asks for that section's parts: the rest of the study is beside it
         groups = [g for g in groups if g[0].group == outline.group]
