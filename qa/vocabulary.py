@@ -73,7 +73,6 @@ class Vocabulary:
     across_cases: re.Pattern[str]
     answer_types: tuple[tuple[AnswerType, re.Pattern[str], re.Pattern[str]], ...]  # (type, asks, looks)
     counted: re.Pattern[str]  # a count question's words and what it counts after them ("hoeveel bewoners")
-    number: re.Pattern[str]  # a number, in figures or in words
     # the study's headings (matched on a section's own heading)
     positive_section: re.Pattern[str]
     negative_section: re.Pattern[str]
@@ -187,6 +186,11 @@ def _answer_types(w: _Lists) -> tuple[tuple[AnswerType, re.Pattern[str], re.Patt
         ("count", re.compile(rf"\b({asks['count']})\b"), re.compile(rf"\d|%|\b({numbers})\b", re.IGNORECASE)),
         ("reason", re.compile(rf"\b({asks['reason']})\b"), _words(w.get("answer_types", "reason", "looks"), re.I)),
     )
+
+
+def _counted(w: _Lists) -> re.Pattern[str]:
+    """A count question's words and the word after them, what it counts ("hoeveel bewoners")."""
+    return re.compile(rf"\b({_alternatives(w.get('answer_types', 'count', 'counts'))})\s+(\w[\w']*)")
 
 
 def _read_tables(files: tuple[Path, ...]) -> list[dict[str, object]]:
@@ -307,8 +311,7 @@ def load_vocabulary(files: tuple[Path, ...] = PACKAGED) -> Vocabulary:
             names_study=_words([*w.get("question", "names_study"), *cases]),
             across_cases=_words([*cases, *w.get("question", "projects")]),
             answer_types=_answer_types(w),
-            counted=re.compile(rf"\b({_alternatives(w.get('answer_types', 'count', 'counts'))})\s+(\w[\w']*)"),
-            number=re.compile(rf"\d|\b({_alternatives(w.get('answer_looks', 'number_words'))})\b", re.IGNORECASE),
+            counted=_counted(w),
             positive_section=_word_starts(w.get("sections", "positive")),
             negative_section=_word_starts(w.get("sections", "negative")),
             advice_section=_word_starts(w.get("sections", "advice")),

@@ -61,7 +61,7 @@ def counts_named(cues: QuestionCues, sentence: str, vocab: Vocabulary | None = N
     tokens = _WORD_OR_NUMBER.findall(fold_text(sentence))
     return any(
         _same_noun(token, cues.counted)
-        and any(w.number.search(t) and t not in cues.given for t in tokens[max(0, i - _COUNT_REACH) : i])
+        and any(_looks(w, "count").search(t) and t not in cues.given for t in tokens[max(0, i - _COUNT_REACH) : i])
         for i, token in enumerate(tokens)
     )
 
@@ -69,9 +69,13 @@ def counts_named(cues: QuestionCues, sentence: str, vocab: Vocabulary | None = N
 def answer_values(kind: AnswerType, text: str, vocab: Vocabulary) -> list[str]:
     """What a text says of a kind of answer: its dates, amounts, ..., or for a count its numbers."""
     if kind == "count":
-        return [t for t in _WORD_OR_NUMBER.findall(fold_text(text)) if vocab.number.search(t)]
-    looks = next(looks for name, _asks, looks in vocab.answer_types if name == kind)
-    return [m.group(0) for m in looks.finditer(text)]
+        return [t for t in _WORD_OR_NUMBER.findall(fold_text(text)) if _looks(vocab, "count").search(t)]
+    return [m.group(0) for m in _looks(vocab, kind).finditer(text)]
+
+
+def _looks(vocab: Vocabulary, kind: AnswerType) -> re.Pattern[str]:
+    """What an answer of that kind looks like in the study's text (for a count: a number, in figures or words)."""
+    return next(looks for name, _asks, looks in vocab.answer_types if name == kind)
 
 
 def _same_noun(word: str, noun: str) -> bool:
@@ -85,8 +89,7 @@ def _same_noun(word: str, noun: str) -> bool:
 
 def looks_like(kind: AnswerType, sentence: str, vocab: Vocabulary | None = None) -> bool:
     """Whether a sentence holds the kind of answer asked for (a date, an amount, a reason, ...)."""
-    looks = next(looks for name, _asks, looks in (vocab or vocabulary.packaged()).answer_types if name == kind)
-    return bool(looks.search(sentence))
+    return bool(_looks(vocab or vocabulary.packaged(), kind).search(sentence))
 
 
 @dataclass(frozen=True)
