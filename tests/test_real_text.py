@@ -149,6 +149,11 @@ def test_the_sentence_with_the_asked_for_date_is_quoted_before_closer_ones() -> 
     # beyond the margin of the best, the order is the ranking's
     far = [replace(found[0], score=0.99), *found[1:]]
     assert typed_first(far, cues, config)[0].quote.startswith("De export")
+    # nor does another document of the same case push out the one that answers it best
+    beside = replace(other, case_id="rijk", document="cases/rijk/b.md")
+    same_case = Candidate(beside, 0, len(beside.text), None, 0.92, 0.92, 1, 0, (_parts(True),))
+    kept = select_typed([found[0], same_case], cues, config, single_case=False, max_cases=1)
+    assert [[c.quote for c in g] for g in kept] == [[found[0].quote]]
 
 
 def _hit(case: str) -> Hit:

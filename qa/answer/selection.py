@@ -132,17 +132,23 @@ def select_typed(
 ) -> list[list[Candidate]]:
     """`select` for a question that asks for a kind of answer (a date, an amount, a count, a reason)
     (pure): the cases that answer it, in their order, as `select` finds them; within each, the quotes
-    that hold that kind of answer taken first (`typed_first`), each case still read from the document
-    of its best quote on."""
+    that hold that kind of answer taken first (`typed_first`), as long as the document of the case's
+    best quote keeps a quote, and each case read from that document on."""
     groups = select(found, config, single_case, max_cases)
     ordered = typed_first(found, cues, config)
     if not groups or all(a is b for a, b in zip(ordered, found, strict=True)):
         return groups
     kept = [g[0].group for g in groups]
     regrouped = {g[0].group: g for g in select([c for c in ordered if c.group in kept], config, single_case, None)}
-    return [
-        sorted(regrouped.get(case, group), key=lambda c: -c.score) for case, group in zip(kept, groups, strict=True)
-    ]
+    answered = []
+    for case, group in zip(kept, groups, strict=True):
+        typed = regrouped.get(case, group)
+        # the document that answers the case best stays in its answer: another document's date or
+        # number does not push it out
+        document = group[0].hit.document
+        leading = any(c.hit.document == document for c in typed)
+        answered.append(sorted(typed, key=lambda c: (c.hit.document != document, -c.score)) if leading else group)
+    return answered
 
 
 def typed_first(found: Sequence[Candidate], cues: QuestionCues, config: AnswerSettings) -> list[Candidate]:
