@@ -754,15 +754,16 @@ def test_the_passages_of_the_closest_sentences_are_found_within_the_filters(serv
 
 
 def test_a_fact_left_out_because_its_passage_was_quoted_already_is_traced_so() -> None:
-    """Across cases, a passage is quoted once: a second sentence of it that holds the fact is lost
-    for that reason, not for the case's budget."""
+    """An answer that quotes several cases quotes a passage once: a second sentence of it that holds
+    the fact is lost for that reason, not for the case's budget."""
     text = "De jury werkte goed. Stemmen kon ook op papier, met een biljet."
     hit = replace(_candidate("a", 0.0, 0, 1).hit, text=text)
     quoted, fact = Candidate(hit, 0, 20, None, 0.9, 0.9), Candidate(hit, 21, len(text), None, 0.89, 0.89)
     other = _candidate("b", 0.88, 1, 2)
     got = SimpleNamespace(hits=[hit, other.hit], found=[quoted, fact, other], filters=Filters())
     citation = Citation(1, 1, "a", "a", None, "cases/a/a.md", None, "Titel", None, None, text, quoted.quote)
-    answer = Answer("Vraag", f"“{quoted.quote}” [1]", False, (citation,))
+    beside = Citation(2, 2, "b", "b", None, "cases/b/a.md", None, "Titel", None, None, other.quote, other.quote)
+    answer = Answer("Vraag", f"“{quoted.quote}” [1] “{other.quote}” [2]", False, (citation, beside))
     question = Question("Kon je op papier stemmen?", ("a",), fact="biljet", lang="nl")
     trace = trace_fact(question, got, answer, AnswerSettings())  # type: ignore[arg-type]
     assert trace == FactTrace(True, 1, False, "its passage quoted for another sentence")

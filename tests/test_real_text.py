@@ -192,3 +192,31 @@ def test_a_sentence_full_of_names_is_a_sentence_and_a_table_run_together_is_not(
         "Voldoet 2.1.4 Enkel teken sneltoetsen A Voldoet 2.2.1 Timing aanpasbaar A Voldoet 2.2.2 Pauzeren A"
     )
     assert tabular(table)
+
+
+def test_a_case_that_alone_speaks_to_a_question_may_give_more_than_one_sentence_of_a_passage(tmp_path: Path) -> None:
+    # Across cases a passage is quoted once, so that each case shows what it says in several places;
+    # where one case alone answers, the sentence with the fact often stands beside the closest one.
+    root = tmp_path / "corpus"
+    folder = root / "cases" / "rijk"
+    folder.mkdir(parents=True)
+    (folder / "case.toml").write_text('title = "Rijksdocumenten"\nmunicipality = "Den Haag"\n', encoding="utf-8")
+    lines = [
+        "Antwoord over de terugkeer naar Griekenland.",
+        "De terugkeer van asielzoekers naar Griekenland wordt in Brussel besproken door de ministers.",
+        "Daarover is nog niets beslist.",
+        "Het agentschap EASO gaat de opvang van deze asielzoekers volgen.",
+    ]
+    make_pdf(folder / "antwoord.pdf", [lines])
+    bars = {"guarded_bar_nl": -9, "guarded_bar_nl_unknown": -9, "abstain_below": -9, "abstain_unknown_nl": -9}
+    settings = Settings(
+        corpus=root, index=tmp_path / "index", answer=AnswerSettings(**bars), indexing={"guard_encoder": None}
+    )
+    build_index(settings, HashEmbedder())
+    answer = Vraagbaak(settings, HashEmbedder()).ask(
+        "Welk agentschap volgt de opvang van asielzoekers die naar Griekenland terugkeren?"
+    )
+    assert citation_problems(answer) == []
+    assert len({c.chunk_id for c in answer.citations}) == 1  # one passage ...
+    assert "besproken door de ministers" in answer.text  # ... its closest sentence
+    assert "Het agentschap EASO" in answer.text  # ... and the one with the fact

@@ -99,13 +99,15 @@ def _compose(question: str, got: Retrieved, settings: Settings) -> Answer:
         relevant = {v.case_id for v in verdicts if v.relevant}
         # what the study files under the asked-for heading first, unless the settings ignore sections
         filed_first = cues.intent is not None and config.section_weight > 0
-        groups = select(found, config, False, None, relevant, filed_first=filed_first)
+        # where one case alone speaks to it, that case is answered as a question about it is: a passage
+        # may give more than one quote (its fact is often the sentence after the closest one)
+        groups = select(found, config, len(relevant) == 1, None, relevant, filed_first=filed_first)
         if not groups and verdicts:
             # the study speaks to the question (it was not declined), so its closest case answers it
             # even where no case clears the bar on its own
             closest = max(verdicts, key=lambda v: (any(c.group == v.case_id for c in found), v.score))
             verdicts = [replace(v, relevant=v is closest) for v in verdicts]
-            groups = select(found, config, False, None, {closest.case_id}, filed_first=filed_first)
+            groups = select(found, config, True, None, {closest.case_id}, filed_first=filed_first)
     else:  # one case's fact ("Hoeveel panelleden waren jonger dan 25?"), or a question about one case
         verdicts = []
         cases = None if filters.single_case else config.factoid_cases

@@ -23,9 +23,10 @@ class FactTrace:
 def trace_fact(question: Question, retrieved: Retrieved, answer: Answer, config: AnswerSettings) -> FactTrace:
     """Why a fact that retrieval found was or was not quoted (pure): below the group margin of the best
     sentence; its case not quoted; below the quote margin of its case's best sentence; its passage
-    already quoted for another sentence (an answer across cases quotes a passage once); or its case's
+    already quoted for another sentence (an answer that quotes several cases quotes a passage once); or its case's
     budget of sentences spent on ones that score higher."""
     in_passages = any(holds_fact(question, hit.text) for hit in retrieved.hits)
+    several = not retrieved.filters.single_case and len({c.case_id for c in answer.citations}) > 1
     found = retrieved.found
     place = next((i for i, c in enumerate(found) if holds_fact(question, c.quote)), None)
     if not answer.abstained and holds_fact(question, answer.text):
@@ -40,7 +41,7 @@ def trace_fact(question: Question, retrieved: Retrieved, answer: Answer, config:
         why = "its case not quoted"
     elif found[place].score < max(c.score for c in found if c.group == found[place].group) - config.quote_margin:
         why = "below the quote margin"
-    elif not retrieved.filters.single_case and found[place].hit.chunk_id in {c.chunk_id for c in answer.citations}:
+    elif several and found[place].hit.chunk_id in {c.chunk_id for c in answer.citations}:
         why = "its passage quoted for another sentence"
     else:
         why = "budget of its case spent"
