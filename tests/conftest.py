@@ -1,13 +1,17 @@
-"""Tiny real documents, made fresh for each test: PDFs by fpdf2, DOCX by python-docx."""
+"""Tiny real documents, made fresh for each test: PDFs by fpdf2, DOCX by python-docx; and retrieved
+passages for the composer's pure stages."""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from qa.search.retrieval import Hit
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -48,6 +52,29 @@ def make_pdf(path: Path, pages: Sequence[Sequence[str]], header: str | None = No
             pdf.cell(0, 5, f"Pagina {number} van {len(pages)}")
     pdf.output(str(path))
     return path
+
+
+def make_hit(case: str | None, text: str = "Een zin.", chunk: int = 1, **fields: object) -> Hit:
+    """A retrieved passage of a case (None: the study as a whole); `fields` set any other of its fields."""
+    hit = Hit(
+        rank=1,
+        score=0.0,
+        chunk_id=chunk,
+        document=f"cases/{case}/a.md" if case else "study/s.md",
+        kind=None,
+        title="Titel",
+        case_id=case,
+        case_title=case,
+        municipality=None,
+        year=None,
+        page=None,
+        page_end=None,
+        section=None,
+        text=text,
+        start=0,
+        end=len(text),
+    )
+    return replace(hit, **fields)  # type: ignore[arg-type]
 
 
 def make_docx(path: Path, parts: Sequence[tuple[str, object]]) -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import make_pdf
+from conftest import make_hit, make_pdf
 from fakes import HashEmbedder
 
 from qa.answer import Candidate, ScoreParts, Signals, abstains, candidates, rescore, resolve, select, weigh
@@ -301,24 +301,7 @@ def test_no_answer_type_for_open_questions() -> None:
 
 def _candidate(case_id: str | None, score: float, passage_rank: int, chunk_id: int) -> Candidate:
     text = f"Zin {chunk_id} over {case_id or 'de studie'} die iets zegt."
-    hit = Hit(
-        rank=passage_rank + 1,
-        score=0.0,
-        chunk_id=chunk_id,
-        document=f"cases/{case_id}/a.md" if case_id else "study/s.md",
-        kind=None,
-        title="Titel",
-        case_id=case_id,
-        case_title=case_id,
-        municipality=None,
-        year=None,
-        page=None,
-        page_end=None,
-        section="Wat werkte goed",
-        text=text,
-        start=0,
-        end=len(text),
-    )
+    hit = make_hit(case_id, text, chunk_id, rank=passage_rank + 1, section="Wat werkte goed")
     return Candidate(hit, 0, len(text), None, score, score, 1, passage_rank)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import make_hit
 from fakes import HashEmbedder
 from small_study import write_case
 
@@ -27,21 +28,18 @@ from qa.settings import AnswerSettings, Settings
 
 
 def _hit(case: str | None, text: str = "Een zin over het onderwerp.", chunk: int = 1) -> Hit:
-    return Hit(
+    return make_hit(
+        case,
+        text,
+        chunk,
         rank=0,
-        score=0.0,
-        chunk_id=chunk,
-        document=f"cases/{case}/a.md" if case else "study/s.md",
         kind="documentanalyse",
         title="Analyse",
-        case_id=case,
         case_title=case.title() if case else None,
         municipality="Gemeente" if case else None,
         year=2015,
-        page=None,
-        page_end=None,
         section="Succesfactoren",
-        text=text,
+        end=0,
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import make_pdf
+from conftest import make_hit, make_pdf
 from fakes import HashEmbedder
 
 from qa.answer.scoring import Candidate, ScoreParts
@@ -16,7 +16,6 @@ from qa.answer.structure import is_prose, tabular
 from qa.evaluation import Question, citation_problems, evaluate_answers
 from qa.index.build import build_index
 from qa.search.question import counts_named, holds_answer, read_question
-from qa.search.retrieval import Hit
 from qa.service import Vraagbaak
 from qa.settings import AnswerSettings, Settings
 
@@ -133,14 +132,14 @@ def test_the_sentence_with_the_asked_for_date_is_quoted_before_closer_ones() -> 
         "De sector wil meer export."
     )
     cues = read_question("Sinds wanneer mogen peren naar Brazilie?")
-    hit = replace(_hit("rijk"), text=text, end=len(text))
+    hit = make_hit("rijk", text, section="Export")
     sentences = [(text.index(s), text.index(s) + len(s)) for s in text.split(". ")]
     found = [
         Candidate(hit, a, b, None, score, score, 1, 0, (_parts(holds_answer(cues, text[a:b])),))
         for (a, b), score in zip(sentences, (0.93, 0.90, 0.80), strict=True)
     ]
     # another case, close behind, whose sentence gives a date too: it does not take the answer over
-    other = replace(_hit("elders"), chunk_id=2, text="Sinds 2016 gaan peren ook naar Vietnam.")
+    other = make_hit("elders", "Sinds 2016 gaan peren ook naar Vietnam.", chunk=2, section="Export", end=0)
     elsewhere = Candidate(other, 0, len(other.text), None, 0.925, 0.925, 1, 0, (_parts(True),))
     config = AnswerSettings(sentences_per_case=1)
     groups = select_typed([*found[:1], elsewhere, *found[1:]], cues, config, single_case=False, max_cases=1)
@@ -154,27 +153,6 @@ def test_the_sentence_with_the_asked_for_date_is_quoted_before_closer_ones() -> 
     same_case = Candidate(beside, 0, len(beside.text), None, 0.92, 0.92, 1, 0, (_parts(True),))
     kept = select_typed([found[0], same_case], cues, config, single_case=False, max_cases=1)
     assert [[c.quote for c in g] for g in kept] == [[found[0].quote]]
-
-
-def _hit(case: str) -> Hit:
-    return Hit(
-        rank=1,
-        score=0.0,
-        chunk_id=1,
-        document=f"cases/{case}/a.md",
-        kind=None,
-        title="Titel",
-        case_id=case,
-        case_title=case,
-        municipality=None,
-        year=None,
-        page=None,
-        page_end=None,
-        section="Export",
-        text="",
-        start=0,
-        end=0,
-    )
 
 
 def _parts(typed: bool) -> ScoreParts:

@@ -57,20 +57,21 @@ def counts_named(cues: QuestionCues, sentence: str, vocab: Vocabulary | None = N
     1.870 bewoners" for "Hoeveel bewoners ...?")."""
     if cues.answer_type != "count" or cues.counted is None:
         return False
-    w = vocab or vocabulary.packaged()
+    number = _looks(vocab or vocabulary.packaged(), "count")
     tokens = _WORD_OR_NUMBER.findall(fold_text(sentence))
     return any(
         _same_noun(token, cues.counted)
-        and any(_looks(w, "count").search(t) and t not in cues.given for t in tokens[max(0, i - _COUNT_REACH) : i])
+        and any(number.search(t) and t not in cues.given for t in tokens[max(0, i - _COUNT_REACH) : i])
         for i, token in enumerate(tokens)
     )
 
 
 def answer_values(kind: AnswerType, text: str, vocab: Vocabulary) -> list[str]:
     """What a text says of a kind of answer: its dates, amounts, ..., or for a count its numbers."""
+    looks = _looks(vocab, kind)
     if kind == "count":
-        return [t for t in _WORD_OR_NUMBER.findall(fold_text(text)) if _looks(vocab, "count").search(t)]
-    return [m.group(0) for m in _looks(vocab, kind).finditer(text)]
+        return [t for t in _WORD_OR_NUMBER.findall(fold_text(text)) if looks.search(t)]
+    return [m.group(0) for m in looks.finditer(text)]
 
 
 def _looks(vocab: Vocabulary, kind: AnswerType) -> re.Pattern[str]:
