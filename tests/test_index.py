@@ -24,7 +24,8 @@ from qa.cli import main as qa_main
 from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError
 from qa.index.build import build_index
 from qa.index.layout import IndexLayout, Serving, WriterLock
-from qa.index.lexical import LexicalIndex, tokenize
+from qa.index.lexical import LexicalIndex, compound_parts, tokenize
+from qa.index.searcher import Query
 from qa.search.retrieval import Filters, Retriever, diversify, reciprocal_rank_fusion
 from qa.settings import ChunkSettings, Settings
 
@@ -390,6 +391,34 @@ def test_every_sentence_is_stored_in_both_forms(corpus: Path, tmp_path: Path) ->
         # as a question: the sentence alone, embedded as a query; as a passage: with its source in front
         assert np.allclose(sentence.as_question, embedder.embed_queries([text])[0])
         assert not np.allclose(sentence.vector, embedder.embed_passages([text])[0])
+
+
+def test_a_compound_splits_into_parts_the_texts_use_on_their_own() -> None:
+    counts = {"hulpverlening": 3, "zones": 2, "verkeer": 4, "overtredingen": 1, "buurt": 9, "budget": 5, "bon": 1}
+    assert compound_parts("hulpverleningszones", counts) == ("hulpverlening", "zones")  # joined by an s
+    assert compound_parts("verkeersovertredingen", counts) == ("verkeer", "overtredingen")
+    assert compound_parts("buurtbudget", counts) == ("buurt", "budget")
+    assert compound_parts("buurtbudget", {**counts, "buurtbudget": 40}) is None  # used far more as a whole
+    assert compound_parts("cadeaubon", counts) is None  # "cadeau" is not a word of the texts, "bon" too short
+    assert compound_parts("budget", counts) is None
+
+
+def test_bm25_finds_a_passage_by_a_part_of_a_compound_after_a_reload(tmp_path: Path) -> None:
+    texts = [
+        "De hulpverlening in de zones werd hervormd.",
+        "Het buurtbudget ging naar een speeltuin.",
+        "Het budget van de gemeente bleef gelijk, net als het budget voor wegen.",
+        "Het verkeer in de buurt nam toe; de buurt klaagde.",
+    ]
+    built = LexicalIndex.build(texts, np.arange(4))
+    built.save(tmp_path / "lexical")
+    lexical = LexicalIndex.load(tmp_path / "lexical")
+    # the question's compound meets the passage's words, and the passage's compound the question's word
+    assert lexical.search(Query("hulpverleningszones", None), 1)[0].tolist() == [0]
+    assert set(lexical.search(Query("budget", None), 4)[0].tolist()) == {1, 2}
+    # and the compound itself still ranks its own passage first
+    assert lexical.search(Query("buurtbudget", None), 4)[0].tolist()[0] == 1
+    assert np.allclose(lexical.scores("buurtbudget"), built.scores("buurtbudget"))
 
 
 def test_rare_words_have_a_higher_idf() -> None:

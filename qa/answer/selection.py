@@ -57,14 +57,19 @@ def judge_cases(
     a bar: `case_bar_spanning` when the question's words ask about the cases together (`spans`), else
     `case_bar`, which one case or the study alone answers more often (all chosen by `python -m
     benchmarks.case_decision`). Every case's sentences were
-    gathered from its own best passages, ranked inside the case, so each is judged on what it says best."""
+    gathered from its own best passages, ranked inside the case, so each is judged on what it says best.
+    The case holding the study's closest sentence always speaks to the question, whatever its passages'
+    other evidence: a question on a topic one document treats ("Het IGO.") is answered from that
+    document, not from a case the encoders find nearer as a whole."""
     features = decision_features(found, [c.case_id for c in considered], evidence)
     bar = config.case_bar_spanning if spans else config.case_bar
+    closest = max(found, key=lambda c: c.score).group if found else ""
     verdicts = []
     for case in considered:
         margin = sum(w * f for w, f in zip(config.case_weights, features[case.case_id], strict=True))
         quotable = any(c.group == case.case_id for c in found)
-        verdicts.append(CaseVerdict(case.case_id, case.title, case.municipality, quotable and margin >= bar, margin))
+        relevant = quotable and (margin >= bar or case.case_id == closest)
+        verdicts.append(CaseVerdict(case.case_id, case.title, case.municipality, relevant, margin))
     return verdicts
 
 

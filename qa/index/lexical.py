@@ -1,13 +1,17 @@
-"""BM25 over chunk texts with Dutch stemming and Dutch + English stop words (bm25s + PyStemmer).
+"""BM25 over chunk texts with Dutch stemming, Dutch + English stop words (bm25s + PyStemmer), and
+Dutch compounds split into the parts the texts use on their own ("hulpverleningszones" also counts as
+"hulpverlening" and "zones"), in the passages and in the question alike.
 
 Pure apart from `save`/`load`, which write one folder of arrays plus a small JSON (bm25s' format).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,8 @@ from qa.index.searcher import Query
 from qa.textclean import fold_text
 
 _TOKEN = re.compile(r"\w\w+|\d")
+#: How often the indexed texts use each word (folded, unstemmed): where compounds are split.
+WORDS_FILE = "words.json"
 
 #: BM25's term-frequency saturation and length normalisation; recorded in the index manifest.
 BM25_K1 = 1.2
@@ -39,17 +45,77 @@ def _stemmer() -> Any:
 
 
 def tokenize(text: str) -> list[str]:
+    """The text's words stemmed, stop words out (what word overlap and idf are measured on)."""
+    return list(_stemmer().stemWords(words_of(text)))
+
+
+def words_of(text: str) -> list[str]:
+    """The text's words as BM25 sees them before stemming: folded, stop words out."""
     stop = _stopwords()
-    words = [word for word in _TOKEN.findall(fold_text(text)) if word not in stop]
-    return list(_stemmer().stemWords(words))
+    return [word for word in _TOKEN.findall(fold_text(text)) if word not in stop]
+
+
+#: A part of a compound is at least this long ("buurt" in "buurtbudget", "zones").
+PART_CHARS = 4
+#: What Dutch puts between a compound's parts ("hulpverlening-s-zones", "bewoner-s-avond").
+_LINKS = ("", "s", "en", "e")
+
+
+def compound_parts(word: str, counts: dict[str, int]) -> tuple[str, str] | None:
+    """A Dutch compound's two parts, each a word the texts use on their own (`counts`: how often), or
+    None. Of the ways to split it, the one whose parts are most used (geometric mean), and only when
+    that beats how often the compound itself is used: "hulpverleningszones" -> "hulpverlening",
+    "zones"; "verkeersovertredingen" -> "verkeer", "overtredingen"."""
+    if len(word) < 2 * PART_CHARS or not word.isalpha():
+        return None
+    best, best_use = None, float(counts.get(word, 0))
+    for cut in range(PART_CHARS, len(word) - PART_CHARS + 1):
+        tail = word[cut:]
+        tail_use = counts.get(tail, 0)
+        if not tail_use:
+            continue
+        for link in _LINKS:
+            head = word[: cut - len(link)] if link else word[:cut]
+            if len(head) < PART_CHARS or (link and not word[:cut].endswith(link)):
+                continue
+            use = math.sqrt(counts.get(head, 0) * tail_use)
+            if use > best_use:
+                best, best_use = (head, tail), use
+    return best
+
+
+class Terms:
+    """BM25's terms for texts: their words stemmed (as `tokenize`), each compound followed by its parts
+    (`compound_parts`, on how often the indexed texts use each word)."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self._parts: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        found: list[str] = []
+        for word in words_of(text):
+            found.append(word)
+            found += self.parts(word)
+        return list(_stemmer().stemWords(found))
+
+    def parts(self, word: str) -> tuple[str, ...]:
+        known = self._parts.get(word)
+        if known is None:
+            split = compound_parts(word, self.counts)
+            stop = _stopwords()
+            known = tuple(part for part in split if part not in stop) if split else ()
+            self._parts[word] = known
+        return known
 
 
 class LexicalIndex:
     """BM25 scores for a fixed list of chunk ids (position i holds chunk `ids[i]`)."""
 
-    def __init__(self, retriever: Any, ids: np.ndarray) -> None:
+    def __init__(self, retriever: Any, ids: np.ndarray, counts: dict[str, int] | None = None) -> None:
         self._retriever = retriever
         self.ids = ids
+        self._terms = Terms(counts or {})
         self._df: np.ndarray | None = None  # passages holding each vocabulary entry, read on first use
 
     @classmethod
@@ -58,10 +124,12 @@ class LexicalIndex:
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
         retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-        tokens = [tokenize(text) or ["\u2205"] for text in texts]  # bm25s needs a token per document
+        counts = dict(Counter(word for text in texts for word in words_of(text)))
+        terms = Terms(counts)
+        tokens = [terms(text) or ["\u2205"] for text in texts]  # bm25s needs a token per document
         if texts:
             retriever.index(tokens, show_progress=False)
-        return cls(retriever, np.asarray(ids, dtype=np.int64))
+        return cls(retriever, np.asarray(ids, dtype=np.int64), counts)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -90,7 +158,7 @@ class LexicalIndex:
         if not len(self.ids):
             return np.zeros(0, dtype=np.float32)
         vocab = self._retriever.vocab_dict
-        tokens = [token for token in tokenize(query) if token in vocab]
+        tokens = [token for token in self._terms(query) if token in vocab]
         if not tokens:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
@@ -112,6 +180,7 @@ class LexicalIndex:
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / "ids.npy", self.ids)
+        (folder / WORDS_FILE).write_text(json.dumps(self._terms.counts, ensure_ascii=False), encoding="utf-8")
         if len(self.ids):
             self._retriever.save(str(folder / "bm25"), show_progress=False)
 
@@ -120,7 +189,9 @@ class LexicalIndex:
         import bm25s
 
         ids = np.load(folder / "ids.npy")
+        words = folder / WORDS_FILE
+        counts = json.loads(words.read_text(encoding="utf-8")) if words.exists() else {}
         if not len(ids):
-            return cls(bm25s.BM25(), ids)
+            return cls(bm25s.BM25(), ids, counts)
         retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False, verbosity=0)
-        return cls(retriever, ids)
+        return cls(retriever, ids, counts)

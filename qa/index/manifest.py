@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING
 
-from qa.index.lexical import BM25_B, BM25_K1
+from qa.index.lexical import BM25_B, BM25_K1, PART_CHARS
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ MATCHED = (
     "guard_encoder",
     "bm25_k1",
     "bm25_b",
+    "bm25_parts",
 )
 
 
@@ -59,6 +60,7 @@ class Manifest:
     guard_encoder: str | None = None
     bm25_k1: float = BM25_K1
     bm25_b: float = BM25_B
+    bm25_parts: int = 0  # the shortest part BM25 splits compounds into (0: whole words only, as before)
     # recorded, never compared
     next_id: int = 1  # the id the next new chunk gets
     # A first version, written before its sentences' vectors (`indexing.passages_first`): the chunks
@@ -84,6 +86,7 @@ class Manifest:
             chunk_min_size=settings.chunk.min_size,
             sentence_vectors=settings.indexing.sentence_vectors,
             guard_encoder=settings.indexing.guard_encoder,
+            bm25_parts=PART_CHARS,
         )
 
     @property
