@@ -401,6 +401,7 @@ def test_a_compound_splits_into_parts_the_texts_use_on_their_own() -> None:
     assert compound_parts("buurtbudget", {**counts, "buurtbudget": 40}) is None  # used far more as a whole
     assert compound_parts("cadeaubon", counts) is None  # "cadeau" is not a word of the texts, "bon" too short
     assert compound_parts("budget", counts) is None
+    assert compound_parts("buurt" * 1000 + "budget", counts) is None  # a broken PDF's run of letters
 
 
 def test_bm25_finds_a_passage_by_a_part_of_a_compound_after_a_reload(tmp_path: Path) -> None:

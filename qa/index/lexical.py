@@ -57,6 +57,10 @@ def words_of(text: str) -> list[str]:
 
 #: A part of a compound is at least this long ("buurt" in "buurtbudget", "zones").
 PART_CHARS = 4
+#: Longer "words" (a run of letters from a broken PDF) are not split: splitting costs the square of a length.
+_LONGEST = 40
+#: How many words' parts are remembered (the texts' own words, and the questions').
+_REMEMBERED = 500_000
 #: What Dutch puts between a compound's parts ("hulpverlening-s-zones", "bewoner-s-avond").
 _LINKS = ("", "s", "en", "e")
 
@@ -66,7 +70,7 @@ def compound_parts(word: str, counts: dict[str, int]) -> tuple[str, str] | None:
     None. Of the ways to split it, the one whose parts are most used (geometric mean), and only when
     that beats how often the compound itself is used: "hulpverleningszones" -> "hulpverlening",
     "zones"; "verkeersovertredingen" -> "verkeer", "overtredingen"."""
-    if len(word) < 2 * PART_CHARS or not word.isalpha():
+    if not 2 * PART_CHARS <= len(word) <= _LONGEST or not word.isalpha():
         return None
     best, best_use = None, float(counts.get(word, 0))
     for cut in range(PART_CHARS, len(word) - PART_CHARS + 1):
@@ -105,6 +109,8 @@ class Terms:
             split = compound_parts(word, self.counts)
             stop = _stopwords()
             known = tuple(part for part in split if part not in stop) if split else ()
+            if len(self._parts) >= _REMEMBERED:  # questions bring new words without end
+                self._parts.clear()
             self._parts[word] = known
         return known
 
