@@ -9,7 +9,8 @@ council's decision list), and the answers to the first `--limit` questions of `e
 their themes as cases (whole answers, as a user's files would be). It is indexed once (kept with
 `--workspace`). Then:
 
-- `eval/realdocs-facts.jsonl` (written from a full reading of those documents, never tuned on): is
+- the real-document fact sets (`FACT_SETS`: the tuning set, and `eval/realdocs-facts.jsonl` and
+  `eval/realdocs-fresh.jsonl`, written from a full reading of those documents and never tuned on): is
   the key fact in the answer, was the question wrongly declined;
 - the dekamer questions, their title as the question and, separately, the last sentence of the full
   question that asks something: does the answer cite the document that answers it, does it quote
@@ -65,6 +66,7 @@ CASES = {
 FACT_SETS = {
     "facts, tuning": REPO / "eval" / "realdocs-tuning.jsonl",
     "facts, held out": REPO / "eval" / "realdocs-facts.jsonl",
+    "facts, fresh": REPO / "eval" / "realdocs-fresh.jsonl",
 }
 #: An answering document shorter than this (its heading and department line aside) says little more than
 #: where the answer is: sent to the member directly, or given to another question.
@@ -228,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[dict[str, object]] = []
     for label, path in FACT_SETS.items():
         report[label], missed = score_facts(service, fact_questions(path), quoted_not_prose)
-        if label == "facts, tuning":  # the held-out set's misses are never listed: nothing is fitted on them
+        if label == "facts, tuning":  # the other sets' misses are never listed: nothing is fitted on them
             failures += missed
     for form in args.forms:
         checks: list[tuple[bool, bool, bool]] = []

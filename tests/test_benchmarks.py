@@ -90,3 +90,16 @@ def test_an_answer_that_only_says_where_the_answer_is_is_not_of_substance(tmp_pa
     (theme / "lang.md").write_text(head + answer + "\n", encoding="utf-8")
     assert not substantive(tmp_path, "cases/overheid/kort.md")
     assert substantive(tmp_path, "cases/overheid/lang.md")
+
+
+@pytest.mark.parametrize("name", ["realdocs-tuning.jsonl", "realdocs-facts.jsonl", "realdocs-fresh.jsonl"])
+def test_every_dekamer_fact_is_in_its_sentence_and_the_sentence_in_its_answer(name: str) -> None:
+    from benchmarks.dekamer import DEKAMER
+
+    lines = [json.loads(line) for line in (REPO / "eval" / name).read_text(encoding="utf-8").splitlines()]
+    dekamer = [item for item in lines if item["source"] == "dekamer"]
+    assert dekamer and {item["lang"] for item in lines} == {"nl", "en"}
+    for item in dekamer:
+        assert item["fact"] in item["sentence"], item["question"]
+        answer = (DEKAMER / "corpus" / item["file"]).read_text(encoding="utf-8")
+        assert " ".join(item["sentence"].split()) in " ".join(answer.split()), item["question"]  # as extracted
