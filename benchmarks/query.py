@@ -95,7 +95,7 @@ def run(context: Context) -> Section:
         "lexical_build_matches_indexer",
         synthetic.lexical_matches_indexer(context),
         "",
-        "the synthetic BM25 side scores exactly like LexicalIndex.build on 500 real texts",
+        "the synthetic BM25 side scores exactly like LexicalIndex.build on the real texts",
     )
     query_vectors = embedder.embed_queries(queries)
     runs: dict[tuple[int, str], Run] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from qa.index import store
 from qa.index.dense import DenseIndex
 from qa.index.embedding import indexed_text
 from qa.index.layout import IndexLayout, publish
-from qa.index.lexical import BM25_B, BM25_K1, LexicalIndex, tokenize
+from qa.index.lexical import BM25_B, BM25_K1, LexicalIndex, Terms, words_of
 from qa.index.manifest import Manifest
 from qa.index.store import DocumentRow, StoredChunk
 from qa.ingest.chunking import chunk_document
@@ -44,7 +45,8 @@ class Material:
     documents: list[DocumentRow]
     chunks: list[Chunk]
     texts: list[str]  # indexed_text of each chunk
-    tokens: list[list[str]]
+    tokens: list[list[str]]  # BM25's terms of each (LexicalIndex.build's)
+    counts: dict[str, int]  # how often the texts use each word: where compounds split
     document_of_chunk: list[int]  # index into documents
 
 
@@ -92,8 +94,10 @@ def material(context: Context) -> Material:
             texts.append(indexed_text(chunk, document.title, document.case))
             owner.append(len(documents) - 1)
     with stopwatch() as elapsed:
-        tokens = [tokenize(text) or [EMPTY_TOKEN] for text in texts]
-    made = Material(found.cases, documents, chunks, texts, tokens, owner)
+        counts = dict(Counter(word for text in texts for word in words_of(text)))
+        terms = Terms(counts)
+        tokens = [terms(text) or [EMPTY_TOKEN] for text in texts]
+    made = Material(found.cases, documents, chunks, texts, tokens, counts, owner)
     context.cache["material"] = made
     context.cache["tokenize_seconds_per_text"] = elapsed[0] / max(1, len(texts))
     log.info("dekamer material: %d documents, %d chunks", len(documents), len(chunks))
@@ -215,13 +219,16 @@ def _lexical(source: Material, n: int, m: int, ids: np.ndarray) -> LexicalIndex:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)  # as LexicalIndex.build
     retriever.index([source.tokens[i % m] for i in range(n)], show_progress=False)
-    return LexicalIndex(retriever, ids)
+    # every text's words counted as in the distinct texts: replicas scale all counts alike, and the split
+    # of a compound depends on their ratios only
+    return LexicalIndex(retriever, ids, source.counts)
 
 
-def lexical_matches_indexer(context: Context, n: int = 500) -> bool:
-    """Whether `_lexical` scores like LexicalIndex.build on the same texts (checked on n of them)."""
+def lexical_matches_indexer(context: Context) -> bool:
+    """Whether `_lexical` scores like LexicalIndex.build on the same texts (all of them, once: the words
+    counted over all decide where compounds split)."""
     source = material(context)
-    n = min(n, len(source.texts))
+    n = len(source.texts)
     ids = np.arange(1, n + 1, dtype=np.int64)
     ours = _lexical(source, n, len(source.texts), ids)
     theirs = LexicalIndex.build(source.texts[:n], ids)
