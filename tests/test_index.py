@@ -24,7 +24,7 @@ from qa.cli import main as qa_main
 from qa.errors import IndexLockedError, IndexMismatchError, IndexMissingError
 from qa.index.build import build_index
 from qa.index.layout import IndexLayout, Serving, WriterLock
-from qa.index.lexical import LexicalIndex, compound_parts, tokenize
+from qa.index.lexical import WORDS_FILE, LexicalIndex, compound_parts, tokenize
 from qa.index.searcher import Query
 from qa.search.retrieval import Filters, Retriever, diversify, reciprocal_rank_fusion
 from qa.settings import ChunkSettings, Settings
@@ -404,7 +404,9 @@ def test_a_compound_splits_into_parts_the_texts_use_on_their_own() -> None:
     assert compound_parts("buurt" * 1000 + "budget", counts) is None  # a broken PDF's run of letters
 
 
-def test_bm25_finds_a_passage_by_a_part_of_a_compound_after_a_reload(tmp_path: Path) -> None:
+def test_bm25_finds_a_passage_by_a_part_of_a_compound_after_a_reload(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     texts = [
         "De hulpverlening in de zones werd hervormd.",
         "Het buurtbudget ging naar een speeltuin.",
@@ -420,6 +422,13 @@ def test_bm25_finds_a_passage_by_a_part_of_a_compound_after_a_reload(tmp_path: P
     # and the compound itself still ranks its own passage first
     assert lexical.search(Query("buurtbudget", None), 4)[0].tolist()[0] == 1
     assert np.allclose(lexical.scores("buurtbudget"), built.scores("buurtbudget"))
+    # a damaged word list: questions are matched on whole words, which the passages also hold
+    (tmp_path / "lexical" / WORDS_FILE).write_text('{"buurt": 2, "bud', encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        damaged = LexicalIndex.load(tmp_path / "lexical")
+    assert WORDS_FILE in caplog.text and "whole words" in caplog.text
+    assert damaged.search(Query("hulpverleningszones", None), 1)[0].tolist() == []
+    assert damaged.search(Query("buurtbudget", None), 4)[0].tolist()[0] == 1
 
 
 def test_rare_words_have_a_higher_idf() -> None:

@@ -195,9 +195,24 @@ class LexicalIndex:
         import bm25s
 
         ids = np.load(folder / "ids.npy")
-        words = folder / WORDS_FILE
-        counts = json.loads(words.read_text(encoding="utf-8")) if words.exists() else {}
+        counts = _read_counts(folder / WORDS_FILE)
         if not len(ids):
             return cls(bm25s.BM25(), ids, counts)
         retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False, verbosity=0)
         return cls(retriever, ids, counts)
+
+
+def _read_counts(path: Path) -> dict[str, int]:
+    """The word counts saved with an index version. Without them (a damaged file) questions are matched
+    on whole words, which the passages hold too: the version still answers, and the log names the file."""
+    if not path.exists():
+        return {}
+    try:
+        counts = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        logging.getLogger(__name__).warning("%s: unreadable (%s); questions are matched on whole words", path, exc)
+        return {}
+    if not isinstance(counts, dict):
+        logging.getLogger(__name__).warning("%s: not a table of word counts; questions are matched on whole words", path)
+        return {}
+    return counts
