@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from qa.index import store
 from qa.index.dense import DenseIndex
 from qa.index.embedding import indexed_text
 from qa.index.layout import IndexLayout, publish
-from qa.index.lexical import BM25_B, BM25_K1, LexicalIndex, Terms, words_of
+from qa.index.lexical import BM25_B, BM25_K1, LexicalIndex, Terms, word_counts
 from qa.index.manifest import Manifest
 from qa.index.store import DocumentRow, StoredChunk
 from qa.ingest.chunking import chunk_document
@@ -94,7 +93,7 @@ def material(context: Context) -> Material:
             texts.append(indexed_text(chunk, document.title, document.case))
             owner.append(len(documents) - 1)
     with stopwatch() as elapsed:
-        counts = dict(Counter(word for text in texts for word in words_of(text)))
+        counts = word_counts(texts)
         terms = Terms(counts)
         tokens = [terms(text) or [EMPTY_TOKEN] for text in texts]
     made = Material(found.cases, documents, chunks, texts, tokens, counts, owner)

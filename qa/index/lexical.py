@@ -88,6 +88,13 @@ def compound_parts(word: str, counts: dict[str, int]) -> tuple[str, str] | None:
     return best
 
 
+def word_counts(texts: list[str]) -> dict[str, int]:
+    """How often the texts use each word that can be a compound's part or a compound (letters only,
+    `PART_CHARS` or more): what `compound_parts` weighs, and all that an index version keeps of it."""
+    counts = Counter(word for text in texts for word in words_of(text))
+    return {word: n for word, n in counts.items() if len(word) >= PART_CHARS and word.isalpha()}
+
+
 class Terms:
     """BM25's terms for texts: their words stemmed (as `tokenize`), each compound followed by its parts
     (`compound_parts`, on how often the indexed texts use each word)."""
@@ -130,7 +137,7 @@ class LexicalIndex:
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
         retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-        counts = dict(Counter(word for text in texts for word in words_of(text)))
+        counts = word_counts(texts)
         terms = Terms(counts)
         tokens = [terms(text) or ["\u2205"] for text in texts]  # bm25s needs a token per document
         if texts:
