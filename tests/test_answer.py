@@ -336,6 +336,22 @@ def test_the_same_sentence_from_overlapping_passages_is_quoted_once() -> None:
     assert [c.hit.chunk_id for c in groups[0]] == [1, 3]
 
 
+def test_a_sentence_quoted_with_its_neighbour_takes_the_place_of_the_sentence_alone() -> None:
+    text = "De opleiding kwam er samen met de medische component van Defensie. Zij gaat over oorlogswonden."
+    split = text.index("Zij")
+    hit = replace(_candidate("a", 0.0, 0, 1).hit, text=text)
+    alone = Candidate(hit, split, len(text), None, 0.883, 0.883)
+    # the same passage twice (passages share sentences at their edges): its two sentences quoted together
+    both = Candidate(replace(hit, chunk_id=2), 0, len(text), None, 0.879, 0.879, sentences=2, passage_rank=1)
+    other = _candidate("a", 0.846, passage_rank=2, chunk_id=3)
+    config = AnswerSettings(quote_margin=0.04, sentences_per_case=3)
+    groups = select([alone, both, other], config, single_case=True)
+    assert [(c.quote, c.score) for c in groups[0]] == [(text, 0.883), (other.quote, 0.846)]
+    # not where the wider quote would break the case's budget of sentences
+    tight = select([alone, other, both], AnswerSettings(quote_margin=0.04, sentences_per_case=2), single_case=True)
+    assert [c.quote for c in tight[0]] == [text[split:], other.quote]
+
+
 def test_a_quote_too_short_to_stand_alone_comes_with_the_next_sentence() -> None:
     text = "Wijkregisseur: Drie dingen. De loting, de website en een vast aanspreekpunt.\nVerder niets."
     hit = replace(_candidate("a", 0.0, 0, 1).hit, text=text, kind="interview-ambtenaar", section="Wat werkte goed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from qa.answer.gathering import CaseEvidence
 from qa.answer.scoring import Candidate
@@ -109,16 +110,23 @@ def select(
         group = groups.setdefault(candidate.group, [])
         if candidate.hit.chunk_id in used_chunks and not single_case:
             continue
-        over_budget = sum(c.sentences for c in group) + candidate.sentences > config.sentences_per_case
-        if over_budget or (group and candidate.score < group[0].score - config.quote_margin):
+        if group and candidate.score < group[0].score - config.quote_margin:
             continue
-        if any(
-            c.hit.chunk_id == candidate.hit.chunk_id and c.start < candidate.end and candidate.start < c.end
-            for c in group
-        ):
-            continue  # overlaps a quote already taken from this passage
-        if any(candidate.quote in c.quote or c.quote in candidate.quote for g in groups.values() for c in g):
-            continue  # the same words from an overlapping passage (passages share sentences at their edges)
+        budget = config.sentences_per_case - sum(c.sentences for c in group)
+        # a quote already taken from this passage that it overlaps, or the same words from an overlapping
+        # passage (passages share sentences at their edges)
+        taken = [c for g in groups.values() for c in g if _overlaps(c, candidate)]
+        if taken:
+            inner = taken[0]
+            place = next((i for i, c in enumerate(group) if c is inner), None)  # among this case's quotes
+            fits = candidate.sentences - inner.sentences <= budget
+            if len(taken) == 1 and place is not None and fits and _widens(candidate, inner):
+                # the taken sentence and the one beside it, quoted together: the wider quote takes its place
+                group[place] = replace(candidate, score=max(candidate.score, inner.score))
+                used_chunks.add(candidate.hit.chunk_id)
+            continue
+        if candidate.sentences > budget:
+            continue
         group.append(candidate)
         used_chunks.add(candidate.hit.chunk_id)
 
@@ -130,6 +138,18 @@ def select(
     study = [g for g in ordered if g[0].group == ""]
     cases = [g for g in ordered if g[0].group != ""][: max_cases or config.max_cases]
     return study[:1] + cases
+
+
+def _overlaps(taken: Candidate, candidate: Candidate) -> bool:
+    """Whether two quotes share words: overlapping spans of one passage, or one's words inside the other's."""
+    if taken.hit.chunk_id == candidate.hit.chunk_id and taken.start < candidate.end and candidate.start < taken.end:
+        return True
+    return candidate.quote in taken.quote or taken.quote in candidate.quote
+
+
+def _widens(wide: Candidate, narrow: Candidate) -> bool:
+    """Whether a quote holds another's words and more (a sentence and the one beside it)."""
+    return narrow.quote in wide.quote and len(wide.quote) > len(narrow.quote)
 
 
 def select_typed(
