@@ -112,23 +112,8 @@ def select(
             continue
         if group and candidate.score < group[0].score - config.quote_margin:
             continue
-        budget = config.sentences_per_case - sum(c.sentences for c in group)
-        # a quote already taken from this passage that it overlaps, or the same words from an overlapping
-        # passage (passages share sentences at their edges)
-        taken = [c for g in groups.values() for c in g if _overlaps(c, candidate)]
-        if taken:
-            inner = taken[0]
-            place = next((i for i, c in enumerate(group) if c is inner), None)  # among this case's quotes
-            fits = candidate.sentences - inner.sentences <= budget
-            if len(taken) == 1 and place is not None and fits and _widens(candidate, inner):
-                # the taken sentence and the one beside it, quoted together: the wider quote takes its place
-                group[place] = replace(candidate, score=max(candidate.score, inner.score))
-                used_chunks.add(candidate.hit.chunk_id)
-            continue
-        if candidate.sentences > budget:
-            continue
-        group.append(candidate)
-        used_chunks.add(candidate.hit.chunk_id)
+        if _take(candidate, group, groups, config.sentences_per_case):
+            used_chunks.add(candidate.hit.chunk_id)
 
     def standing(group: list[Candidate]) -> float:
         # a case's best sentence, and how well retrieval ranked its best passage
@@ -138,6 +123,28 @@ def select(
     study = [g for g in ordered if g[0].group == ""]
     cases = [g for g in ordered if g[0].group != ""][: max_cases or config.max_cases]
     return study[:1] + cases
+
+
+def _take(candidate: Candidate, group: list[Candidate], groups: dict[str, list[Candidate]], sentences: int) -> bool:
+    """Add a candidate to its case's quotes (`group`), within the case's `sentences`, and say whether it
+    was taken. One that shares words with a quote already taken (from this passage, or the same words
+    from an overlapping one: passages share sentences at their edges) is left out, unless it is that
+    quote and the sentence beside it, quoted together: then it takes the quote's place."""
+    budget = sentences - sum(c.sentences for c in group)
+    taken = [c for g in groups.values() for c in g if _overlaps(c, candidate)]
+    if not taken:
+        if candidate.sentences > budget:
+            return False
+        group.append(candidate)
+        return True
+    inner = taken[0]
+    place = next((i for i, c in enumerate(group) if c is inner), None)  # among this case's quotes
+    if len(taken) > 1 or place is None or candidate.sentences - inner.sentences > budget:
+        return False
+    if not _widens(candidate, inner):
+        return False
+    group[place] = replace(candidate, score=max(candidate.score, inner.score))
+    return True
 
 
 def _overlaps(taken: Candidate, candidate: Candidate) -> bool:
