@@ -62,7 +62,7 @@ CASES = {
         {"besluitenlijst-raadsvergadering-2015.pdf": ("overig", "Besluitenlijst raadsvergadering 29 juni 2015")},
     ),
 }
-#: The real-document fact sets: one to look into and tune on, one never tuned on (its misses are not listed).
+#: The real-document fact sets: one to look into and tune on, two never tuned on (their misses are not listed).
 FACT_SETS = {
     "facts, tuning": REPO / "eval" / "realdocs-tuning.jsonl",
     "facts, held out": REPO / "eval" / "realdocs-facts.jsonl",

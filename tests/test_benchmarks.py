@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import REPO
 
+from benchmarks.real_answers import DEKAMER, FACT_SETS
 from benchmarks.sentence_weights import PARTS, Asked, fit, scores, shipped, vector
 from qa.answer import ScoreParts, weigh
 from qa.settings import AnswerSettings
@@ -92,11 +93,9 @@ def test_an_answer_that_only_says_where_the_answer_is_is_not_of_substance(tmp_pa
     assert substantive(tmp_path, "cases/overheid/lang.md")
 
 
-@pytest.mark.parametrize("name", ["realdocs-tuning.jsonl", "realdocs-facts.jsonl", "realdocs-fresh.jsonl"])
-def test_every_dekamer_fact_is_in_its_sentence_and_the_sentence_in_its_answer(name: str) -> None:
-    from benchmarks.dekamer import DEKAMER
-
-    lines = [json.loads(line) for line in (REPO / "eval" / name).read_text(encoding="utf-8").splitlines()]
+@pytest.mark.parametrize("path", FACT_SETS.values(), ids=FACT_SETS.keys())
+def test_every_dekamer_fact_is_in_its_sentence_and_the_sentence_in_its_answer(path: Path) -> None:
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     dekamer = [item for item in lines if item["source"] == "dekamer"]
     assert dekamer and {item["lang"] for item in lines} == {"nl", "en"}
     for item in dekamer:

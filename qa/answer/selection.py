@@ -138,10 +138,10 @@ def _take(candidate: Candidate, group: list[Candidate], groups: dict[str, list[C
         group.append(candidate)
         return True
     inner = taken[0]
-    place = next((i for i, c in enumerate(group) if c is inner), None)  # among this case's quotes
-    if len(taken) > 1 or place is None or candidate.sentences - inner.sentences > budget:
+    if len(taken) > 1 or not _widens(candidate, inner) or candidate.sentences - inner.sentences > budget:
         return False
-    if not _widens(candidate, inner):
+    place = next((i for i, c in enumerate(group) if c is inner), None)  # among this case's quotes
+    if place is None:
         return False
     group[place] = replace(candidate, score=max(candidate.score, inner.score))
     return True
