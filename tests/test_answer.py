@@ -19,7 +19,7 @@ from qa.answer.structure import continued_items, find_outline, heading_span, lis
 from qa.answer.writing import lead_line
 from qa.evaluation import FactTrace, Question, citation_problems, on_intent, trace_fact
 from qa.index.build import build_index
-from qa.index.lexical import tokenize
+from qa.index.lexical import LexicalIndex, tokenize
 from qa.names import without_names
 from qa.records import Answer, CaseInfo, Citation, Turn
 from qa.search.question import detect_language, looks_like, read_question
@@ -683,6 +683,15 @@ def test_rare_words_weigh_more_in_the_overlap() -> None:
     assert word_overlap("De bewoners kregen een bos bloemen.", rare) == pytest.approx(0.5 / 3.5)
     assert word_overlap("De bewoners kregen een bos bloemen.", common) == pytest.approx(0.5)
     assert word_overlap("De bewoners kregen een bos bloemen.", {}) == 0.0
+
+
+def test_the_overlap_counts_a_compound_by_its_parts_as_bm25_matches_it() -> None:
+    texts = ["Het geluid van de trein.", "Hinder voor de buren.", "Overlast in de wijk.", "Geluid en overlast."]
+    sentence = "Infrabel meet de geluidshinder langs het spoor."
+    index = LexicalIndex.build([*texts, sentence], np.arange(len(texts) + 1))
+    question = dict.fromkeys(index.terms("Geluidsoverlast van treinen"), 1.0)
+    assert word_overlap(sentence, question) == 0.0  # as whole words, "geluidsoverlast" is not "geluidshinder"
+    assert word_overlap(sentence, question, index.term_set) == pytest.approx(1 / 4)  # both hold "geluid"
 
 
 def _parts(**given: Any) -> ScoreParts:

@@ -243,8 +243,10 @@ def _signals(
 
 
 def _weights(version: IndexVersion, focus: str, config: AnswerSettings) -> dict[str, float]:
-    """The focus's words, each with its weight in the word overlap (its idf, or 1)."""
-    return {word: version.lexical.idf(word) if config.lexical_idf else 1.0 for word in set(tokenize(focus))}
+    """The focus's terms as BM25 matches them (a compound's parts too), each with its weight in the word
+    overlap (its idf, or 1)."""
+    lexical = version.lexical
+    return {term: lexical.idf(term) if config.lexical_idf else 1.0 for term in set(lexical.terms(focus))}
 
 
 def _closest_passages(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from functools import lru_cache
@@ -27,6 +27,8 @@ from qa.vocabulary import Vocabulary, packaged
 _SPEAKER = re.compile(r"^[A-ZÀ-Ý][\w .-]{1,40}:\s+")
 _LONGEST_FINDING = 420  # characters: a finding quoted from its name on, at most
 _MIN_QUOTE = 25  # characters: a shorter quote ("Drie dingen.") says nothing on its own
+#: A sentence's terms as the word overlap counts them.
+SentenceTerms = Callable[[str], frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -104,33 +106,34 @@ def candidates(
     cues: QuestionCues,
     config: AnswerSettings,
     ranks: Mapping[int, int] | None = None,
+    terms: SentenceTerms | None = None,
 ) -> list[Candidate]:
     """Every quotable sentence of the retrieved passages, scored against the question (`query_tokens`:
-    its words, each with its weight in the word overlap). A passage's rank is its place among the
-    retrieved ones, or where `ranks` gives one (its place inside its case), that place."""
+    its terms, each with its weight in the word overlap; `terms`: a sentence's terms, by default its
+    stemmed words). A passage's rank is its place among the retrieved ones, or where `ranks` gives one
+    (its place inside its case), that place."""
+    terms = terms or _sentence_tokens
     found: list[Candidate] = []
     for place, hit in enumerate(hits):
         rank = ranks.get(hit.chunk_id, place) if ranks is not None else place
         items = sentences.get(hit.chunk_id, [])
-        found += _passage_candidates(hit, items, rank, query_vector, query_tokens, cues, config)
+        scored = _score_parts(hit, items, rank, query_vector, query_tokens, terms, cues, config)
+        found += _passage_candidates(hit, items, scored, cues, config)
     return sorted(found, key=lambda c: -c.score)
 
 
 def _passage_candidates(
     hit: Hit,
     items: list[Sentence],
-    rank: int,
-    query_vector: np.ndarray,
-    query_tokens: dict[str, float],
+    parts: list[ScoreParts],
     cues: QuestionCues,
     config: AnswerSettings,
 ) -> list[Candidate]:
-    """The quotable sentences of one passage (`items`: its sentences), each scored."""
+    """The quotable sentences of one passage (`items`: its sentences; `parts`: what their scores are made of)."""
     words = config.words
     prompts = tuple(f"{label}:" for label in words.interviewer)  # an interviewer's question, not a finding
     passage = _passage_terms(hit, cues, words)
     interview = (hit.kind or "").startswith("interview")
-    parts = _score_parts(hit, items, rank, passage, query_vector, query_tokens, cues, config)
     labels = [(m.start(), m.group(1)) for m in words.qa_label.finditer(hit.text)]
     found: list[Candidate] = []
     for index, item in enumerate(items):
@@ -151,14 +154,15 @@ def _score_parts(
     hit: Hit,
     items: list[Sentence],
     rank: int,
-    passage: _PassageTerms,
     query_vector: np.ndarray,
     query_tokens: dict[str, float],
+    terms: SentenceTerms,
     cues: QuestionCues,
     config: AnswerSettings,
 ) -> list[ScoreParts]:
     """What each sentence's score is made of; its `as_passage` is also the abstention's support."""
     words = config.words
+    passage = _passage_terms(hit, cues, words)
     as_passage = [float(np.dot(query_vector, item.vector)) for item in items]
     as_question = [float(np.dot(query_vector, item.as_question)) for item in items]
     own = [own_similarity(p, q, config) for p, q in zip(as_passage, as_question, strict=True)]
@@ -167,7 +171,7 @@ def _score_parts(
             as_passage=as_passage[index],
             as_question=as_question[index],
             beside=max((own[j] for j in (index - 1, index + 1) if 0 <= j < len(own)), default=None),
-            overlap=word_overlap(hit.text[item.start : item.end], query_tokens),
+            overlap=word_overlap(hit.text[item.start : item.end], query_tokens, terms),
             section=passage.section,
             typed=holds_answer(cues, hit.text[item.start : item.end], words),
             held_back=passage.held_back,
@@ -234,7 +238,14 @@ def score(gathered: Gathered, config: AnswerSettings) -> Retrieved:
     abstention's `support`."""
     cues = gathered.resolved.cues
     found = candidates(
-        gathered.hits, gathered.sentences, gathered.query_vector, gathered.weights, cues, config, gathered.ranks
+        gathered.hits,
+        gathered.sentences,
+        gathered.query_vector,
+        gathered.weights,
+        cues,
+        config,
+        gathered.ranks,
+        gathered.version.lexical.term_set,
     )
     signals = replace(gathered.signals, support=max((c.similarity for c in found), default=0.0))
     fields = {f.name: getattr(gathered, f.name) for f in dataclass_fields(Gathered)}
@@ -290,8 +301,10 @@ def rescore(candidate: Candidate, config: AnswerSettings) -> float:
     return _best(candidate.parts, config)
 
 
-def word_overlap(sentence: str, query_tokens: dict[str, float]) -> float:
-    shared = _sentence_tokens(sentence) & query_tokens.keys()
+def word_overlap(sentence: str, query_tokens: dict[str, float], terms: SentenceTerms | None = None) -> float:
+    """The share of the question's terms (`query_tokens`, each with its weight) that the sentence has
+    (`terms`: a sentence's terms, by default its stemmed words)."""
+    shared = (terms or _sentence_tokens)(sentence) & query_tokens.keys()
     total = sum(query_tokens.values())
     return sum(query_tokens[t] for t in shared) / total if total else 0.0
 

@@ -61,6 +61,8 @@ PART_CHARS = 4
 _LONGEST = 40
 #: How many words' parts are remembered (the texts' own words, and the questions').
 _REMEMBERED = 500_000
+#: How many texts' term sets are remembered (the sentences the answers score, as in `functools.lru_cache`).
+_REMEMBERED_TEXTS = 65_536
 #: What Dutch puts between a compound's parts ("hulpverlening-s-zones", "bewoner-s-avond").
 _LINKS = ("", "s", "en", "e")
 
@@ -102,6 +104,7 @@ class Terms:
     def __init__(self, counts: dict[str, int]) -> None:
         self.counts = counts
         self._parts: dict[str, tuple[str, ...]] = {}
+        self._sets: dict[str, frozenset[str]] = {}
 
     def __call__(self, text: str) -> list[str]:
         found: list[str] = []
@@ -109,6 +112,16 @@ class Terms:
             found.append(word)
             found += self.parts(word)
         return list(_stemmer().stemWords(found))
+
+    def set_of(self, text: str) -> frozenset[str]:
+        """The text's terms as a set, remembered: the same sentences come back question after question."""
+        known = self._sets.get(text)
+        if known is None:
+            known = frozenset(self(text))
+            if len(self._sets) >= _REMEMBERED_TEXTS:
+                self._sets.clear()
+            self._sets[text] = known
+        return known
 
     def parts(self, word: str) -> tuple[str, ...]:
         known = self._parts.get(word)
@@ -146,6 +159,14 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def terms(self, text: str) -> list[str]:
+        """The text's terms as this index matches them: its words stemmed, each compound followed by its parts."""
+        return self._terms(text)
+
+    def term_set(self, text: str) -> frozenset[str]:
+        """The same terms as a set (remembered for the texts met most recently)."""
+        return self._terms.set_of(text)
 
     def knows(self, token: str) -> bool:
         """Whether a (stemmed) token occurs anywhere in the indexed texts."""
