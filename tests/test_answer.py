@@ -319,6 +319,16 @@ def test_select_lists_the_study_first_then_cases_by_sentence_and_retrieval_rank(
     assert [g[0].group for g in select(found, AnswerSettings(group_margin=0.07), False, max_cases=1)] == ["", "a"]
 
 
+def test_a_case_stands_by_how_retrieval_ranked_its_best_passage_whichever_passage_is_quoted() -> None:
+    found = [
+        _candidate("b", 0.91, passage_rank=3, chunk_id=1),
+        _candidate("a", 0.90, passage_rank=5, chunk_id=2),
+        _candidate("a", 0.80, passage_rank=0, chunk_id=3),  # retrieval's first passage; its sentence is not quoted
+    ]
+    groups = select(found, AnswerSettings(case_rank_weight=0.05, group_margin=0.07), single_case=False)
+    assert [[c.hit.chunk_id for c in g] for g in groups] == [[2], [1]]
+
+
 def test_select_quotes_at_most_three_sentences_per_case() -> None:
     found = [
         replace(_candidate("a", 0.90 - i * 0.001, passage_rank=i, chunk_id=10 + i), sentences=2 if i == 0 else 1)

@@ -115,14 +115,24 @@ def select(
         if _take(candidate, group, groups, config.sentences_per_case):
             used_chunks.add(candidate.hit.chunk_id)
 
+    ranked = _best_ranks(found)
+
     def standing(group: list[Candidate]) -> float:
-        # a case's best sentence, and how well retrieval ranked its best passage
-        return group[0].score + config.case_rank_weight / (1 + min(c.passage_rank for c in group))
+        # a case's best sentence, and how well retrieval ranked its best passage (quoted or not)
+        return group[0].score + config.case_rank_weight / (1 + ranked[group[0].group])
 
     ordered = sorted((g for g in groups.values() if g), key=lambda g: (g[0].group != "", -standing(g)))
     study = [g for g in ordered if g[0].group == ""]
     cases = [g for g in ordered if g[0].group != ""][: max_cases or config.max_cases]
     return study[:1] + cases
+
+
+def _best_ranks(found: Sequence[Candidate]) -> dict[str, int]:
+    """Each case's best passage's place among the retrieved ones (of all its candidates)."""
+    ranks: dict[str, int] = {}
+    for candidate in found:
+        ranks[candidate.group] = min(ranks.get(candidate.group, candidate.passage_rank), candidate.passage_rank)
+    return ranks
 
 
 def _take(candidate: Candidate, group: list[Candidate], groups: dict[str, list[Candidate]], sentences: int) -> bool:
