@@ -11,7 +11,7 @@ their themes as cases (whole answers, as a user's files would be). It is indexed
 
 - the real-document fact sets (`FACT_SETS`: the tuning set, and `eval/realdocs-facts.jsonl` and
   `eval/realdocs-fresh.jsonl`, written from a full reading of those documents and never tuned on): is
-  the key fact in the answer, was the question wrongly declined;
+  the key fact in the answer, in a passage the answer cites (its sources), was the question wrongly declined;
 - the dekamer questions, their title as the question and, separately, the last sentence of the full
   question that asks something: does the answer cite the document that answers it, does it quote
   from it first, was it wrongly declined; over all of them, and over those whose answering document
@@ -163,14 +163,16 @@ def write_eval_sets(workspace: Path, limit: int, kamervragen: list[Kamervraag]) 
 def score_facts(
     service: Vraagbaak, questions: list[tuple[Question, str]], quoted_not_prose: list[str]
 ) -> tuple[dict[str, dict[str, float]], list[dict[str, object]]]:
-    """Per language: the share of answers holding the key fact, and of questions wrongly declined; and
-    the misses. Quotes that are not prose are added to `quoted_not_prose`."""
-    rows: dict[str, list[tuple[bool, bool]]] = {}
+    """Per language: the share of answers holding the key fact, of answers citing a passage that holds
+    it (shown with the answer's sources, one click away), and of questions wrongly declined; and the
+    misses. Quotes that are not prose are added to `quoted_not_prose`."""
+    rows: dict[str, list[tuple[bool, bool, bool]]] = {}
     missed: list[dict[str, object]] = []
     for question, document in questions:
         answer = service.ask(question.question)
         fact = holds_fact(question, answer.text) and not answer.abstained
-        rows.setdefault(question.lang, []).append((fact, answer.abstained))
+        in_source = any(holds_fact(question, c.text) for c in answer.citations)
+        rows.setdefault(question.lang, []).append((fact, in_source, answer.abstained))
         quoted_not_prose += not_prose(answer)
         if not fact:
             cited = sorted({c.document for c in answer.citations})
@@ -187,8 +189,9 @@ def score_facts(
     scores = {
         lang: {
             "n": len(kept),
-            "fact": sum(f for f, _a in kept) / len(kept),
-            "declined": sum(a for _f, a in kept) / len(kept),
+            "fact": sum(f for f, _c, _a in kept) / len(kept),
+            "fact_in_cited_passage": sum(c for _f, c, _a in kept) / len(kept),
+            "declined": sum(a for _f, _c, a in kept) / len(kept),
         }
         for lang, kept in sorted(rows.items())
     }

@@ -10,6 +10,7 @@ import pytest
 from conftest import make_hit, make_pdf
 from fakes import HashEmbedder
 
+from benchmarks.real_answers import score_facts
 from qa.answer.scoring import Candidate, ScoreParts
 from qa.answer.selection import select, select_typed, typed_first
 from qa.answer.structure import is_prose, tabular
@@ -107,6 +108,20 @@ def test_the_evaluation_scores_whether_the_questions_document_is_cited_and_quote
     scores, _failures = evaluate_answers(study.ask, [right, wrong], [])
     assert (scores["nl"].document_cited, scores["nl"].document_first) == (0.5, 0.5)
     assert scores["all"].as_json()["document_first"] == 0.5
+
+
+def test_the_fact_sets_score_the_fact_quoted_and_the_fact_in_a_cited_passage_apart(study: Vraagbaak) -> None:
+    asked = "Waarom is de rente voor de Tozo-lening op 2% gezet?"
+    document = "cases/rijk/kamervragen.pdf"
+    questions = [
+        (Question(asked, (document,), None, "nl", fact), document)
+        for fact in ("Qredits", "lid Jansen", "onafhankelijk bureau")  # quoted; in the cited passage; neither
+    ]
+    not_prose: list[str] = []
+    scores, missed = score_facts(study, questions, not_prose)
+    assert scores["nl"] == {"n": 3, "fact": 1 / 3, "fact_in_cited_passage": 2 / 3, "declined": 0.0}
+    assert [m["fact"] for m in missed] == ["lid Jansen", "onafhankelijk bureau"]
+    assert not_prose == []
 
 
 def test_a_question_for_a_date_amount_or_count_asks_beyond_what_it_says() -> None:
