@@ -16,7 +16,8 @@ their themes as cases (whole answers, as a user's files would be). It is indexed
   question that asks something: does the answer cite the document that answers it, does it quote
   from it first, was it wrongly declined; over all of them, and over those whose answering document
   says more than where the answer is (`SUBSTANTIVE_CHARS`: "sent to the member directly" or "see my
-  answer to question 598" cannot be found from the question);
+  answer to question 598" cannot be found from the question); and, as the bound on those citations,
+  where a search without the cap of three passages per case puts that document (`SEARCH_DEPTHS`);
 - over every answer: how many quotes are lines that are not prose (a table of contents' dot leaders
   or page numbers, a "Vraag 3" / "Antwoord 2" label): there must be none.
 
@@ -160,6 +161,24 @@ def write_eval_sets(workspace: Path, limit: int, kamervragen: list[Kamervraag]) 
     return written
 
 
+#: The document-level recall of an uncapped search, at these depths: what bounds the answers' citations.
+SEARCH_DEPTHS = (1, 10, 30)
+
+
+def document_ranks(service: Vraagbaak, questions: list[str], documents: list[str], passages: int = 100) -> list[int]:
+    """Each answering document's place among the documents of a search without the cap per case (ordered
+    by their best passage among the first `passages`; 0: not among them)."""
+    retriever = service.retriever
+    places = []
+    for question, document in zip(questions, documents, strict=True):
+        found: list[str] = []
+        for hit in retriever.hits(retriever.rank(question, passages), passages, per_case=0):
+            if hit.document not in found:
+                found.append(hit.document)
+        places.append(found.index(document) + 1 if document in found else 0)
+    return places
+
+
 def score_facts(
     service: Vraagbaak, questions: list[tuple[Question, str]], quoted_not_prose: list[str]
 ) -> tuple[dict[str, dict[str, float]], list[dict[str, object]]]:
@@ -244,9 +263,15 @@ def main(argv: list[str] | None = None) -> int:
             quoted_not_prose += not_prose(answer)
         corpus = args.workspace / f"corpus-{args.limit}"
         says_more = [substantive(corpus, item.document) for item in kamervragen]
-        for label, kept in (
-            (f"dekamer {form}", checks),
-            (f"dekamer {form}, answers of substance", [r for r, more in zip(checks, says_more, strict=True) if more]),
+        asked = [item.title if form == "title" else item.asked for item in kamervragen]
+        places = document_ranks(service, asked, [item.document for item in kamervragen])
+        for label, kept, ranks in (
+            (f"dekamer {form}", checks, places),
+            (
+                f"dekamer {form}, answers of substance",
+                [r for r, more in zip(checks, says_more, strict=True) if more],
+                [p for p, more in zip(places, says_more, strict=True) if more],
+            ),
         ):
             n = len(kept)
             report[label] = {
@@ -254,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                 "cites_gold": sum(r[0] for r in kept) / n,
                 "gold_first": sum(r[1] for r in kept) / n,
                 "declined": sum(r[2] for r in kept) / n,
+                **{f"search_R@{k}": sum(0 < p <= k for p in ranks) / n for k in SEARCH_DEPTHS},
             }
     report["quotes_not_prose"] = len(quoted_not_prose)
     report["examples_not_prose"] = quoted_not_prose[:10]

@@ -10,7 +10,7 @@ import pytest
 from conftest import make_hit, make_pdf
 from fakes import HashEmbedder
 
-from benchmarks.real_answers import score_facts
+from benchmarks.real_answers import document_ranks, score_facts
 from qa.answer.scoring import Candidate, ScoreParts
 from qa.answer.selection import select, select_typed, typed_first
 from qa.answer.structure import is_prose, tabular
@@ -122,6 +122,12 @@ def test_the_fact_sets_score_the_fact_quoted_and_the_fact_in_a_cited_passage_apa
     assert scores["nl"] == {"n": 3, "fact": 1 / 3, "fact_in_cited_passage": 2 / 3, "declined": 0.0}
     assert [m["fact"] for m in missed] == ["lid Jansen", "onafhankelijk bureau"]
     assert not_prose == []
+
+
+def test_the_answering_documents_place_in_a_search_without_the_cap_per_case(study: Vraagbaak) -> None:
+    asked = "Waarom is de rente voor de Tozo-lening op 2% gezet?"
+    documents = ["cases/rijk/kamervragen.pdf", "cases/rijk/rapport.pdf", "cases/rijk/elders.pdf"]
+    assert document_ranks(study, [asked] * 3, documents) == [1, 2, 0]  # 0: not found
 
 
 def test_a_question_for_a_date_amount_or_count_asks_beyond_what_it_says() -> None:
