@@ -117,8 +117,9 @@ def candidates(
     for place, hit in enumerate(hits):
         rank = ranks.get(hit.chunk_id, place) if ranks is not None else place
         items = sentences.get(hit.chunk_id, [])
-        scored = _score_parts(hit, items, rank, query_vector, query_tokens, terms, cues, config)
-        found += _passage_candidates(hit, items, scored, cues, config)
+        passage = _passage_terms(hit, cues, config.words)
+        scored = _score_parts(hit, items, rank, passage, query_vector, query_tokens, terms, cues, config)
+        found += _passage_candidates(hit, items, scored, passage, config)
     return sorted(found, key=lambda c: -c.score)
 
 
@@ -126,13 +127,12 @@ def _passage_candidates(
     hit: Hit,
     items: list[Sentence],
     parts: list[ScoreParts],
-    cues: QuestionCues,
+    passage: _PassageTerms,
     config: AnswerSettings,
 ) -> list[Candidate]:
     """The quotable sentences of one passage (`items`: its sentences; `parts`: what their scores are made of)."""
     words = config.words
     prompts = tuple(f"{label}:" for label in words.interviewer)  # an interviewer's question, not a finding
-    passage = _passage_terms(hit, cues, words)
     interview = (hit.kind or "").startswith("interview")
     labels = [(m.start(), m.group(1)) for m in words.qa_label.finditer(hit.text)]
     found: list[Candidate] = []
@@ -154,6 +154,7 @@ def _score_parts(
     hit: Hit,
     items: list[Sentence],
     rank: int,
+    passage: _PassageTerms,
     query_vector: np.ndarray,
     query_tokens: dict[str, float],
     terms: SentenceTerms,
@@ -162,7 +163,6 @@ def _score_parts(
 ) -> list[ScoreParts]:
     """What each sentence's score is made of; its `as_passage` is also the abstention's support."""
     words = config.words
-    passage = _passage_terms(hit, cues, words)
     as_passage = [float(np.dot(query_vector, item.vector)) for item in items]
     as_question = [float(np.dot(query_vector, item.as_question)) for item in items]
     own = [own_similarity(p, q, config) for p, q in zip(as_passage, as_question, strict=True)]
