@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
-from functools import lru_cache
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from qa.answer.structure import (
     tabular,
 )
 from qa.answer.vocabulary import section_bonus
-from qa.index.lexical import tokenize
+from qa.index.lexical import Terms
 from qa.ingest.readers.sections import leaf
 from qa.search.question import QuestionCues, holds_answer
 from qa.search.retrieval import Hit, Sentence, mix_forms
@@ -29,6 +28,8 @@ _LONGEST_FINDING = 420  # characters: a finding quoted from its name on, at most
 _MIN_QUOTE = 25  # characters: a shorter quote ("Drie dingen.") says nothing on its own
 #: A sentence's terms as the word overlap counts them.
 SentenceTerms = Callable[[str], frozenset[str]]
+#: Without an index's word counts: a text's stemmed words, no compound split (remembered per sentence).
+_WHOLE_WORDS = Terms({}).set_of
 
 
 @dataclass(frozen=True)
@@ -106,13 +107,12 @@ def candidates(
     cues: QuestionCues,
     config: AnswerSettings,
     ranks: Mapping[int, int] | None = None,
-    terms: SentenceTerms | None = None,
+    terms: SentenceTerms = _WHOLE_WORDS,
 ) -> list[Candidate]:
     """Every quotable sentence of the retrieved passages, scored against the question (`query_tokens`:
     its terms, each with its weight in the word overlap; `terms`: a sentence's terms, by default its
     stemmed words). A passage's rank is its place among the retrieved ones, or where `ranks` gives one
     (its place inside its case), that place."""
-    terms = terms or _sentence_tokens
     found: list[Candidate] = []
     for place, hit in enumerate(hits):
         rank = ranks.get(hit.chunk_id, place) if ranks is not None else place
@@ -301,18 +301,12 @@ def rescore(candidate: Candidate, config: AnswerSettings) -> float:
     return _best(candidate.parts, config)
 
 
-def word_overlap(sentence: str, query_tokens: dict[str, float], terms: SentenceTerms | None = None) -> float:
+def word_overlap(sentence: str, query_tokens: dict[str, float], terms: SentenceTerms = _WHOLE_WORDS) -> float:
     """The share of the question's terms (`query_tokens`, each with its weight) that the sentence has
     (`terms`: a sentence's terms, by default its stemmed words)."""
-    shared = (terms or _sentence_tokens)(sentence) & query_tokens.keys()
+    shared = terms(sentence) & query_tokens.keys()
     total = sum(query_tokens.values())
     return sum(query_tokens[t] for t in shared) / total if total else 0.0
-
-
-@lru_cache(maxsize=65_536)
-def _sentence_tokens(sentence: str) -> frozenset[str]:
-    """A sentence's stemmed words; the same sentences come back question after question."""
-    return frozenset(tokenize(sentence))
 
 
 def _page_at(sentences: Sequence[Sentence], offset: int, default: int | None) -> int | None:

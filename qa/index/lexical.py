@@ -12,9 +12,10 @@ import logging
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -115,24 +116,31 @@ class Terms:
 
     def set_of(self, text: str) -> frozenset[str]:
         """The text's terms as a set, remembered: the same sentences come back question after question."""
-        known = self._sets.get(text)
-        if known is None:
-            known = frozenset(self(text))
-            if len(self._sets) >= _REMEMBERED_TEXTS:
-                self._sets.clear()
-            self._sets[text] = known
-        return known
+        return _remembered(self._sets, text, _REMEMBERED_TEXTS, lambda t: frozenset(self(t)))
 
     def parts(self, word: str) -> tuple[str, ...]:
-        known = self._parts.get(word)
-        if known is None:
-            split = compound_parts(word, self.counts)
-            stop = _stopwords()
-            known = tuple(part for part in split if part not in stop) if split else ()
-            if len(self._parts) >= _REMEMBERED:  # questions bring new words without end
-                self._parts.clear()
-            self._parts[word] = known
-        return known
+        """A word's parts as BM25 counts them (none: not a compound), remembered."""
+        return _remembered(self._parts, word, _REMEMBERED, self._split)
+
+    def _split(self, word: str) -> tuple[str, ...]:
+        split = compound_parts(word, self.counts)
+        stop = _stopwords()
+        return tuple(part for part in split if part not in stop) if split else ()
+
+
+_Remembered = TypeVar("_Remembered")
+
+
+def _remembered(cache: dict[str, _Remembered], key: str, limit: int, make: Callable[[str], _Remembered]) -> _Remembered:
+    """`make(key)`, kept in `cache`, which starts over once it holds `limit` entries: questions bring new
+    words and sentences without end."""
+    known = cache.get(key)
+    if known is None:
+        known = make(key)
+        if len(cache) >= limit:
+            cache.clear()
+        cache[key] = known
+    return known
 
 
 class LexicalIndex:
